@@ -1,0 +1,45 @@
+# kimina-prover-rl developer commands. Everything runs inside .venv, created on demand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# On GPU machines install the CUDA torch first; here the CPU build comes from local disk.
+TORCH := torch==2.13.0
+EXTRAS := dev,server,ray,data,verl
+
+.PHONY: help install test lint format typecheck unit demo bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required; set PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(TORCH)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the package with every extra
+
+lint: $(STAMP)  ## ruff (lint + format check) and strict mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: $(STAMP)  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+unit: $(STAMP)  ## the test suite alone
+	$(BIN)/python -m pytest -q
+
+test: lint unit  ## lint, type-check and run the test suite (what CI runs)
+
+demo: $(STAMP)  ## an offline end-to-end run of what exists (see README)
+	bash examples/demo.sh
+
+bench: $(STAMP)  ## run the benchmarks (results go to docs/benchmarks.md by hand)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

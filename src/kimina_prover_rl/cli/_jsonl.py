@@ -1,0 +1,88 @@
+"""JSON Lines input and output shared by the batch commands.
+
+A malformed line never stops a batch: it becomes an :class:`~kimina_prover_rl.errors.InputError`
+in its place, and the command writes an error object for that line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from kimina_prover_rl.errors import InputError
+
+__all__ = ["open_output", "progress_bar", "read_jsonl", "stderr_console", "write_line"]
+
+stderr_console = Console(stderr=True)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any] | InputError]:
+    """Read every line of ``path``: a JSON object, or an ``InputError`` naming the line.
+
+    Blank lines are skipped. Bytes that are not UTF-8 are replaced, so one bad line cannot
+    hide the others.
+    """
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; pass a JSON Lines file (one object per line)")
+    records: list[dict[str, Any] | InputError] = []
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                records.append(InputError(f"{path}:{number}: not valid JSON ({exc.msg})"))
+                continue
+            if not isinstance(obj, dict):
+                records.append(
+                    InputError(f"{path}:{number}: expected a JSON object, got {type(obj).__name__}")
+                )
+                continue
+            records.append(obj)
+    return records
+
+
+@contextlib.contextmanager
+def open_output(path: Path | None) -> Iterator[TextIO]:
+    """Yield a line-buffered text stream: ``path`` (parents created) or stdout for None/``-``."""
+    if path is None or str(path) == "-":
+        yield sys.stdout
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", buffering=1) as f:
+        yield f
+
+
+def write_line(stream: TextIO, obj: dict[str, Any]) -> None:
+    """Write one JSON object as one line (non-ASCII kept readable)."""
+    stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def progress_bar(*, enabled: bool | None = None) -> Progress:
+    """A rich progress bar on stderr, shown only when stderr is a terminal (or forced)."""
+    show = stderr_console.is_terminal if enabled is None else enabled
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=stderr_console,
+        disable=not show,
+        transient=False,
+    )

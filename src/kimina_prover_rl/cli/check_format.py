@@ -1,0 +1,1 @@
+"""`kimina-rl check-format`: not written yet."""

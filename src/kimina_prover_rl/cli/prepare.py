@@ -1,0 +1,1 @@
+"""`kimina-rl prepare`: not written yet."""

@@ -1,0 +1,1 @@
+"""`kimina-rl score`: not written yet."""

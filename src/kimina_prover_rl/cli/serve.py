@@ -1,0 +1,1 @@
+"""`kimina-rl serve`: not written yet."""

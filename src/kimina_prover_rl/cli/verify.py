@@ -1,0 +1,1 @@
+"""`kimina-rl verify`: not written yet."""

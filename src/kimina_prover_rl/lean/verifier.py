@@ -1,0 +1,65 @@
+"""The one interface every verification backend implements.
+
+A backend implements :meth:`Verifier.verify_stream`; ``verify`` (whole batch, input
+order) is derived from it. Backends: the local REPL pool, a remote kimina-lean-server
+compatible server, and a Ray actor that owns a pool. Wrappers (dedup, cache) are
+verifiers too, so they stack.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Sequence
+from types import TracebackType
+
+from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
+
+__all__ = ["Verifier"]
+
+
+class Verifier(abc.ABC):
+    """Checks Lean proofs; one :class:`Verdict` per request, never dropped."""
+
+    @abc.abstractmethod
+    def verify_stream(
+        self, requests: Sequence[VerifyRequest]
+    ) -> AsyncIterator[tuple[int, Verdict]]:
+        """Yield ``(index, verdict)`` pairs as proofs finish, in completion order.
+
+        Every index of ``requests`` is yielded exactly once, even when the backend fails.
+        """
+
+    async def verify(self, requests: Sequence[VerifyRequest]) -> list[Verdict]:
+        """Check a batch and return the verdicts in input order."""
+        results: list[Verdict | None] = [None] * len(requests)
+        async for index, verdict in self.verify_stream(requests):
+            results[index] = verdict
+        return [
+            verdict
+            if verdict is not None
+            else Verdict(
+                VerdictStatus.INFRA_ERROR,
+                id=requests[i].id,
+                detail="the backend ended its stream without a verdict for this proof",
+            )
+            for i, verdict in enumerate(results)
+        ]
+
+    @property
+    def lean_version(self) -> str:
+        """The Lean (and Mathlib) version this backend checks against, when known."""
+        return ""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, most backends override
+        """Release processes and connections. Idempotent."""
+
+    async def __aenter__(self) -> Verifier:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

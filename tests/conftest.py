@@ -1,0 +1,48 @@
+"""Shared fixtures: the read-only data in ``../shared/data`` and helpers to load it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("KIMINA_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+def shared_file(name: str) -> Path:
+    """Path of a file in ``../shared/data``; a failure under ``CI=true``, a skip elsewhere."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        message = f"shared data file {path} is missing (set KIMINA_SHARED_DATA to its folder)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every JSON object of a JSON Lines file."""
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def minif2f() -> list[dict[str, Any]]:
+    """The 244 MiniF2F test problems."""
+    return load_jsonl(shared_file("minif2f_test.jsonl"))
+
+
+@pytest.fixture(scope="session")
+def train_sample() -> list[dict[str, Any]]:
+    """The 500-problem training sample (96 with Lean-verified proofs)."""
+    return load_jsonl(shared_file("train_sample.jsonl"))
+
+
+@pytest.fixture(scope="session")
+def feedback_samples() -> list[dict[str, Any]]:
+    """Recorded Lean REPL / kimina-lean-server responses."""
+    return load_jsonl(shared_file("lean_feedback_samples.jsonl"))
