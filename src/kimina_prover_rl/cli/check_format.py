@@ -1,1 +1,143 @@
-"""`kimina-rl check-format`: not written yet."""
+"""`kimina-rl check-format`: run the text checks (format, statement, forbidden constructs)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kimina_prover_rl.cli._app import app
+from kimina_prover_rl.cli._jsonl import (
+    open_output,
+    progress_bar,
+    read_jsonl,
+    stderr_console,
+    write_line,
+)
+from kimina_prover_rl.errors import ConfigError, InputError
+from kimina_prover_rl.proof import FormatConfig, check_answer
+
+__all__ = ["check_format"]
+
+_DEFAULTS = FormatConfig()
+
+
+@app.command("check-format")
+def check_format(
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT.jsonl",
+            help='One JSON object per line: {"id", "formal_statement", "response"}.',
+        ),
+    ],
+    *,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", metavar="OUT.jsonl", help="Where to write results (default stdout)."
+        ),
+    ] = None,
+    allow_native_decide: Annotated[
+        bool,
+        typer.Option("--allow-native-decide", help="Accept proofs that use `native_decide`."),
+    ] = False,
+    think_in_prompt: Annotated[
+        bool,
+        typer.Option(
+            "--think-in-prompt",
+            help="The chat template ends the prompt with `<think>`: read answers as inside it.",
+        ),
+    ] = False,
+    accept_lean_fence: Annotated[
+        bool,
+        typer.Option("--accept-lean-fence", help="Also accept ```lean blocks as the final code."),
+    ] = False,
+    no_style_checks: Annotated[
+        bool,
+        typer.Option(
+            "--no-style-checks",
+            help="Skip repeated-line and tactics-draft rules; keep structure and integrity checks.",
+        ),
+    ] = False,
+    max_response_chars: Annotated[
+        int,
+        typer.Option(help="Longer responses fail with `response_too_long` without being parsed."),
+    ] = _DEFAULTS.max_response_chars,
+) -> None:
+    """Check answers' format, statement integrity and forbidden constructs (no Lean needed).
+
+    Each input line `{"id", "formal_statement", "response"}` (an optional `"messages"` list
+    of earlier turns is ignored) becomes one output line, in input order:
+
+    `{"id", "format_error": null | "<error>", "detail": "<why>", "proof": "<Lean code>" | null}`
+
+    `proof` is the exact code to send to Lean: the given header and statement followed by
+    the answer's proof. It is filled even when only a pure format rule failed. A line that
+    is not a valid record becomes `{"id", "error": "<message>"}`. Counts per format error
+    are printed on stderr at the end.
+    """
+    try:
+        config = FormatConfig(
+            max_response_chars=max_response_chars,
+            think_in_prompt=think_in_prompt,
+            lean_languages=("lean4", "lean") if accept_lean_fence else ("lean4",),
+            allow_native_decide=allow_native_decide,
+            check_repeated_lines=not no_style_checks,
+            check_tactics_count=not no_style_checks,
+            check_tactics_length=not no_style_checks,
+            check_tactics_coverage=not no_style_checks,
+        )
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    try:
+        records = read_jsonl(input_path)
+    except InputError as exc:
+        stderr_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    counts: Counter[str] = Counter()
+    with open_output(output) as stream, progress_bar() as bar:
+        task = bar.add_task("checking", total=len(records))
+        for number, record in enumerate(records, start=1):
+            result = _check_record(record, number, config)
+            key = "error" if "error" in result else result["format_error"] or "ok"
+            counts[key] += 1
+            write_line(stream, result)
+            bar.advance(task)
+    summary = ", ".join(f"{name}: {n}" for name, n in counts.most_common())
+    stderr_console.print(f"checked {len(records)} answers: {summary or 'nothing to check'}")
+
+
+def _check_record(
+    record: dict[str, Any] | InputError, number: int, config: FormatConfig
+) -> dict[str, Any]:
+    if isinstance(record, InputError):
+        return {"id": None, "error": str(record)}
+    record_id = record.get("id")
+    statement, response = record.get("formal_statement"), record.get("response")
+    if not isinstance(statement, str) or not isinstance(response, str):
+        missing = [
+            key
+            for key, value in (("formal_statement", statement), ("response", response))
+            if not isinstance(value, str)
+        ]
+        return {
+            "id": _safe(record_id),
+            "error": f"record {number}: {' and '.join(missing)} must be a string",
+        }
+    check = check_answer(statement, response, config)
+    return {
+        "id": _safe(record_id),
+        "format_error": None if check.format_error is None else check.format_error.value,
+        "detail": _safe(check.detail),
+        "proof": check.proof,
+    }
+
+
+def _safe(value: Any) -> Any:
+    """Strings with lone surrogates (possible from JSON escapes) made writable as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value

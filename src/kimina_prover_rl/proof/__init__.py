@@ -5,6 +5,10 @@ Standard library only: no I/O, no asyncio, no ML libraries.
 
 from __future__ import annotations
 
+from kimina_prover_rl.proof.answer import CodeBlock, ParsedAnswer, parse_answer
+from kimina_prover_rl.proof.check import AnswerCheck, check_answer
+from kimina_prover_rl.proof.feedback import FeedbackConfig, FeedbackKind, render_feedback
+from kimina_prover_rl.proof.format import FormatConfig, FormatError
 from kimina_prover_rl.proof.lean_code import (
     DECLARATION_KEYWORDS,
     LeanCode,
@@ -15,12 +19,22 @@ from kimina_prover_rl.proof.lean_code import (
     strip_comments,
 )
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (plain sorted order, checked by tests/test_exports.py)
+    "AnswerCheck",
+    "CodeBlock",
     "DECLARATION_KEYWORDS",
+    "FeedbackConfig",
+    "FeedbackKind",
+    "FormatConfig",
+    "FormatError",
     "LeanCode",
+    "ParsedAnswer",
+    "check_answer",
     "mask_code",
     "normalize_statement",
     "normalize_whitespace",
+    "parse_answer",
     "parse_lean_code",
+    "render_feedback",
     "strip_comments",
 ]

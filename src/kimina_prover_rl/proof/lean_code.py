@@ -25,7 +25,7 @@ __all__ = [
 DECLARATION_KEYWORDS = ("theorem", "lemma", "example")
 
 _SPECIAL = re.compile(r'--|/-|"|\'')
-_BLOCK_EDGE = re.compile(r"/-|-/")
+_BLOCK_EDGE = re.compile(r"(?:/-)+|(?:-/)+")
 _STRING_EDGE = re.compile(r'["\\]')
 _CHAR_LITERAL = re.compile(r"'(?:\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)|[^\\'\n])'")
 _IDENT_CHAR = re.compile(r"[\w'.!?₀-₉ᵢ-ᵪ]")
@@ -33,7 +33,7 @@ _HEADER_LINE = re.compile(r"[ \t]*(?:import|set_option|open)[ \t]")
 _ENDS_WITH_IN = re.compile(r"\bin[ \t]*$")
 _DECLARATION = re.compile(r"(?<![\w'.!?«])(theorem|lemma|example)(?![\w'!?»])")
 _NAME = re.compile(r"[ \t\r\n]*([^\s()\[\]{}⦃⦄⟨⟩:,]+)")
-_STATEMENT_TOKEN = re.compile(r"[(\[{⦃⟨]|[)\]}⦄⟩]|:=")
+_STATEMENT_TOKEN = re.compile(r"[(\[{⦃⟨]+|[)\]}⦄⟩]+|:=")
 _WHITESPACE = re.compile(r"\s+")
 _TRAILING_PROOF_STUB = re.compile(r"(?:\s*:=)?(?:\s*by)?(?:\s*sorry)?\s*$")
 _OPENERS = "([{⦃⟨"
@@ -58,16 +58,7 @@ def _spans(code: str) -> list[tuple[int, int, bool]]:
             end = n if end < 0 else end
             spans.append((start, end, True))
         elif token == "/-":
-            depth = 1
-            cursor = start + 2
-            while depth:
-                edge = _BLOCK_EDGE.search(code, cursor)
-                if edge is None:
-                    cursor = n
-                    break
-                depth += 1 if edge.group() == "/-" else -1
-                cursor = edge.end()
-            end = cursor
+            end = _block_comment_end(code, start + 2)
             spans.append((start, end, True))
         elif token == '"':
             cursor = start + 1
@@ -93,6 +84,24 @@ def _spans(code: str) -> list[tuple[int, int, bool]]:
         pos = end
 
 
+def _block_comment_end(code: str, cursor: int) -> int:
+    """Offset just past the ``-/`` closing a block comment whose inside starts at ``cursor``.
+
+    Runs of openers or closers are taken in one match (``/-/-/-`` is three openers), so
+    the loop runs once per run, not once per token.
+    """
+    depth = 1
+    for edge in _BLOCK_EDGE.finditer(code, cursor):
+        run = (edge.end() - edge.start()) // 2
+        if code.startswith("/-", edge.start()):
+            depth += run
+        elif run >= depth:
+            return edge.start() + 2 * depth
+        else:
+            depth -= run
+    return len(code)
+
+
 def mask_code(code: str) -> str:
     """Blank out comments and the inside of string literals, keeping every offset.
 
@@ -105,6 +114,8 @@ def mask_code(code: str) -> str:
         parts.append(code[last:start])
         if is_comment:
             parts.append(_blank(code[start:end]))
+        elif end - start < 2:
+            parts.append(code[start:end])  # a lone quote at the very end
         else:
             parts.append(code[start] + _blank(code[start + 1 : end - 1]) + code[end - 1 : end])
         last = end
@@ -194,22 +205,21 @@ def _header_end(code: str, masked: str) -> int:
 
 
 def _statement_end(masked: str, start: int, limit: int) -> int | None:
-    """Offset just past the first ``:=`` at bracket depth zero in ``masked[start:limit]``."""
+    """Offset just past the first ``:=`` at bracket depth zero in ``masked[start:limit]``.
+
+    Runs of brackets are taken in one match; a closer at depth zero is ignored.
+    """
     depth = 0
-    pos = start
-    while True:
-        m = _STATEMENT_TOKEN.search(masked, pos, limit)
-        if m is None:
-            return None
+    for m in _STATEMENT_TOKEN.finditer(masked, start, limit):
         token = m.group()
         if token == ":=":
             if depth == 0:
                 return m.end()
-        elif token in _OPENERS:
-            depth += 1
+        elif token[0] in _OPENERS:
+            depth += len(token)
         else:
-            depth = max(depth - 1, 0)
-        pos = m.end()
+            depth = max(depth - len(token), 0)
+    return None
 
 
 def parse_lean_code(code: str, name: str | None = None) -> LeanCode:

@@ -2,4 +2,33 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from kimina_prover_rl.reward.batching import BatchingConfig, MicroBatcher
+from kimina_prover_rl.reward.correction import (
+    CorrectionCache,
+    CorrectionConfig,
+    CorrectionPrompt,
+    SkipReason,
+    build_correction,
+)
+from kimina_prover_rl.reward.score import (
+    RewardConfig,
+    RewardStats,
+    Sample,
+    ScoredSample,
+    Scorer,
+)
+
+__all__ = [
+    "BatchingConfig",
+    "CorrectionCache",
+    "CorrectionConfig",
+    "CorrectionPrompt",
+    "MicroBatcher",
+    "RewardConfig",
+    "RewardStats",
+    "Sample",
+    "ScoredSample",
+    "Scorer",
+    "SkipReason",
+    "build_correction",
+]

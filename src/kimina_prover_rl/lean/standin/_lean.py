@@ -1,0 +1,398 @@
+"""The stand-in's simulated elaboration: what "Lean" answers to one command.
+
+Pure functions over the submitted text, standard library only (the stand-in must start
+fast). The user manual, with every directive, is the docstring of ``standin.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+STANDARD_AXIOMS = ("propext", "Classical.choice", "Quot.sound")
+
+_DIRECTIVE = re.compile(r"--\s*standin:\s*(?P<body>.*)$")
+_DECL = re.compile(
+    r"^\s*(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|nonrec)\s+)*"
+    r"(?P<kind>theorem|lemma|def|abbrev|instance|example)\b\s*(?P<name>[^\s:(\[{⦃]*)"
+)
+_PRINT_AXIOMS = re.compile(r"^\s*#print\s+axioms\s+(?P<name>\S+)")
+_OTHER_HASH = re.compile(r"^\s*#(?P<cmd>eval|check|print|reduce|synth)\b")
+_IMPORT = re.compile(r"^\s*import\b")
+_SORRY = re.compile(r"(?<![\w.'])sorry(?![\w'?!])")
+_APPLY_Q = re.compile(r"(?<![\w.'])apply\?")
+_NATIVE = re.compile(r"(?<![\w.'])native_decide(?![\w'])")
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """One ``-- standin: NAME ARGS`` comment: its 1-based line, name, words and options."""
+
+    line: int
+    name: str
+    words: tuple[str, ...] = ()
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def parse_directives(code: str) -> list[Directive]:
+    """Every directive in ``code``, in order (shell-like quoting for arguments)."""
+    out = []
+    for number, text in enumerate(code.split("\n"), start=1):
+        match = _DIRECTIVE.search(text)
+        if match is None:
+            continue
+        try:
+            parts = shlex.split(match["body"])
+        except ValueError:
+            parts = match["body"].split()
+        if not parts:
+            continue
+        name, *rest = parts
+        eq = name.find("=")
+        if eq > 0:
+            rest.insert(0, name)
+            name = name[:eq]
+        words = tuple(_unescape(p) for p in rest if "=" not in p)
+        options = {k: _unescape(v) for k, v in (p.split("=", 1) for p in rest if "=" in p)}
+        out.append(Directive(number, name, words, options))
+    return out
+
+
+def _unescape(text: str) -> str:
+    return text.replace("\\n", "\n")
+
+
+def blank_comments_and_strings(code: str) -> list[str]:
+    """``code``'s lines with comments and string contents replaced by spaces.
+
+    Positions are preserved, so matches in the result point at the submitted text.
+    """
+    out: list[str] = []
+    depth = 0
+    for line in code.split("\n"):
+        chars = list(line)
+        i, in_string = 0, False
+        while i < len(chars):
+            two = line[i : i + 2]
+            if depth:
+                if two == "-/":
+                    depth -= 1
+                    chars[i] = chars[i + 1] = " "
+                    i += 2
+                    continue
+                if two == "/-":
+                    depth += 1
+                    chars[i] = chars[i + 1] = " "
+                    i += 2
+                    continue
+                chars[i] = " "
+            elif in_string:
+                if chars[i] == "\\":
+                    chars[i : i + 2] = [" "] * len(chars[i : i + 2])
+                    i += 2
+                    continue
+                if chars[i] == '"':
+                    in_string = False
+                else:
+                    chars[i] = " "
+            elif two == "--":
+                chars[i:] = [" "] * (len(chars) - i)
+                break
+            elif two == "/-":
+                depth += 1
+                chars[i] = chars[i + 1] = " "
+                i += 2
+                continue
+            elif chars[i] == '"':
+                in_string = True
+            i += 1
+        out.append("".join(chars))
+    return out
+
+
+@dataclass(slots=True)
+class _Decl:
+    line: int
+    column: int
+    name: str | None
+    end_line: int
+    goal: str
+    uses_sorry: bool = False
+
+
+@dataclass(slots=True)
+class Elaboration:
+    """What one command produced: the response body and the declarations it added."""
+
+    response: dict[str, Any]
+    declarations: dict[str, tuple[str, ...]]
+
+
+def elaborate(
+    code: str,
+    *,
+    in_env: bool,
+    known: dict[str, tuple[str, ...]],
+    next_proof_state: int,
+    sorry_quote: str,
+    all_tactics: bool,
+    infotree: bool,
+) -> Elaboration:
+    """Simulate Lean on ``code``; ``known`` maps earlier declarations to their axioms."""
+    clean = blank_comments_and_strings(code)
+    directives = parse_directives(code)
+    names = {d.name for d in directives}
+    decls = _declarations(clean)
+    messages: list[dict[str, Any]] = []
+    sorries: list[dict[str, Any]] = []
+
+    seen_code = in_env
+    for number, text in enumerate(clean, start=1):
+        is_import = bool(_IMPORT.match(text))
+        if is_import and seen_code:
+            messages.append(
+                _message(
+                    "error",
+                    "invalid 'import' command, it must be used in the beginning of the file",
+                    number,
+                    text,
+                )
+            )
+        seen_code = seen_code or (bool(text.strip()) and not is_import)
+        for match in _SORRY.finditer(text):
+            decl = _enclosing(decls, number)
+            goal = decl.goal if decl else "⊢ Prop"
+            if decl:
+                decl.uses_sorry = True
+            sorries.append(
+                {
+                    "proofState": next_proof_state + len(sorries),
+                    "pos": {"line": number, "column": match.start()},
+                    "goal": goal,
+                    "endPos": {"line": number, "column": match.end()},
+                }
+            )
+
+    synthetic = "synthetic-sorry" in names or any(_APPLY_Q.search(t) for t in clean)
+    for directive in directives:
+        target = _target_line(clean, directive.line)
+        decl = _enclosing(decls, target)
+        goal = directive.options.get("goal") or (decl.goal if decl else "⊢ Prop")
+        if directive.name in ("error", "warning", "info"):
+            data = directive.words[0] if directive.words else "simulated error"
+            if "goal" in directive.options or data == "unsolved goals":
+                data = f"{data}\n{goal}"
+            messages.append(_message(directive.name, data, target, clean[target - 1]))
+        elif directive.name == "sorry":
+            for d in decls or ([decl] if decl else []):
+                d.uses_sorry = True
+            sorries.append(
+                {
+                    "proofState": next_proof_state + len(sorries),
+                    "pos": {"line": target, "column": _indent(clean[target - 1])},
+                    "goal": goal,
+                    "endPos": {"line": target, "column": len(clean[target - 1].rstrip())},
+                }
+            )
+    if synthetic:
+        target = _synthetic_target(clean, directives)
+        decl = _enclosing(decls, target)
+        goal = decl.goal if decl else "⊢ Prop"
+        remaining = "\n".join(f"-- {g}" for g in goal.split("\n"))
+        messages.append(
+            _message(
+                "info",
+                f"Try this: refine ?_\n-- Remaining subgoals:\n{remaining}",
+                target,
+                clean[target - 1],
+            )
+        )
+
+    axioms = _axioms(directives, clean)
+    declarations: dict[str, tuple[str, ...]] = {}
+    for decl in decls:
+        if decl.uses_sorry:
+            kind = "declaration uses 'sorry'".replace("'", sorry_quote)
+            end = decl.column + len(decl.name or "example")
+            messages.append(_message("warning", kind, decl.line, "", column=decl.column, end=end))
+        extra = ("sorryAx",) if decl.uses_sorry or synthetic else ()
+        if decl.name:
+            declarations[decl.name] = tuple(dict.fromkeys(axioms + extra))
+
+    visible = {**known, **declarations}
+    for number, text in enumerate(clean, start=1):
+        if axioms_match := _PRINT_AXIOMS.match(text):
+            name = axioms_match["name"]
+            messages.append(_print_axioms(name, visible, number, clean[number - 1]))
+        elif hash_match := _OTHER_HASH.match(text):
+            data = f"(stand-in) #{hash_match['cmd']} output is not simulated"
+            messages.append(_message("info", data, number, clean[number - 1]))
+
+    messages.sort(key=lambda m: (m["pos"]["line"], m["pos"]["column"]))
+    response: dict[str, Any] = {}
+    if messages:
+        response["messages"] = messages
+    if sorries:
+        response["sorries"] = sorries
+    tactic_lines = _tactic_lines(decls, clean)
+    if all_tactics and tactic_lines:
+        response["tactics"] = [
+            {
+                "pos": {"line": n, "column": _indent(clean[n - 1])},
+                "endPos": {"line": n, "column": len(clean[n - 1].rstrip())},
+                "goals": goal,
+                "tactic": clean[n - 1].strip(),
+                "proofState": next_proof_state + len(sorries) + i,
+                "usedConstants": [],
+            }
+            for i, (n, goal) in enumerate(tactic_lines)
+        ]
+    if infotree:
+        response["infotree"] = [
+            _tactic_node(clean, n, goal, i == len(tactic_lines) - 1)
+            for i, (n, goal) in enumerate(tactic_lines)
+        ]
+    return Elaboration(response, declarations)
+
+
+def _synthetic_target(clean: list[str], directives: list[Directive]) -> int:
+    """The ``apply?`` line, else the line the ``synthetic-sorry`` directive is about."""
+    for number, text in enumerate(clean, start=1):
+        if _APPLY_Q.search(text):
+            return number
+    first = next(d.line for d in directives if d.name == "synthetic-sorry")
+    return _target_line(clean, first)
+
+
+def _axioms(directives: list[Directive], clean: list[str]) -> tuple[str, ...]:
+    explicit = [d for d in directives if d.name == "axioms"]
+    axioms = explicit[-1].words if explicit else STANDARD_AXIOMS
+    if any(_NATIVE.search(t) for t in clean):
+        axioms = (*axioms, "Lean.ofReduceBool")
+    return tuple(axioms)
+
+
+def _print_axioms(
+    name: str, visible: dict[str, tuple[str, ...]], line: int, text: str
+) -> dict[str, Any]:
+    if name not in visible:
+        return _message("error", f"unknown constant '{name}'", line, text)
+    axioms = visible[name]
+    if not axioms:
+        return _message("info", f"'{name}' does not depend on any axioms", line, text)
+    return _message("info", f"'{name}' depends on axioms: [{', '.join(axioms)}]", line, text)
+
+
+def _message(
+    severity: str,
+    data: str,
+    line: int,
+    text: str,
+    *,
+    column: int | None = None,
+    end: int | None = None,
+) -> dict[str, Any]:
+    """A message spanning ``text`` (a comment-free line), or ``column``..``end``."""
+    start = _indent(text) if column is None else column
+    stop = len(text.rstrip()) if end is None else end
+    return {
+        "severity": severity,
+        "pos": {"line": line, "column": start},
+        "endPos": {"line": line, "column": max(start, stop)},
+        "data": data,
+    }
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _target_line(clean: list[str], line: int) -> int:
+    """The code line a directive on ``line`` is about: its own, else the next code line."""
+    for number in range(line, len(clean) + 1):
+        if clean[number - 1].strip():
+            return number
+    for number in range(line - 1, 0, -1):
+        if clean[number - 1].strip():
+            return number
+    return line
+
+
+def _declarations(clean: list[str]) -> list[_Decl]:
+    """Declarations, each running to the line before the next unindented code line."""
+    starts = [(n, m) for n, t in enumerate(clean, start=1) if (m := _DECL.match(t))]
+    decls = []
+    for number, match in starts:
+        end = next(
+            (n - 1 for n in range(number + 1, len(clean) + 1) if clean[n - 1][:1].strip()),
+            len(clean),
+        )
+        name = match["name"] or None
+        column = match.start("name") if name else match.start("kind")
+        header = " ".join(clean[number - 1 : end])[match.end() - len(match["name"]) :]
+        decls.append(_Decl(number, column, name, end, _goal(header.split(":=", 1)[0], name)))
+    return decls
+
+
+def _enclosing(decls: list[_Decl], line: int) -> _Decl | None:
+    return next((d for d in decls if d.line <= line <= d.end_line), None)
+
+
+def _goal(signature: str, name: str | None) -> str:
+    """A plausible pretty-printed goal from ``name binders : type``."""
+    text = signature[len(name) :] if name else signature
+    hyps, depth, start, colon = [], 0, 0, -1
+    for i, ch in enumerate(text):
+        if ch in "([{⦃":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch in ")]}⦄":
+            depth -= 1
+            if depth == 0 and text[start] in "({⦃" and " : " in text[start + 1 : i]:
+                hyps.append(" ".join(text[start + 1 : i].split()))
+        elif ch == ":" and depth == 0:
+            colon = i
+            break
+    target = " ".join(text[colon + 1 :].split()) if colon >= 0 else "Prop"
+    return "\n".join([*hyps, f"⊢ {target}"])
+
+
+def _tactic_lines(decls: list[_Decl], clean: list[str]) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for decl in decls:
+        by_line = next(
+            (n for n in range(decl.line, decl.end_line + 1) if ":= by" in clean[n - 1]), None
+        )
+        if by_line is None:
+            continue
+        out.extend(
+            (n, decl.goal) for n in range(by_line + 1, decl.end_line + 1) if clean[n - 1].strip()
+        )
+    return out
+
+
+def _tactic_node(clean: list[str], line: int, goal: str, last: bool) -> dict[str, Any]:
+    text = clean[line - 1]
+    tactic = text.strip()
+    head = tactic.split()[0]
+    return {
+        "kind": "TacticInfo",
+        "node": {
+            "name": f"Lean.Parser.Tactic.{head}",
+            "stx": {
+                "pp": tactic,
+                "raw": tactic,
+                "range": {
+                    "synthetic": False,
+                    "start": {"line": line, "column": _indent(text)},
+                    "finish": {"line": line, "column": len(text.rstrip())},
+                },
+            },
+            "goalsBefore": [goal],
+            "goalsAfter": [] if last else [goal],
+        },
+        "children": [],
+    }

@@ -1,0 +1,281 @@
+"""The reward: one scored result per sample, from a model's answer and a verifier.
+
+Order of work per batch: extract and check every answer (pure text, cheap), send only the
+proofs that passed to the verifier (deduplicated), then combine::
+
+    score = format ok × statement intact × verdict valid      (1.0 or 0.0, or partial credit)
+    acc   = the extracted proof is valid                       (for pass@k)
+
+Infrastructure failures (``overloaded``, ``crash``, ``infra_error``) score 0 like any
+failure but set ``infra_failure`` and are counted apart, so a training run can tell a
+broken verifier from a weak model.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kimina_prover_rl.errors import ConfigError, InputError
+from kimina_prover_rl.lean import Verdict, VerdictStatus, Verifier, VerifyRequest
+from kimina_prover_rl.proof import (
+    AnswerCheck,
+    FeedbackConfig,
+    FeedbackKind,
+    FormatConfig,
+    check_answer,
+    render_feedback,
+)
+from kimina_prover_rl.reward.batching import BatchingConfig, MicroBatcher
+
+__all__ = ["RewardConfig", "RewardStats", "Sample", "ScoredSample", "Scorer"]
+
+_FEEDBACK_KIND = {
+    VerdictStatus.LEAN_ERROR: FeedbackKind.LEAN_ERROR,
+    VerdictStatus.SORRY: FeedbackKind.SORRY,
+    VerdictStatus.UNSOUND: FeedbackKind.UNSOUND,
+    VerdictStatus.TIMEOUT: FeedbackKind.TIMEOUT,
+    VerdictStatus.OOM: FeedbackKind.OUT_OF_MEMORY,
+    VerdictStatus.REJECTED: FeedbackKind.REJECTED,
+    VerdictStatus.CRASH: FeedbackKind.INFRASTRUCTURE,
+    VerdictStatus.OVERLOADED: FeedbackKind.INFRASTRUCTURE,
+    VerdictStatus.INFRA_ERROR: FeedbackKind.INFRASTRUCTURE,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RewardConfig:
+    """How answers are checked and scored.
+
+    ``format_score`` is the partial credit for a well-formed answer whose proof fails
+    (0 by default: only valid proofs are rewarded). ``verify_format_failures`` also sends
+    proofs whose answer broke a pure format rule to Lean, so ``acc`` measures proof
+    validity alone (costs Lean time; useful for evaluation, not for training).
+    """
+
+    format: FormatConfig = field(default_factory=FormatConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+    format_score: float = 0.0
+    verify_format_failures: bool = False
+    timeout_s: float | None = None
+    batching: BatchingConfig = field(default_factory=BatchingConfig)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.format_score < 1.0:
+            raise ConfigError(
+                f"format_score must be in [0, 1) so a valid proof always scores more, "
+                f"got {self.format_score}; use 0 to disable partial credit"
+            )
+        if self.timeout_s is not None and self.timeout_s <= 0:
+            raise ConfigError(f"timeout_s must be positive or None, got {self.timeout_s}")
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One model answer to score. ``messages`` are the earlier turns of the conversation."""
+
+    formal_statement: str
+    response: str
+    id: str | None = None
+    messages: tuple[Mapping[str, Any], ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Sample:
+        """Read ``{"id", "formal_statement", "response", "messages"?}``; say what is wrong."""
+        missing = [key for key in ("formal_statement", "response") if key not in data]
+        if missing:
+            raise InputError(
+                f"sample {data.get('id')!r} lacks {', '.join(missing)}; each sample needs "
+                '"formal_statement" (the theorem given to the model) and "response" (its answer)'
+            )
+        for key in ("formal_statement", "response"):
+            if not isinstance(data[key], str):
+                raise InputError(
+                    f"sample {data.get('id')!r}: {key!r} must be a string, "
+                    f"got {type(data[key]).__name__}"
+                )
+        messages = data.get("messages") or ()
+        if not isinstance(messages, list | tuple) or not all(
+            isinstance(m, Mapping) for m in messages
+        ):
+            raise InputError(
+                f"sample {data.get('id')!r}: 'messages' must be a list of "
+                '{"role", "content"} objects'
+            )
+        raw_id = data.get("id")
+        return cls(
+            formal_statement=data["formal_statement"],
+            response=data["response"],
+            id=None if raw_id is None else str(raw_id),
+            messages=tuple(messages),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSample:
+    """The reward's answer for one sample (see the module docstring for the formula)."""
+
+    id: str | None
+    score: float
+    acc: float
+    format_error: str | None
+    detail: str
+    status: VerdictStatus | None
+    infra_failure: bool
+    proof: str | None
+    feedback: str | None
+    verdict: Verdict | None = None
+
+    @property
+    def lean_messages(self) -> list[dict[str, Any]]:
+        """Lean's messages for the proof, in the REPL's JSON shape."""
+        return [] if self.verdict is None else [m.to_repl() for m in self.verdict.messages]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the ``kimina-rl score`` output line."""
+        return {
+            "id": self.id,
+            "score": self.score,
+            "acc": self.acc,
+            "format_error": self.format_error,
+            "detail": self.detail,
+            "status": None if self.status is None else self.status.value,
+            "infra_failure": self.infra_failure,
+            "proof": self.proof,
+            "lean_messages": self.lean_messages,
+            "feedback": self.feedback,
+        }
+
+
+@dataclass(slots=True)
+class RewardStats:
+    """Running counts over everything a :class:`Scorer` scored."""
+
+    samples: int = 0
+    score_sum: float = 0.0
+    acc_sum: float = 0.0
+    format_errors: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    infra_failures: int = 0
+
+    def add(self, scored: ScoredSample) -> None:
+        """Count one result."""
+        self.samples += 1
+        self.score_sum += scored.score
+        self.acc_sum += scored.acc
+        if scored.format_error is not None:
+            self.format_errors[scored.format_error] += 1
+        self.statuses["not_verified" if scored.status is None else scored.status.value] += 1
+        self.infra_failures += scored.infra_failure
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts and means, JSON-ready (for logs and the ``score`` summary)."""
+        n = max(self.samples, 1)
+        return {
+            "samples": self.samples,
+            "mean_score": self.score_sum / n,
+            "mean_acc": self.acc_sum / n,
+            "format_errors": dict(self.format_errors.most_common()),
+            "statuses": dict(self.statuses.most_common()),
+            "infra_failures": self.infra_failures,
+        }
+
+
+class Scorer:
+    """Scores samples through a :class:`~kimina_prover_rl.lean.Verifier`.
+
+    ``await scorer.score_batch(samples)`` scores a batch in one verifier call;
+    ``await scorer.score(sample)`` scores one, micro-batched with concurrent calls.
+    """
+
+    def __init__(self, verifier: Verifier, config: RewardConfig | None = None) -> None:
+        self.verifier = verifier
+        self.config = config or RewardConfig()
+        self.stats = RewardStats()
+        self._batcher: MicroBatcher | None = None
+
+    def __repr__(self) -> str:
+        return f"<Scorer verifier={self.verifier!r} scored={self.stats.samples}>"
+
+    async def score_batch(self, samples: Sequence[Sample]) -> list[ScoredSample]:
+        """Score a batch; results in input order, one per sample."""
+        checks = [self._check(sample) for sample in samples]
+        to_verify = [i for i, check in enumerate(checks) if self._should_verify(check)]
+        verdicts = await self.verifier.verify(
+            [self._request(samples[i], checks[i]) for i in to_verify]
+        )
+        by_index = dict(zip(to_verify, verdicts, strict=True))
+        return [
+            self._combine(sample, check, by_index.get(i))
+            for i, (sample, check) in enumerate(zip(samples, checks, strict=True))
+        ]
+
+    async def score(self, sample: Sample) -> ScoredSample:
+        """Score one sample; concurrent calls share verifier batches."""
+        check = self._check(sample)
+        verdict = None
+        if self._should_verify(check):
+            if self._batcher is None:
+                self._batcher = MicroBatcher(self.verifier, self.config.batching)
+            verdict = await self._batcher.verify_one(self._request(sample, check))
+        return self._combine(sample, check, verdict)
+
+    async def aclose(self) -> None:
+        """Flush pending single-sample calls (the verifier is the caller's to close)."""
+        if self._batcher is not None:
+            await self._batcher.aclose()
+
+    def _check(self, sample: Sample) -> AnswerCheck:
+        return check_answer(sample.formal_statement, sample.response, self.config.format)
+
+    def _should_verify(self, check: AnswerCheck) -> bool:
+        return check.proof is not None and (check.ok or self.config.verify_format_failures)
+
+    def _request(self, sample: Sample, check: AnswerCheck) -> VerifyRequest:
+        assert check.proof is not None
+        return VerifyRequest(
+            code=check.proof,
+            id=sample.id,
+            timeout_s=self.config.timeout_s,
+            allow_native_decide=self.config.format.allow_native_decide,
+        )
+
+    def _combine(self, sample: Sample, check: AnswerCheck, verdict: Verdict | None) -> ScoredSample:
+        valid = verdict is not None and verdict.is_valid
+        if check.ok and valid:
+            score = 1.0
+        elif check.ok:
+            score = self.config.format_score
+        else:
+            score = 0.0
+        status = None if verdict is None else verdict.status
+        scored = ScoredSample(
+            id=sample.id,
+            score=score,
+            acc=1.0 if valid else 0.0,
+            format_error=None if check.format_error is None else check.format_error.value,
+            detail=check.detail or ("" if verdict is None else verdict.detail),
+            status=status,
+            infra_failure=status is not None and status.is_infrastructure,
+            proof=check.proof,
+            feedback=self._feedback(check, verdict),
+            verdict=verdict,
+        )
+        self.stats.add(scored)
+        return scored
+
+    def _feedback(self, check: AnswerCheck, verdict: Verdict | None) -> str | None:
+        if verdict is None or verdict.is_valid or check.proof is None:
+            return None
+        response = verdict.response
+        if response is None and verdict.messages:
+            response = {"messages": [m.to_repl() for m in verdict.messages]}
+        return render_feedback(
+            check.proof,
+            response,
+            kind=_FEEDBACK_KIND[verdict.status],
+            detail=verdict.detail,
+            config=self.config.feedback,
+        )

@@ -1,0 +1,168 @@
+"""The reward formula, the infrastructure flag, feedback and micro-batching, on real statements."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+
+from kimina_prover_rl.errors import ConfigError, InputError
+from kimina_prover_rl.lean import LeanMessage, Verdict, VerdictStatus, Verifier, VerifyRequest
+from kimina_prover_rl.reward import RewardConfig, Sample, Scorer
+from tests.proof._answers import make_answer, row_named
+
+PROOF = ["norm_num [h₁, h₂, h₃]"]
+
+
+class ScriptedVerifier(Verifier):
+    """Decides by a marker in the proof; records every batch it receives."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[VerifyRequest]] = []
+
+    async def verify_stream(
+        self, requests: Sequence[VerifyRequest]
+    ) -> AsyncIterator[tuple[int, Verdict]]:
+        self.batches.append(list(requests))
+        await asyncio.sleep(0)
+        for i, request in enumerate(requests):
+            yield i, self._decide(request)
+
+    @staticmethod
+    def _decide(request: VerifyRequest) -> Verdict:
+        code = request.code
+        if "linarith" in code:
+            line = next(n for n, text in enumerate(code.split("\n"), 1) if "linarith" in text)
+            message = LeanMessage("error", "linarith failed to find a contradiction", line, 2)
+            return Verdict(VerdictStatus.LEAN_ERROR, id=request.id, messages=(message,))
+        if "positivity" in code:
+            return Verdict(VerdictStatus.INFRA_ERROR, id=request.id, detail="server went away")
+        if "decide" in code:
+            return Verdict(VerdictStatus.TIMEOUT, id=request.id, detail="ran past 60 s")
+        return Verdict(VerdictStatus.VALID, id=request.id)
+
+
+@pytest.fixture
+def row(minif2f: list[dict[str, Any]]) -> dict[str, Any]:
+    return row_named(minif2f, "mathd_algebra_478")
+
+
+def _sample(row: dict[str, Any], response: str, id: str = "s") -> Sample:
+    return Sample(formal_statement=row["formal_statement"], response=response, id=id)
+
+
+async def test_a_valid_well_formed_answer_scores_one(row: dict[str, Any]) -> None:
+    scorer = Scorer(ScriptedVerifier())
+    [result] = await scorer.score_batch([_sample(row, make_answer(row, PROOF))])
+    assert (result.score, result.acc, result.format_error) == (1.0, 1.0, None)
+    assert result.status is VerdictStatus.VALID
+    assert result.proof is not None
+    assert result.proof.startswith(row["header"])
+    assert result.feedback is None
+
+
+async def test_a_lean_error_scores_zero_with_feedback_pointing_at_the_line(
+    row: dict[str, Any],
+) -> None:
+    scorer = Scorer(ScriptedVerifier())
+    [result] = await scorer.score_batch([_sample(row, make_answer(row, ["linarith"]))])
+    assert (result.score, result.acc, result.infra_failure) == (0.0, 0.0, False)
+    assert result.status is VerdictStatus.LEAN_ERROR
+    assert result.feedback is not None
+    assert "linarith failed" in result.feedback
+    marked = [line for line in result.feedback.split("\n") if line.startswith(">")]
+    assert len(marked) == 1
+    assert marked[0].rstrip().endswith("linarith")
+    assert result.lean_messages[0]["data"].startswith("linarith failed")
+
+
+async def test_infrastructure_failures_are_flagged_and_counted_apart(row: dict[str, Any]) -> None:
+    scorer = Scorer(ScriptedVerifier())
+    [result] = await scorer.score_batch([_sample(row, make_answer(row, ["positivity"]))])
+    assert result.score == 0.0
+    assert result.infra_failure
+    assert scorer.stats.infra_failures == 1
+    assert scorer.stats.to_dict()["statuses"] == {"infra_error": 1}
+
+
+async def test_format_failures_are_not_sent_to_lean_by_default(row: dict[str, Any]) -> None:
+    verifier = ScriptedVerifier()
+    scorer = Scorer(verifier)
+    no_think = make_answer(row, PROOF).replace("<think>", "").replace("</think>", "")
+    [result] = await scorer.score_batch([_sample(row, no_think)])
+    assert result.format_error is not None
+    assert result.status is None
+    assert result.score == 0.0
+    assert verifier.batches == [[]]
+
+
+async def test_verify_format_failures_measures_acc_alone(row: dict[str, Any]) -> None:
+    scorer = Scorer(ScriptedVerifier(), RewardConfig(verify_format_failures=True))
+    no_think = make_answer(row, PROOF).replace("<think>", "").replace("</think>", "")
+    [result] = await scorer.score_batch([_sample(row, no_think)])
+    assert result.format_error is not None
+    assert (result.score, result.acc) == (0.0, 1.0)
+
+
+async def test_a_changed_statement_is_never_verified(row: dict[str, Any]) -> None:
+    verifier = ScriptedVerifier()
+    changed = row["theorem"].replace("v = 65", "v = 66").rstrip()
+    answer = make_answer(row, PROOF, theorem=changed)
+    [result] = await Scorer(verifier).score_batch([_sample(row, answer)])
+    assert result.proof is None
+    assert result.score == 0.0
+    assert result.acc == 0.0
+    assert result.format_error is not None
+    assert sum(len(b) for b in verifier.batches) == 0
+
+
+async def test_partial_credit_rewards_format_only_when_configured(row: dict[str, Any]) -> None:
+    scorer = Scorer(ScriptedVerifier(), RewardConfig(format_score=0.1))
+    results = await scorer.score_batch(
+        [_sample(row, make_answer(row, ["linarith"])), _sample(row, "no answer at all")]
+    )
+    assert [r.score for r in results] == [0.1, 0.0]
+
+
+async def test_results_keep_input_order_and_ids(row: dict[str, Any]) -> None:
+    proofs = [["linarith"], PROOF, ["positivity"], ["decide"], PROOF]
+    samples = [_sample(row, make_answer(row, p), id=str(i)) for i, p in enumerate(proofs)]
+    results = await Scorer(ScriptedVerifier()).score_batch(samples)
+    assert [r.id for r in results] == ["0", "1", "2", "3", "4"]
+    assert [r.status for r in results] == [
+        VerdictStatus.LEAN_ERROR,
+        VerdictStatus.VALID,
+        VerdictStatus.INFRA_ERROR,
+        VerdictStatus.TIMEOUT,
+        VerdictStatus.VALID,
+    ]
+    assert results[3].feedback is not None
+    assert "time" in results[3].feedback.lower()
+
+
+async def test_concurrent_single_calls_share_one_verifier_batch(row: dict[str, Any]) -> None:
+    verifier = ScriptedVerifier()
+    scorer = Scorer(verifier)
+    samples = [_sample(row, make_answer(row, PROOF), id=str(i)) for i in range(32)]
+    results = await asyncio.gather(*(scorer.score(s) for s in samples))
+    await scorer.aclose()
+    assert [r.id for r in results] == [str(i) for i in range(32)]
+    assert all(r.score == 1.0 for r in results)
+    assert len(verifier.batches) == 1
+    assert len(verifier.batches[0]) == 32
+
+
+def test_sample_from_dict_says_what_is_missing() -> None:
+    with pytest.raises(InputError, match="response"):
+        Sample.from_dict({"id": 3, "formal_statement": "theorem x : True := by"})
+    with pytest.raises(InputError, match="messages"):
+        Sample.from_dict({"formal_statement": "", "response": "", "messages": "hi"})
+    sample = Sample.from_dict({"id": 3, "formal_statement": "a", "response": "b"})
+    assert sample.id == "3"
+
+
+def test_partial_credit_must_stay_below_a_valid_proof() -> None:
+    with pytest.raises(ConfigError, match="format_score"):
+        RewardConfig(format_score=1.0)
