@@ -75,6 +75,21 @@ def test_brackets_hide_inner_assignments() -> None:
     assert parse_lean_code(code).statement.endswith(": P :=")
 
 
+def test_local_definitions_in_the_type_own_their_assignment() -> None:
+    code = "theorem t : let x := 5\n  have h : x = x := rfl\n  x = 5 := by\n  rfl"
+    parsed = parse_lean_code(code)
+    assert parsed.statement.endswith("x = 5 :=")
+    assert parsed.body == " by\n  rfl"
+
+
+def test_every_shared_statement_ends_at_its_proof(
+    minif2f: list[dict[str, Any]], train_sample: list[dict[str, Any]]
+) -> None:
+    for row in minif2f + train_sample:
+        body = parse_lean_code(row["formal_statement"]).body.strip()
+        assert body in {"by", "by sorry", "sorry"}, (row["name"], body[:80])
+
+
 def test_normalize_statement_ignores_layout_comments_and_proof_stub() -> None:
     a = "theorem t (x:ℕ) (h : x = 1) :\n    x + 0 = 1 := by sorry"
     b = "theorem t (x : ℕ) -- note\n (h : x = 1) : x + 0 = 1 :="

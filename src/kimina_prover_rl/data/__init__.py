@@ -1,5 +1,42 @@
-"""Prompt templates and prompt-set preparation (hub ids or local files to verl parquet)."""
+"""Prompt templates and prompt-set preparation (hub ids or local files to verl parquet).
+
+Constants live in their modules: ``prompts.DEFAULT_SYSTEM_PROMPT`` /
+``DEFAULT_USER_TEMPLATE``, ``sources.LAYOUTS`` / ``HUB_LAYOUTS`` and
+``prepare.TRAIN_FILE`` / ``VAL_FILE`` / ``MANIFEST_NAME``.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from kimina_prover_rl.data.decontaminate import (
+    Contamination,
+    decontaminate,
+    rename_binders,
+    statement_key,
+)
+from kimina_prover_rl.data.prepare import PrepareConfig, PrepareResult, prepare_prompt_set
+from kimina_prover_rl.data.prompts import PromptTemplate, informal_text, statement_for_prompt
+from kimina_prover_rl.data.sources import (
+    ColumnMapping,
+    Problem,
+    PromptSource,
+    load_prompt_source,
+    parse_columns,
+)
+
+__all__ = [
+    "ColumnMapping",
+    "Contamination",
+    "PrepareConfig",
+    "PrepareResult",
+    "Problem",
+    "PromptSource",
+    "PromptTemplate",
+    "decontaminate",
+    "informal_text",
+    "load_prompt_source",
+    "parse_columns",
+    "prepare_prompt_set",
+    "rename_binders",
+    "statement_for_prompt",
+    "statement_key",
+]

@@ -19,10 +19,10 @@ from kimina_prover_rl.proof.lean_code import (
     strip_comments,
 )
 
-__all__ = [  # noqa: RUF022 (plain sorted order, checked by tests/test_exports.py)
+__all__ = [
+    "DECLARATION_KEYWORDS",
     "AnswerCheck",
     "CodeBlock",
-    "DECLARATION_KEYWORDS",
     "FeedbackConfig",
     "FeedbackKind",
     "FormatConfig",

@@ -33,7 +33,7 @@ _HEADER_LINE = re.compile(r"[ \t]*(?:import|set_option|open)[ \t]")
 _ENDS_WITH_IN = re.compile(r"\bin[ \t]*$")
 _DECLARATION = re.compile(r"(?<![\w'.!?«])(theorem|lemma|example)(?![\w'!?»])")
 _NAME = re.compile(r"[ \t\r\n]*([^\s()\[\]{}⦃⦄⟨⟩:,]+)")
-_STATEMENT_TOKEN = re.compile(r"[(\[{⦃⟨]+|[)\]}⦄⟩]+|:=")
+_STATEMENT_TOKEN = re.compile(r"[(\[{⦃⟨]+|[)\]}⦄⟩]+|:=|(?<![\w'.!?])(?:let|have)(?![\w'!?])")
 _WHITESPACE = re.compile(r"\s+")
 _TRAILING_PROOF_STUB = re.compile(r"(?:\s*:=)?(?:\s*by)?(?:\s*sorry)?\s*$")
 _OPENERS = "([{⦃⟨"
@@ -207,14 +207,20 @@ def _header_end(code: str, masked: str) -> int:
 def _statement_end(masked: str, start: int, limit: int) -> int | None:
     """Offset just past the first ``:=`` at bracket depth zero in ``masked[start:limit]``.
 
-    Runs of brackets are taken in one match; a closer at depth zero is ignored.
+    Runs of brackets are taken in one match; a closer at depth zero is ignored. A ``let``
+    or ``have`` at depth zero inside the type owns the next depth-zero ``:=``.
     """
     depth = 0
+    local_definitions = 0
     for m in _STATEMENT_TOKEN.finditer(masked, start, limit):
         token = m.group()
         if token == ":=":
             if depth == 0:
-                return m.end()
+                if not local_definitions:
+                    return m.end()
+                local_definitions -= 1
+        elif token in ("let", "have"):
+            local_definitions += depth == 0
         elif token[0] in _OPENERS:
             depth += len(token)
         else:
