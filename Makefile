@@ -22,13 +22,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv and install the package with every extra
 
 lint: $(STAMP)  ## ruff (lint + format check) and strict mypy
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/mypy
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix src tests benchmarks
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks examples
+	$(BIN)/ruff format src tests benchmarks examples
 
 unit: $(STAMP)  ## the test suite alone
 	$(BIN)/python -m pytest -q

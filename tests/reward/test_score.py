@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.lean import LeanMessage, Verdict, VerdictStatus, Verifier, VerifyRequest
-from kimina_prover_rl.reward import RewardConfig, Sample, Scorer
+from kimina_prover_rl.lean import (
+    LeanMessage,
+    SyncVerifier,
+    Verdict,
+    VerdictStatus,
+    Verifier,
+    VerifyRequest,
+)
+from kimina_prover_rl.reward import RewardConfig, Sample, Scorer, SyncScorer
 from tests.proof._answers import make_answer, row_named
 
 PROOF = ["norm_num [h₁, h₂, h₃]"]
@@ -152,6 +160,27 @@ async def test_concurrent_single_calls_share_one_verifier_batch(row: dict[str, A
     assert all(r.score == 1.0 for r in results)
     assert len(verifier.batches) == 1
     assert len(verifier.batches[0]) == 32
+    assert scorer.batches_sent == 1
+
+
+def test_sync_scorer_serves_plain_threads(row: dict[str, Any]) -> None:
+    proofs = [PROOF, ["linarith"], ["positivity"]]
+    batches = [
+        [_sample(row, make_answer(row, p), id=f"{t}:{i}") for i, p in enumerate(proofs)]
+        for t in range(4)
+    ]
+    with SyncVerifier(ScriptedVerifier()) as verifier:
+        scorer = SyncScorer(verifier)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(scorer.score_batch, batches))
+        single = scorer.score(batches[0][0])
+    for t, batch in enumerate(results):
+        assert [r.id for r in batch] == [f"{t}:0", f"{t}:1", f"{t}:2"]
+        assert [r.score for r in batch] == [1.0, 0.0, 0.0]
+        assert batch[2].infra_failure
+    assert single.score == 1.0
+    assert scorer.stats.samples == 13
+    assert scorer.stats.infra_failures == 4
 
 
 def test_sample_from_dict_says_what_is_missing() -> None:

@@ -9,6 +9,15 @@ from typing import Annotated, Any
 import typer
 
 from kimina_prover_rl.cli._app import app
+from kimina_prover_rl.cli._format_options import (
+    DEFAULT_MAX_RESPONSE_CHARS,
+    AcceptLeanFence,
+    AllowNativeDecide,
+    MaxResponseChars,
+    NoStyleChecks,
+    ThinkInPrompt,
+    format_config,
+)
 from kimina_prover_rl.cli._jsonl import (
     open_output,
     progress_bar,
@@ -16,12 +25,10 @@ from kimina_prover_rl.cli._jsonl import (
     stderr_console,
     write_line,
 )
-from kimina_prover_rl.errors import ConfigError, InputError
+from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.proof import FormatConfig, check_answer
 
 __all__ = ["check_format"]
-
-_DEFAULTS = FormatConfig()
 
 
 @app.command("check-format")
@@ -40,32 +47,11 @@ def check_format(
             "-o", "--output", metavar="OUT.jsonl", help="Where to write results (default stdout)."
         ),
     ] = None,
-    allow_native_decide: Annotated[
-        bool,
-        typer.Option("--allow-native-decide", help="Accept proofs that use `native_decide`."),
-    ] = False,
-    think_in_prompt: Annotated[
-        bool,
-        typer.Option(
-            "--think-in-prompt",
-            help="The chat template ends the prompt with `<think>`: read answers as inside it.",
-        ),
-    ] = False,
-    accept_lean_fence: Annotated[
-        bool,
-        typer.Option("--accept-lean-fence", help="Also accept ```lean blocks as the final code."),
-    ] = False,
-    no_style_checks: Annotated[
-        bool,
-        typer.Option(
-            "--no-style-checks",
-            help="Skip repeated-line and tactics-draft rules; keep structure and integrity checks.",
-        ),
-    ] = False,
-    max_response_chars: Annotated[
-        int,
-        typer.Option(help="Longer responses fail with `response_too_long` without being parsed."),
-    ] = _DEFAULTS.max_response_chars,
+    allow_native_decide: AllowNativeDecide = False,
+    think_in_prompt: ThinkInPrompt = False,
+    accept_lean_fence: AcceptLeanFence = False,
+    no_style_checks: NoStyleChecks = False,
+    max_response_chars: MaxResponseChars = DEFAULT_MAX_RESPONSE_CHARS,
 ) -> None:
     """Check answers' format, statement integrity and forbidden constructs (no Lean needed).
 
@@ -79,19 +65,13 @@ def check_format(
     is not a valid record becomes `{"id", "error": "<message>"}`. Counts per format error
     are printed on stderr at the end.
     """
-    try:
-        config = FormatConfig(
-            max_response_chars=max_response_chars,
-            think_in_prompt=think_in_prompt,
-            lean_languages=("lean4", "lean") if accept_lean_fence else ("lean4",),
-            allow_native_decide=allow_native_decide,
-            check_repeated_lines=not no_style_checks,
-            check_tactics_count=not no_style_checks,
-            check_tactics_length=not no_style_checks,
-            check_tactics_coverage=not no_style_checks,
-        )
-    except ConfigError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+    config = format_config(
+        allow_native_decide=allow_native_decide,
+        think_in_prompt=think_in_prompt,
+        accept_lean_fence=accept_lean_fence,
+        no_style_checks=no_style_checks,
+        max_response_chars=max_response_chars,
+    )
     try:
         records = read_jsonl(input_path)
     except InputError as exc:

@@ -1,1 +1,194 @@
-"""`kimina-rl score`: not written yet."""
+"""`kimina-rl score`: the reward for every answer in a JSON Lines file."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
+
+import typer
+
+from kimina_prover_rl.cli._app import app
+from kimina_prover_rl.cli._format_options import (
+    DEFAULT_MAX_RESPONSE_CHARS,
+    AcceptLeanFence,
+    AllowNativeDecide,
+    MaxResponseChars,
+    NoStyleChecks,
+    ThinkInPrompt,
+    format_config,
+)
+from kimina_prover_rl.cli._jsonl import (
+    open_output,
+    progress_bar,
+    read_jsonl,
+    stderr_console,
+    write_line,
+)
+from kimina_prover_rl.cli._verifier_options import with_verifier_options
+from kimina_prover_rl.errors import ConfigError, InputError
+from kimina_prover_rl.reward import RewardConfig, RewardStats, Sample, Scorer
+
+if TYPE_CHECKING:
+    from kimina_prover_rl.lean import VerifierOptions
+
+__all__ = ["score"]
+
+_CONCURRENCY = 1024
+
+
+@app.command("score")
+@with_verifier_options()
+def score(
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT.jsonl",
+            help='One JSON object per line: {"id", "formal_statement", "response", "messages"?}.',
+        ),
+    ],
+    *,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", metavar="OUT.jsonl", help="Where to write results (default stdout)."
+        ),
+    ] = None,
+    format_score: Annotated[
+        float,
+        typer.Option(
+            help="Partial credit for a well-formed answer whose proof fails (0 = off).",
+            min=0.0,
+            max=0.999,
+        ),
+    ] = 0.0,
+    verify_format_failures: Annotated[
+        bool,
+        typer.Option(
+            "--verify-format-failures",
+            help="Also send proofs of badly formatted answers to Lean, so `acc` measures "
+            "proof validity alone (costs Lean time).",
+        ),
+    ] = False,
+    allow_native_decide: AllowNativeDecide = False,
+    think_in_prompt: ThinkInPrompt = False,
+    accept_lean_fence: AcceptLeanFence = False,
+    no_style_checks: NoStyleChecks = False,
+    max_response_chars: MaxResponseChars = DEFAULT_MAX_RESPONSE_CHARS,
+    verifier_options: VerifierOptions,
+) -> None:
+    """Score model answers: format × statement intact × Lean accepts the proof.
+
+    Each input line `{"id", "formal_statement", "response"}` becomes one output line, in
+    input order:
+
+    `{"id", "score", "acc", "format_error", "detail", "status", "infra_failure", "proof",
+    "lean_messages", "feedback"}`
+
+    `score` is 1.0 only for a well-formed answer whose proof of the untouched statement
+    Lean accepts with no sorry and only standard axioms; `acc` is the proof's validity
+    alone (for pass@k). `status` is the verdict (null when the answer never reached Lean);
+    `infra_failure` marks verdicts that are the verifier's fault, not the model's.
+    `feedback` is the error-correction text for failed proofs. A line that is not a valid
+    record becomes `{"id", "error": "<message>"}`. A summary goes to stderr at the end.
+    """
+    fmt = format_config(
+        allow_native_decide=allow_native_decide,
+        think_in_prompt=think_in_prompt,
+        accept_lean_fence=accept_lean_fence,
+        no_style_checks=no_style_checks,
+        max_response_chars=max_response_chars,
+    )
+    try:
+        config = RewardConfig(
+            format=fmt,
+            format_score=format_score,
+            verify_format_failures=verify_format_failures,
+            timeout_s=verifier_options.timeout_s,
+        )
+        records = read_jsonl(input_path)
+    except (ConfigError, InputError) as exc:
+        stderr_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        stats, errors = asyncio.run(_score_all(records, output, config, verifier_options))
+    except ConfigError as exc:
+        stderr_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    _print_summary(stats, errors)
+
+
+def _sample(record: dict[str, Any] | InputError, number: int) -> Sample | dict[str, Any]:
+    """The sample a record holds, or the error line that replaces it."""
+    if isinstance(record, InputError):
+        return {"id": None, "error": str(record)}
+    try:
+        return Sample.from_dict(record)
+    except InputError as exc:
+        return {"id": record.get("id"), "error": f"record {number}: {exc}"}
+
+
+async def _score_all(
+    records: list[dict[str, Any] | InputError],
+    output: Path | None,
+    config: RewardConfig,
+    options: VerifierOptions,
+) -> tuple[RewardStats, int]:
+    """Score every record concurrently; lines are written in input order as they complete."""
+    from kimina_prover_rl.lean import open_verifier
+
+    lines: list[dict[str, Any] | None] = [None] * len(records)
+    samples: list[tuple[int, Sample]] = []
+    for number, record in enumerate(records, start=1):
+        sample = _sample(record, number)
+        if isinstance(sample, Sample):
+            samples.append((number - 1, sample))
+        else:
+            lines[number - 1] = sample
+    errors = len(records) - len(samples)
+    limit = asyncio.Semaphore(_CONCURRENCY)
+    with open_output(output) as stream, progress_bar() as bar:
+        task = bar.add_task("scoring", total=len(records))
+        bar.advance(task, errors)
+        written = _flush(stream, lines, 0)
+        async with open_verifier(options) as verifier:
+            scorer = Scorer(verifier, config)
+
+            async def one(position: int, sample: Sample) -> None:
+                nonlocal written
+                async with limit:
+                    scored = await scorer.score(sample)
+                lines[position] = scored.to_dict()
+                bar.advance(task)
+                written = _flush(stream, lines, written)
+
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for position, sample in samples:
+                        group.create_task(one(position, sample))
+            finally:
+                await scorer.aclose()
+    return scorer.stats, errors
+
+
+def _flush(stream: TextIO, lines: list[dict[str, Any] | None], written: int) -> int:
+    """Write the finished lines from ``written`` on, up to the first unfinished one."""
+    while written < len(lines) and (line := lines[written]) is not None:
+        write_line(stream, line)
+        written += 1
+    return written
+
+
+def _print_summary(stats: RewardStats, errors: int) -> None:
+    summary = stats.to_dict()
+    stderr_console.print(
+        f"scored {stats.samples} answers: mean score {summary['mean_score']:.3f}, "
+        f"mean acc {summary['mean_acc']:.3f}, infrastructure failures {stats.infra_failures}"
+        + (f", unreadable lines {errors}" if errors else "")
+    )
+    for title, counts in (
+        ("format errors", summary["format_errors"]),
+        ("verdicts", summary["statuses"]),
+    ):
+        text = ", ".join(f"{name}: {n}" for name, n in counts.items()) or "none"
+        stderr_console.print(f"  {title}: {text}")

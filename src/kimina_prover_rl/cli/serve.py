@@ -1,1 +1,63 @@
-"""`kimina-rl serve`: not written yet."""
+"""`kimina-rl serve`: a kimina-lean-server compatible HTTP API over a verifier."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kimina_prover_rl.cli._app import app
+from kimina_prover_rl.cli._jsonl import stderr_console
+from kimina_prover_rl.cli._verifier_options import with_verifier_options
+from kimina_prover_rl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from kimina_prover_rl.lean import VerifierOptions
+
+__all__ = ["serve"]
+
+
+@app.command("serve")
+@with_verifier_options(exclude={"api_key"})
+def serve(
+    *,
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 for all).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="KIMINA_SERVE_API_KEY",
+            help="Require this key from clients (`Authorization: Bearer KEY`); none by default.",
+        ),
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option(help="uvicorn log level: debug, info, warning, error.")
+    ] = "info",
+    verifier_options: VerifierOptions,
+) -> None:
+    """Serve `POST /api/check`, `POST /verify` and `GET /health` as kimina-lean-server does.
+
+    `/api/check` takes `{"snippets": [{"id", "code"}], "timeout"}` and answers
+    `{"results": [{"id", "time", "error" | "response", "verdict"}]}`; the legacy `/verify`
+    takes `{"codes": [{"custom_id", "proof"}], "timeout"}`. Existing kimina clients work
+    unchanged (point `LEAN_SERVER_API_URL` here); each result also carries our full
+    `verdict`. Every proof gets its own result: one failing proof never fails the request.
+    With --backend remote, the upstream key is read from `LEAN_SERVER_API_KEY`.
+    """
+    import uvicorn
+
+    from kimina_prover_rl.lean import open_verifier
+    from kimina_prover_rl.lean.server import create_app
+
+    try:
+        verifier = open_verifier(verifier_options)
+    except ConfigError as exc:
+        stderr_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    application = create_app(lambda: verifier, api_key=api_key)
+    where = f"http://{host}:{port}"
+    guard = "API key required" if api_key else "no API key"
+    stderr_console.print(f"serving {verifier_options.backend} verifier at {where} ({guard})")
+    uvicorn.run(application, host=host, port=port, log_level=log_level)

@@ -5,7 +5,61 @@ Builds on ``proof`` only; never imports verl, trl or torch.
 
 from __future__ import annotations
 
+from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
+from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
+from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
+from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS
+from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
+from kimina_prover_rl.lean.protocol import (
+    CommandRequest,
+    CommandResponse,
+    ErrorResponse,
+    ResponseFramer,
+    ResponseReader,
+    SorryInfo,
+    encode_request,
+    parse_response,
+)
+from kimina_prover_rl.lean.ray_backend import RayVerifier
+from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
+from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
+from kimina_prover_rl.lean.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
+from kimina_prover_rl.lean.sync import SyncVerifier
 from kimina_prover_rl.lean.verdict import LeanMessage, Verdict, VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.verifier import Verifier
 
-__all__ = ["LeanMessage", "Verdict", "VerdictStatus", "Verifier", "VerifyRequest"]
+__all__ = [
+    "NATIVE_DECIDE_AXIOMS",
+    "STANDARD_AXIOMS",
+    "STANDIN_BANNER",
+    "STANDIN_LEAN_VERSION",
+    "CachingVerifier",
+    "CommandRequest",
+    "CommandResponse",
+    "DedupStats",
+    "DedupVerifier",
+    "ErrorResponse",
+    "LeanMessage",
+    "LeanRepl",
+    "LocalPool",
+    "PoolConfig",
+    "RayVerifier",
+    "RemoteConfig",
+    "RemoteServer",
+    "ReplConfig",
+    "ResponseFramer",
+    "ResponseReader",
+    "SorryInfo",
+    "SyncVerifier",
+    "Verdict",
+    "VerdictCache",
+    "VerdictStatus",
+    "Verifier",
+    "VerifierOptions",
+    "VerifyRequest",
+    "encode_request",
+    "open_verifier",
+    "parse_response",
+    "proof_key",
+    "standin_command",
+]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
+from typing import Self
 
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 
@@ -53,7 +54,7 @@ class Verifier(abc.ABC):
     async def aclose(self) -> None:  # noqa: B027 - optional hook, most backends override
         """Release processes and connections. Idempotent."""
 
-    async def __aenter__(self) -> Verifier:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

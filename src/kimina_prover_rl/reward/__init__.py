@@ -16,6 +16,7 @@ from kimina_prover_rl.reward.score import (
     Sample,
     ScoredSample,
     Scorer,
+    SyncScorer,
 )
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "ScoredSample",
     "Scorer",
     "SkipReason",
+    "SyncScorer",
     "build_correction",
 ]

@@ -13,13 +13,14 @@ broken verifier from a weak model.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.lean import Verdict, VerdictStatus, Verifier, VerifyRequest
+from kimina_prover_rl.lean import SyncVerifier, Verdict, VerdictStatus, Verifier, VerifyRequest
 from kimina_prover_rl.proof import (
     AnswerCheck,
     FeedbackConfig,
@@ -30,7 +31,7 @@ from kimina_prover_rl.proof import (
 )
 from kimina_prover_rl.reward.batching import BatchingConfig, MicroBatcher
 
-__all__ = ["RewardConfig", "RewardStats", "Sample", "ScoredSample", "Scorer"]
+__all__ = ["RewardConfig", "RewardStats", "Sample", "ScoredSample", "Scorer", "SyncScorer"]
 
 _FEEDBACK_KIND = {
     VerdictStatus.LEAN_ERROR: FeedbackKind.LEAN_ERROR,
@@ -183,49 +184,36 @@ class RewardStats:
         }
 
 
-class Scorer:
-    """Scores samples through a :class:`~kimina_prover_rl.lean.Verifier`.
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A batch after the text checks: which samples go to Lean, with which requests."""
 
-    ``await scorer.score_batch(samples)`` scores a batch in one verifier call;
-    ``await scorer.score(sample)`` scores one, micro-batched with concurrent calls.
-    """
+    checks: list[AnswerCheck]
+    indices: list[int]
+    requests: list[VerifyRequest]
 
-    def __init__(self, verifier: Verifier, config: RewardConfig | None = None) -> None:
-        self.verifier = verifier
+
+class _ScoringRules:
+    """Everything the async and sync scorers share: checks, requests, the formula."""
+
+    def __init__(self, config: RewardConfig | None) -> None:
         self.config = config or RewardConfig()
         self.stats = RewardStats()
-        self._batcher: MicroBatcher | None = None
+        self._stats_lock = threading.Lock()
 
-    def __repr__(self) -> str:
-        return f"<Scorer verifier={self.verifier!r} scored={self.stats.samples}>"
-
-    async def score_batch(self, samples: Sequence[Sample]) -> list[ScoredSample]:
-        """Score a batch; results in input order, one per sample."""
+    def _plan(self, samples: Sequence[Sample]) -> _Plan:
         checks = [self._check(sample) for sample in samples]
-        to_verify = [i for i, check in enumerate(checks) if self._should_verify(check)]
-        verdicts = await self.verifier.verify(
-            [self._request(samples[i], checks[i]) for i in to_verify]
-        )
-        by_index = dict(zip(to_verify, verdicts, strict=True))
+        indices = [i for i, check in enumerate(checks) if self._should_verify(check)]
+        return _Plan(checks, indices, [self._request(samples[i], checks[i]) for i in indices])
+
+    def _finish(
+        self, samples: Sequence[Sample], plan: _Plan, verdicts: Sequence[Verdict]
+    ) -> list[ScoredSample]:
+        by_index = dict(zip(plan.indices, verdicts, strict=True))
         return [
             self._combine(sample, check, by_index.get(i))
-            for i, (sample, check) in enumerate(zip(samples, checks, strict=True))
+            for i, (sample, check) in enumerate(zip(samples, plan.checks, strict=True))
         ]
-
-    async def score(self, sample: Sample) -> ScoredSample:
-        """Score one sample; concurrent calls share verifier batches."""
-        check = self._check(sample)
-        verdict = None
-        if self._should_verify(check):
-            if self._batcher is None:
-                self._batcher = MicroBatcher(self.verifier, self.config.batching)
-            verdict = await self._batcher.verify_one(self._request(sample, check))
-        return self._combine(sample, check, verdict)
-
-    async def aclose(self) -> None:
-        """Flush pending single-sample calls (the verifier is the caller's to close)."""
-        if self._batcher is not None:
-            await self._batcher.aclose()
 
     def _check(self, sample: Sample) -> AnswerCheck:
         return check_answer(sample.formal_statement, sample.response, self.config.format)
@@ -263,7 +251,8 @@ class Scorer:
             feedback=self._feedback(check, verdict),
             verdict=verdict,
         )
-        self.stats.add(scored)
+        with self._stats_lock:
+            self.stats.add(scored)
         return scored
 
     def _feedback(self, check: AnswerCheck, verdict: Verdict | None) -> str | None:
@@ -279,3 +268,71 @@ class Scorer:
             detail=verdict.detail,
             config=self.config.feedback,
         )
+
+
+class Scorer(_ScoringRules):
+    """Scores samples through a :class:`~kimina_prover_rl.lean.Verifier`.
+
+    ``await scorer.score_batch(samples)`` scores a batch in one verifier call;
+    ``await scorer.score(sample)`` scores one, micro-batched with concurrent calls.
+    """
+
+    def __init__(self, verifier: Verifier, config: RewardConfig | None = None) -> None:
+        super().__init__(config)
+        self.verifier = verifier
+        self._batcher: MicroBatcher | None = None
+
+    def __repr__(self) -> str:
+        return f"<Scorer verifier={self.verifier!r} scored={self.stats.samples}>"
+
+    @property
+    def batches_sent(self) -> int:
+        """How many verifier calls the concurrent :meth:`score` calls were grouped into."""
+        return 0 if self._batcher is None else self._batcher.batches_sent
+
+    async def score_batch(self, samples: Sequence[Sample]) -> list[ScoredSample]:
+        """Score a batch; results in input order, one per sample."""
+        plan = self._plan(samples)
+        return self._finish(samples, plan, await self.verifier.verify(plan.requests))
+
+    async def score(self, sample: Sample) -> ScoredSample:
+        """Score one sample; concurrent calls share verifier batches."""
+        check = self._check(sample)
+        verdict = None
+        if self._should_verify(check):
+            if self._batcher is None:
+                self._batcher = MicroBatcher(self.verifier, self.config.batching)
+            verdict = await self._batcher.verify_one(self._request(sample, check))
+        return self._combine(sample, check, verdict)
+
+    async def aclose(self) -> None:
+        """Flush pending single-sample calls (the verifier is the caller's to close)."""
+        if self._batcher is not None:
+            await self._batcher.aclose()
+
+
+class SyncScorer(_ScoringRules):
+    """The blocking twin of :class:`Scorer`, for reward functions without an event loop.
+
+    Any number of threads may call it; their batches meet on the
+    :class:`~kimina_prover_rl.lean.SyncVerifier`'s loop::
+
+        with SyncVerifier(lambda: open_verifier(options)) as verifier:
+            results = SyncScorer(verifier).score_batch(samples)
+    """
+
+    def __init__(self, verifier: SyncVerifier, config: RewardConfig | None = None) -> None:
+        super().__init__(config)
+        self.verifier = verifier
+
+    def __repr__(self) -> str:
+        return f"<SyncScorer verifier={self.verifier!r} scored={self.stats.samples}>"
+
+    def score_batch(self, samples: Sequence[Sample]) -> list[ScoredSample]:
+        """Score a batch; results in input order, one per sample."""
+        plan = self._plan(samples)
+        return self._finish(samples, plan, self.verifier.verify(plan.requests))
+
+    def score(self, sample: Sample) -> ScoredSample:
+        """Score one sample."""
+        return self.score_batch([sample])[0]

@@ -46,7 +46,8 @@ directive's line when it has code before the comment, else at the next code line
   no names are given).
 - ``slow=SECONDS``: add this much latency to the command.
 - Faults: ``crash`` (stderr note, exit 1 without answering), ``hang`` (never answer),
-  ``hang-ignoring-sigterm`` (never answer and survive SIGTERM), ``oom`` / ``oom=MB_PER_S``
+  ``hang-ignoring-sigterm`` (never answer and survive SIGTERM), ``ignore-sigterm``
+  (survive SIGTERM from now on, and answer), ``oom`` / ``oom=MB_PER_S``
   (allocate and touch memory steadily, default 200 MB/s, up to ``--oom-ceiling-mb``,
   never answer), ``garbage`` (a corrupt, non-JSON answer), ``partial`` (half an answer,
   then exit 1), ``stderr-flood`` / ``stderr-flood=MB`` (write that much to stderr, default

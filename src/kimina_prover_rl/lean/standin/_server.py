@@ -149,8 +149,9 @@ def _apply_faults(
     draw = rng.random()
     if "crash" in names or draw < args.crash_rate:
         _crash()
-    if "hang-ignoring-sigterm" in names:
+    if "ignore-sigterm" in names or "hang-ignoring-sigterm" in names:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if "hang-ignoring-sigterm" in names:
         _hang()
     if "hang" in names or draw < args.crash_rate + args.hang_rate:
         _hang()

@@ -1,0 +1,211 @@
+"""The verifier options every Lean-checking command shares, defined once.
+
+:func:`with_verifier_options` adds ``--backend``, ``--repl-cmd``, ``--project-dir``,
+``--workers``, ``--timeout``, ``--cache``/``--no-cache`` and the rest to a typer command
+and hands the command one :class:`~kimina_prover_rl.lean.factory.VerifierOptions` in
+their place, so ``verify``, ``serve`` and ``score`` cannot drift apart::
+
+    @app.command("verify")
+    @with_verifier_options()
+    def verify(input_path: Path, *, verifier_options: VerifierOptions) -> None: ...
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+
+import typer
+
+from kimina_prover_rl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from kimina_prover_rl.lean.factory import VerifierOptions
+
+__all__ = ["default_cache_path", "with_verifier_options"]
+
+_R = TypeVar("_R")
+_PANEL = "Verifier"
+
+
+def default_cache_path() -> Path:
+    """``$KIMINA_CACHE``, else ``kimina-prover-rl/verdicts.sqlite`` in ``$XDG_CACHE_HOME``."""
+    explicit = os.environ.get("KIMINA_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kimina-prover-rl" / "verdicts.sqlite"
+
+
+def _option(annotation: Any, default: Any, *flags: str, **kwargs: Any) -> tuple[Any, Any]:
+    return Annotated[annotation, typer.Option(*flags, rich_help_panel=_PANEL, **kwargs)], default
+
+
+# name -> (annotation with its typer.Option, default); the order is the order in --help
+_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "backend": _option(
+        Literal["local", "standin", "remote", "ray"],
+        "local",
+        "--backend",
+        help="`local`: REPLs in --project-dir. `standin`: SIMULATED Lean for tests and demos. "
+        "`remote`: a kimina-lean-server at --url. `ray`: one pool per Ray node.",
+    ),
+    "repl_cmd": _option(
+        str | None,
+        None,
+        "--repl-cmd",
+        metavar="CMD",
+        help="REPL command line, run in --project-dir [default: lake env repl].",
+    ),
+    "project_dir": _option(
+        Path | None,
+        None,
+        "--project-dir",
+        metavar="DIR",
+        envvar="KIMINA_LEAN_PROJECT",
+        help="Lean project with Mathlib (holds lakefile and lean-toolchain).",
+    ),
+    "workers": _option(int, 4, "--workers", min=1, help="REPL processes checking at once."),
+    "timeout": _option(
+        float,
+        60.0,
+        "--timeout",
+        metavar="S",
+        help="Per-proof time limit in seconds (the header's import is not counted).",
+    ),
+    "cache": _option(
+        Path | None,
+        None,
+        "--cache",
+        metavar="FILE",
+        help="SQLite verdict cache [default: $KIMINA_CACHE or "
+        "~/.cache/kimina-prover-rl/verdicts.sqlite].",
+    ),
+    "no_cache": _option(bool, False, "--no-cache", help="Do not read or write the verdict cache."),
+    "dedup": _option(
+        bool, True, "--dedup/--no-dedup", help="Check identical proofs in flight once."
+    ),
+    "url": _option(
+        str | None,
+        None,
+        "--url",
+        envvar="LEAN_SERVER_API_URL",
+        help="Server URL for --backend remote [default: http://localhost:8000].",
+    ),
+    "api_key": _option(
+        str | None,
+        None,
+        "--api-key",
+        envvar="LEAN_SERVER_API_KEY",
+        help="API key of the --backend remote server.",
+    ),
+    "endpoint": _option(
+        Literal["check", "verify"],
+        "check",
+        "--endpoint",
+        help="Remote route: `/api/check` or the legacy `/verify`.",
+    ),
+    "ray_pool": _option(
+        Literal["local", "standin"],
+        "local",
+        "--ray-pool",
+        help="What the per-node Ray actor runs.",
+    ),
+    "standin_latency": _option(
+        str,
+        "0",
+        "--standin-latency",
+        metavar="SPEC",
+        help="Stand-in latency: SECONDS, uniform:LOW,HIGH or lognormal:MEDIAN,P99.",
+    ),
+    "standin_seed": _option(
+        int | None, None, "--standin-seed", help="Seed of the stand-in's latency draws."
+    ),
+}
+
+
+def _to_options(values: dict[str, Any]) -> VerifierOptions:
+    """Map the parsed options onto :class:`VerifierOptions` (bad values -> BadParameter)."""
+    from kimina_prover_rl.lean.factory import VerifierOptions
+
+    cache: Path | None = None
+    if not values["no_cache"]:
+        cache = values["cache"] or default_cache_path()
+    try:
+        return VerifierOptions(
+            backend=values["backend"],
+            repl_cmd=values["repl_cmd"],
+            project_dir=values["project_dir"],
+            workers=values["workers"],
+            timeout_s=values["timeout"],
+            cache_path=cache,
+            dedup=values["dedup"],
+            url=values["url"],
+            api_key=values["api_key"],
+            remote_endpoint=values["endpoint"],
+            ray_pool=values["ray_pool"],
+            standin_latency=values["standin_latency"],
+            standin_seed=values["standin_seed"],
+        )
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def _own_hints(command: Callable[..., Any]) -> dict[str, Any]:
+    """The command's parameter annotations, evaluated, except ``verifier_options``.
+
+    That one stays unevaluated so commands can import ``VerifierOptions`` under
+    ``TYPE_CHECKING`` only, keeping ``kimina-rl --help`` free of the ``lean`` layer.
+    """
+    namespace = vars(inspect.getmodule(command))
+    return {
+        name: eval(value, namespace) if isinstance(value, str) else value
+        for name, value in command.__annotations__.items()
+        if name not in ("verifier_options", "return")
+    }
+
+
+def with_verifier_options(
+    *, exclude: Collection[str] = ()
+) -> Callable[[Callable[..., _R]], Callable[..., _R]]:
+    """Add the shared options to a command taking ``verifier_options: VerifierOptions``.
+
+    ``exclude`` drops options a command defines differently (``serve`` has its own
+    ``--api-key``; the remote key then comes from ``LEAN_SERVER_API_KEY``).
+    """
+    unknown = set(exclude) - set(_OPTIONS)
+    if unknown:
+        raise ValueError(f"with_verifier_options(exclude=...) names unknown options {unknown}")
+    shared = {name: spec for name, spec in _OPTIONS.items() if name not in exclude}
+
+    def decorate(command: Callable[..., _R]) -> Callable[..., _R]:
+        signature = inspect.signature(command)
+        hints = _own_hints(command)
+        own = [
+            p.replace(annotation=hints[p.name])
+            for p in signature.parameters.values()
+            if p.name != "verifier_options"
+        ]
+        clash = {p.name for p in own} & set(shared)
+        if clash:
+            raise ValueError(f"{command.__name__} defines shared verifier options {clash}")
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+            for name, (a, d) in shared.items()
+        ]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> _R:
+            values = {name: default for name, (_, default) in _OPTIONS.items()}
+            values.update((name, kwargs.pop(name)) for name in shared)
+            return command(**kwargs, verifier_options=_to_options(values))
+
+        wrapper.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {**hints, **{name: a for name, (a, _) in shared.items()}}
+        return wrapper
+
+    return decorate

@@ -1,0 +1,142 @@
+"""One way to build any verifier from options: :class:`VerifierOptions` -> :func:`open_verifier`.
+
+Every command (``verify``, ``serve``, ``score``) and adapter builds its verifier here, so a
+backend behaves the same wherever it is used: in-flight dedup over a verdict cache over the
+backend (a local REPL pool, the stand-in, a remote server or a Ray actor per node).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal, get_args
+
+from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
+from kimina_prover_rl.lean.dedup import DedupVerifier
+from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
+from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
+from kimina_prover_rl.lean.repl import ReplConfig
+from kimina_prover_rl.lean.standin import MODULE as STANDIN_MODULE
+from kimina_prover_rl.lean.standin import standin_command
+from kimina_prover_rl.lean.verifier import Verifier
+
+__all__ = ["SIMULATED_NOTE", "Backend", "VerifierOptions", "open_verifier"]
+
+Backend = Literal["local", "standin", "remote", "ray"]
+_BACKENDS: tuple[str, ...] = get_args(Backend)
+
+SIMULATED_NOTE = (
+    "NOTE: Lean is SIMULATED (stand-in REPL, kimina_prover_rl.lean.standin). "
+    "No verdict below was checked by Lean; use --backend local with a Lean project for real checks."
+)
+"""Printed on stderr whenever a verifier is built on the stand-in."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerifierOptions:
+    """Which verifier to build and its main limits (the CLI's shared options map here)."""
+
+    backend: Backend = "local"
+    """``local`` REPL pool, ``standin`` (simulated Lean), ``remote`` server, or ``ray``."""
+    repl_cmd: str | None = None
+    """REPL command line (shell syntax); default ``lake env repl`` in ``project_dir``."""
+    project_dir: Path | None = None
+    """The Lean project (with Mathlib) the REPL runs in."""
+    workers: int = 4
+    """REPL processes checking proofs at once (per node for ``ray``)."""
+    timeout_s: float = 60.0
+    """Per-proof time limit in seconds (the header's import is not counted)."""
+    cache_path: Path | None = None
+    """SQLite verdict cache file; None disables caching."""
+    dedup: bool = True
+    """Check identical proofs in flight once."""
+    url: str | None = None
+    """Remote server URL (``remote``); default ``$LEAN_SERVER_API_URL``."""
+    api_key: str | None = None
+    """Remote server API key (``remote``); default ``$LEAN_SERVER_API_KEY``."""
+    remote_endpoint: Literal["check", "verify"] = "check"
+    """``check`` (``/api/check``) or the legacy ``verify`` (``/verify``)."""
+    ray_pool: Literal["local", "standin"] = "local"
+    """What the per-node Ray actor runs (``ray``)."""
+    standin_latency: str = "0"
+    """Stand-in latency: ``SECONDS``, ``uniform:LOW,HIGH`` or ``lognormal:MEDIAN,P99``."""
+    standin_seed: int | None = None
+    """Seed of the stand-in's latency draws."""
+
+    def __post_init__(self) -> None:
+        if self.backend not in _BACKENDS:
+            raise ConfigError(
+                f"backend={self.backend!r} is not one of {', '.join(_BACKENDS)}; "
+                "use --backend local for a Lean project"
+            )
+        if not isinstance(self.workers, int) or self.workers < 1:
+            raise ConfigError(f"workers={self.workers!r} must be a positive integer (--workers)")
+        if not self.timeout_s > 0:
+            raise ConfigError(f"timeout_s={self.timeout_s!r} must be > 0 seconds (--timeout)")
+        if self.repl_cmd is not None:
+            try:
+                argv = shlex.split(self.repl_cmd)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"repl_cmd={self.repl_cmd!r} is not a command line: {exc}"
+                ) from exc
+            if not argv:
+                raise ConfigError("repl_cmd is empty; pass e.g. --repl-cmd 'lake env repl'")
+        if self.ray_pool not in ("local", "standin"):
+            raise ConfigError(f"ray_pool={self.ray_pool!r} must be 'local' or 'standin'")
+
+    @property
+    def simulated(self) -> bool:
+        """Whether the verdicts come from the stand-in rather than Lean."""
+        if self.backend == "standin" or (self.backend == "ray" and self.ray_pool == "standin"):
+            return True
+        return self.repl_cmd is not None and STANDIN_MODULE in self.repl_cmd
+
+
+def open_verifier(options: VerifierOptions) -> Verifier:
+    """The verifier ``options`` describe: dedup over cache over the backend.
+
+    Nothing starts until the first proof arrives; close it with ``aclose()`` (or
+    ``async with``). With the stand-in, a note that Lean is simulated goes to stderr.
+    """
+    if options.simulated:
+        print(SIMULATED_NOTE, file=sys.stderr, flush=True)
+    if options.backend == "ray":
+        from kimina_prover_rl.lean.ray_backend import RayVerifier
+
+        inner = replace(options, backend=options.ray_pool)
+        return RayVerifier(inner)
+    verifier = _open_backend(options)
+    if options.cache_path is not None:
+        cache = VerdictCache(options.cache_path)
+        verifier = CachingVerifier(verifier, cache, default_timeout_s=options.timeout_s)
+    if options.dedup:
+        verifier = DedupVerifier(verifier, default_timeout_s=options.timeout_s)
+    return verifier
+
+
+def _open_backend(options: VerifierOptions) -> Verifier:
+    if options.backend == "remote":
+        config = RemoteConfig(
+            url=options.url,
+            api_key=options.api_key,
+            endpoint=options.remote_endpoint,
+            timeout_s=options.timeout_s,
+        )
+        return RemoteServer(config)
+    if options.project_dir is not None and not options.project_dir.is_dir():
+        raise ConfigError(
+            f"--project-dir {options.project_dir}: no such directory; pass the Lean project "
+            "(the folder holding lakefile and lean-toolchain)"
+        )
+    if options.backend == "standin":
+        command = standin_command(latency=options.standin_latency, seed=options.standin_seed)
+    elif options.repl_cmd is not None:
+        command = tuple(shlex.split(options.repl_cmd))
+    else:
+        command = ReplConfig().command
+    repl = ReplConfig(command=command, cwd=options.project_dir)
+    return LocalPool(PoolConfig(repl=repl, max_repls=options.workers, timeout_s=options.timeout_s))

@@ -1,0 +1,11 @@
+"""``kimina-rl serve``: a kimina-lean-server compatible HTTP API over any verifier.
+
+Imports FastAPI; import it only when serving (``kimina_prover_rl.lean`` does not).
+"""
+
+from __future__ import annotations
+
+from kimina_prover_rl.lean.server.app import ERROR_STATUS, create_app
+from kimina_prover_rl.lean.server.deps import ApiKeyRejected, get_verifier, require_api_key
+
+__all__ = ["ERROR_STATUS", "ApiKeyRejected", "create_app", "get_verifier", "require_api_key"]

@@ -1,0 +1,35 @@
+"""``POST /api/check``: kimina-lean-server's batch check, one result per snippet."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from kimina_prover_rl.lean.server.convert import repl_result
+from kimina_prover_rl.lean.server.deps import get_verifier, require_api_key
+from kimina_prover_rl.lean.server.models import CheckRequest, CheckResponse
+from kimina_prover_rl.lean.verdict import VerifyRequest
+from kimina_prover_rl.lean.verifier import Verifier
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["check"], dependencies=[Depends(require_api_key)])
+
+
+@router.post("/api/check", response_model=CheckResponse, response_model_exclude_none=True)
+@router.post(
+    "/api/check/",
+    response_model=CheckResponse,
+    response_model_exclude_none=True,
+    include_in_schema=False,
+)
+async def check(
+    body: CheckRequest, verifier: Annotated[Verifier, Depends(get_verifier)]
+) -> CheckResponse:
+    """Check every snippet; a failure of one snippet is that snippet's result only."""
+    requests = [VerifyRequest(s.code, id=s.id, timeout_s=body.timeout) for s in body.snippets]
+    verdicts = await verifier.verify(requests)
+    return CheckResponse(
+        results=[repl_result(v, s.id) for v, s in zip(verdicts, body.snippets, strict=True)]
+    )

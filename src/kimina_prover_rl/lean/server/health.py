@@ -1,0 +1,22 @@
+"""``GET /health``: liveness, as in kimina-lean-server, plus the Lean version served."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from kimina_prover_rl.lean.server.deps import get_verifier
+from kimina_prover_rl.lean.server.models import HealthResponse
+from kimina_prover_rl.lean.verifier import Verifier
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=HealthResponse)
+@router.get("/health/", response_model=HealthResponse, include_in_schema=False)
+async def health(verifier: Annotated[Verifier, Depends(get_verifier)]) -> HealthResponse:
+    """``{"status": "ok", "lean_version": ...}`` while the server is up."""
+    return HealthResponse(lean_version=verifier.lean_version)

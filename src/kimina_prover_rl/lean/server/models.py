@@ -1,0 +1,122 @@
+"""The HTTP request and response bodies, in kimina-lean-server's JSON shapes.
+
+``POST /api/check`` and the legacy ``POST /verify`` accept exactly what kimina-lean-server
+accepts, and answer with the same fields, so kimina's clients work unchanged. Each result
+also carries ``verdict`` (our :meth:`Verdict.to_dict`, without ``response`` when it equals
+the result's ``response``); kimina's clients ignore fields they do not know.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from kimina_prover_rl.lean.remote import SERVER_NAME
+
+__all__ = [
+    "BackwardResult",
+    "CheckRequest",
+    "CheckResponse",
+    "Code",
+    "HealthResponse",
+    "ReplResult",
+    "Snippet",
+    "VerifyRequestBody",
+    "VerifyResponse",
+]
+
+Infotree = Literal["full", "tactics", "original", "substantive", "synthetic"]
+
+
+class Snippet(BaseModel):
+    """One piece of Lean code to check, with the caller's id for it."""
+
+    id: str = Field(description="Identifier to trace the snippet")
+    code: str = Field(description="Lean 4 code: imports, then the theorem and its proof")
+
+
+class CheckRequest(BaseModel):
+    """Body of ``POST /api/check``."""
+
+    snippets: list[Snippet] = Field(min_length=1, description="Snippets with unique ids")
+    timeout: float = Field(30, gt=0, description="Per-snippet Lean time limit in seconds")
+    debug: bool = Field(False, description="Accepted for compatibility; ignored")
+    reuse: bool = Field(True, description="Accepted for compatibility; REPLs are always reused")
+    infotree: Infotree | None = Field(None, description="Accepted for compatibility; ignored")
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> CheckRequest:
+        ids = [s.id for s in self.snippets]
+        if len(set(ids)) != len(ids):
+            duplicated = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"`snippets` must have unique ids; repeated: {duplicated[:5]}")
+        return self
+
+
+class ReplResult(BaseModel):
+    """One snippet's result: Lean's answer (``response``) or why there is none (``error``)."""
+
+    id: str
+    time: float = 0.0
+    error: str | None = None
+    response: dict[str, Any] | None = None
+    diagnostics: dict[str, Any] | None = None
+    verdict: dict[str, Any] | None = None
+
+
+class CheckResponse(BaseModel):
+    """Answer of ``POST /api/check``: one result per snippet, in request order."""
+
+    results: list[ReplResult]
+
+
+class Code(BaseModel):
+    """One proof of the legacy ``/verify`` body (``proof``, or ``code`` for old clients)."""
+
+    custom_id: str | int
+    proof: str | None = None
+    code: str | None = None
+
+    @model_validator(mode="after")
+    def _has_content(self) -> Code:
+        if self.proof is None and self.code is None:
+            raise ValueError(f"codes entry {self.custom_id!r} needs a `proof` (or `code`) field")
+        return self
+
+    @property
+    def content(self) -> str:
+        """The Lean code, from ``proof`` or else ``code``."""
+        return self.proof if self.proof is not None else (self.code or "")
+
+
+class VerifyRequestBody(BaseModel):
+    """Body of the legacy ``POST /verify``."""
+
+    codes: list[Code] = Field(min_length=1)
+    timeout: float = Field(300, gt=0, description="Per-proof Lean time limit in seconds")
+    infotree_type: Infotree | None = Field(None, description="Accepted; ignored")
+    disable_cache: bool = Field(False, description="Accepted for compatibility; ignored")
+
+
+class BackwardResult(BaseModel):
+    """One proof's result in the legacy shape; ``response`` includes ``time``."""
+
+    custom_id: str
+    error: str | None = None
+    response: dict[str, Any] | None = None
+    verdict: dict[str, Any] | None = None
+
+
+class VerifyResponse(BaseModel):
+    """Answer of ``POST /verify``."""
+
+    results: list[BackwardResult]
+
+
+class HealthResponse(BaseModel):
+    """Answer of ``GET /health``: kimina's ``{"status": "ok"}``, the Lean version, who we are."""
+
+    status: Literal["ok"] = "ok"
+    lean_version: str = ""
+    server: str = SERVER_NAME

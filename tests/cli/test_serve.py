@@ -1,0 +1,94 @@
+"""`kimina-rl serve`: the app it runs answers kimina clients, over the stand-in."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from kimina_prover_rl.cli import app
+from kimina_prover_rl.lean import RemoteConfig, RemoteServer, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean.factory import SIMULATED_NOTE
+from tests.lean.server._asgi import running
+from tests.lean.server._kimina import analyze, check_payload
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Run `serve` with uvicorn replaced by a recorder of what it would serve."""
+    calls: dict[str, Any] = {}
+
+    def fake_run(application: Any, **kwargs: Any) -> None:
+        calls.update(kwargs, app=application)
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    args = ["serve", "--backend", "standin", "--no-cache", "--port", "8123", "--api-key", "k"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert SIMULATED_NOTE in result.stderr
+    assert "API key required" in result.stderr
+    return calls
+
+
+def test_serve_listens_where_asked(served: dict[str, Any]) -> None:
+    assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
+
+
+async def test_a_kimina_client_gets_answers_from_the_standin(served: dict[str, Any]) -> None:
+    payload = check_payload(
+        [("ok", "theorem t : True := trivial"), ("holey", "theorem t : True := by\n  sorry")]
+    )
+    async with running(served["app"]) as client:
+        refused = await client.post("/api/check", json=payload)
+        reply = await client.post("/api/check", json=payload, headers={"Authorization": "Bearer k"})
+    assert refused.status_code == 401
+    assert [analyze(r) for r in reply.json()["results"]] == ["valid", "sorry"]
+
+
+async def test_our_remote_client_round_trips_through_serve(served: dict[str, Any]) -> None:
+    application = served["app"]
+    async with application.router.lifespan_context(application):
+        config = RemoteConfig(url="http://serve.test", api_key="k")
+        transport = httpx.ASGITransport(app=application)
+        async with RemoteServer(config, transport=transport) as remote:
+            verdicts = await remote.verify(
+                [
+                    VerifyRequest("theorem t : True := trivial", id="a"),
+                    VerifyRequest("example : True := by\n  apply?", id="b"),
+                ]
+            )
+    assert [(v.id, v.status) for v in verdicts] == [
+        ("a", VerdictStatus.VALID),
+        ("b", VerdictStatus.UNSOUND),
+    ]
+
+
+async def test_bad_inputs_each_get_their_own_result(served: dict[str, Any]) -> None:
+    huge = "theorem t : True := by\n" + "  -- padding\n" * 500_000
+    snippets = [
+        {"id": "surrogate", "code": "theorem t : True := by\n  exact \\ud800"},
+        {"id": "huge", "code": huge},
+        {"id": "import in body", "code": "theorem t : True := trivial\nimport Mathlib"},
+        {"id": "fine", "code": "theorem t : True := trivial"},
+    ]
+    body = json.dumps({"snippets": snippets, "timeout": 10}).replace("\\\\ud800", "\\ud800")
+    async with running(served["app"]) as client:
+        reply = await client.post(
+            "/api/check",
+            content=body.encode(),
+            headers={"Authorization": "Bearer k", "Content-Type": "application/json"},
+        )
+    assert reply.status_code == 200
+    statuses = {r["id"]: r["verdict"]["status"] for r in reply.json()["results"]}
+    assert statuses == {
+        "surrogate": "rejected",
+        "huge": "rejected",
+        "import in body": "lean_error",
+        "fine": "valid",
+    }

@@ -1,0 +1,95 @@
+"""`kimina-rl verify`: JSON Lines in, one verdict per line out, in input order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kimina_prover_rl.cli import app
+from kimina_prover_rl.lean.factory import SIMULATED_NOTE
+
+runner = CliRunner()
+VALID = "theorem t : True := trivial"
+SORRY = "theorem t : True := by\n  sorry"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("KIMINA_CACHE", raising=False)
+
+
+def _input(tmp_path: Path) -> Path:
+    path = tmp_path / "in.jsonl"
+    lines = [
+        json.dumps({"id": "a", "code": VALID}),
+        "{not json",
+        json.dumps({"custom_id": 7, "proof": SORRY}),
+        json.dumps({"id": "no code"}),
+        "",
+        json.dumps({"id": "b", "code": "example : True := by\n  apply?"}),
+        json.dumps({"id": "c", "code": VALID}),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_verdicts_in_input_order_with_an_error_line_per_bad_record(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app,
+        ["verify", str(_input(tmp_path)), "-o", str(out), "--backend", "standin", "--workers", "2"],
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["a", None, 7, "no code", "b", "c"]
+    assert [line.get("status") for line in lines] == [
+        "valid",
+        None,
+        "sorry",
+        None,
+        "unsound",
+        "valid",
+    ]
+    assert "not valid JSON" in lines[1]["error"]
+    assert "`code` (or `proof`) must be a string" in lines[3]["error"]
+    assert SIMULATED_NOTE in result.stderr
+    assert "verified 6 proofs" in result.stderr
+    assert "valid: 2" in result.stderr
+    assert "error: 2" in result.stderr
+    assert (tmp_path / "xdg" / "kimina-prover-rl" / "verdicts.sqlite").is_file()
+
+
+def test_a_second_run_is_served_from_the_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "verdicts.db"
+    args = ["verify", str(_input(tmp_path)), "--backend", "standin", "--cache", str(cache)]
+    runner.invoke(app, args)
+    result = runner.invoke(app, args)
+    verdicts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [v["cached"] for v in verdicts if "status" in v] == [True] * 4
+
+
+def test_no_cache_writes_no_file(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["verify", str(_input(tmp_path)), "--backend", "standin", "--no-cache"]
+    )
+    assert result.exit_code == 0
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_a_missing_input_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["verify", str(tmp_path / "absent.jsonl"), "--backend", "standin"])
+    assert result.exit_code == 2
+    assert "no such file" in " ".join(result.stderr.split())
+
+
+def test_bad_options_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    missing = tmp_path / "no-project"
+    result = runner.invoke(app, ["verify", str(_input(tmp_path)), "--project-dir", str(missing)])
+    assert result.exit_code == 2
+    assert "no such directory" in " ".join(result.stderr.split())
+    result = runner.invoke(app, ["verify", str(_input(tmp_path)), "--backend", "lean"])
+    assert result.exit_code == 2

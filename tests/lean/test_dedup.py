@@ -1,0 +1,142 @@
+"""DedupVerifier: each distinct proof in flight is checked once; every request gets its verdict."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kimina_prover_rl.lean import Verdict, VerdictStatus, Verifier, VerifyRequest
+from kimina_prover_rl.lean.dedup import DedupVerifier, proof_key
+from tests.lean._fake_verifier import LEAN_VERSION, FakeVerifier, scripted_verdict
+
+
+def test_proof_key_depends_on_code_options_and_lean_version() -> None:
+    base = VerifyRequest("theorem t : True := trivial", id="a")
+    key = proof_key(base, lean_version="v1")
+    assert key == proof_key(VerifyRequest(base.code, id="other id"), lean_version="v1")
+    assert key != proof_key(base, lean_version="v2")
+    assert key != proof_key(VerifyRequest(base.code + " "), lean_version="v1")
+    assert key != proof_key(VerifyRequest(base.code, timeout_s=5), lean_version="v1")
+    assert key != proof_key(VerifyRequest(base.code, allow_native_decide=True), lean_version="v1")
+    # the default time limit counts when the request names none
+    assert proof_key(base, lean_version="v1", default_timeout_s=5) == proof_key(
+        VerifyRequest(base.code, timeout_s=5), lean_version="v1"
+    )
+
+
+async def test_duplicates_in_a_batch_are_checked_once_with_their_own_ids() -> None:
+    fake = FakeVerifier()
+    dedup = DedupVerifier(fake)
+    codes = ["p1", "p2 sorry", "p1", "p1", "p2 sorry", "p3 error"]
+    requests = [VerifyRequest(code, id=f"id{i}") for i, code in enumerate(codes)]
+
+    verdicts = await dedup.verify(requests)
+
+    assert [v.id for v in verdicts] == [f"id{i}" for i in range(len(codes))]
+    assert [v.status for v in verdicts] == [scripted_verdict(r).status for r in requests]
+    assert sorted(r.code for r in fake.checked) == ["p1", "p2 sorry", "p3 error"]
+    assert (dedup.stats.submitted, dedup.stats.checked, dedup.stats.deduplicated) == (6, 3, 3)
+    # the verdict names what was checked: duplicates share the hash, others differ
+    assert (
+        verdicts[0].code_hash
+        == verdicts[2].code_hash
+        == proof_key(requests[0], lean_version=LEAN_VERSION)
+    )
+    assert len({v.code_hash for v in verdicts}) == 3
+
+
+async def test_stream_yields_every_index_exactly_once() -> None:
+    dedup = DedupVerifier(FakeVerifier())
+    requests = [VerifyRequest(f"p{i % 3}", id=str(i)) for i in range(10)]
+    seen = [index async for index, _ in dedup.verify_stream(requests)]
+    assert sorted(seen) == list(range(10))
+
+
+async def test_concurrent_calls_share_one_check() -> None:
+    fake = FakeVerifier()
+    fake.release.clear()
+    dedup = DedupVerifier(fake)
+    first = asyncio.create_task(dedup.verify([VerifyRequest("shared", id="a")]))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(dedup.verify([VerifyRequest("shared", id="b")]))
+    await asyncio.sleep(0.01)
+    fake.release.set()
+    (a,), (b,) = await asyncio.gather(first, second)
+    assert (a.id, b.id) == ("a", "b")
+    assert a.status is b.status is VerdictStatus.VALID
+    assert len(fake.checked) == 1
+    # once answered, the same proof is checked again (dedup is for proofs in flight only)
+    await dedup.verify([VerifyRequest("shared", id="c")])
+    assert len(fake.checked) == 2
+
+
+async def test_a_cancelled_leader_does_not_cost_its_followers_the_verdict() -> None:
+    fake = FakeVerifier()
+    fake.release.clear()
+    dedup = DedupVerifier(fake)
+    leader = asyncio.create_task(dedup.verify([VerifyRequest("shared", id="leader")]))
+    await asyncio.sleep(0)
+    follower = asyncio.create_task(dedup.verify([VerifyRequest("shared", id="follower")]))
+    await asyncio.sleep(0.01)
+    leader.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await leader
+    fake.release.set()
+    (verdict,) = await asyncio.wait_for(follower, 5)
+    assert verdict.id == "follower"
+    assert verdict.status is VerdictStatus.VALID
+    assert not dedup._in_flight
+
+
+class _Dropping(Verifier):
+    """Ends its stream without answering the last request."""
+
+    async def verify_stream(
+        self, requests: Sequence[VerifyRequest]
+    ) -> AsyncIterator[tuple[int, Verdict]]:
+        for index in range(len(requests) - 1):
+            yield index, scripted_verdict(requests[index])
+
+
+async def test_a_backend_that_drops_a_proof_yields_an_infra_error_for_it() -> None:
+    dedup = DedupVerifier(_Dropping())
+    verdicts = await dedup.verify([VerifyRequest("a", id="1"), VerifyRequest("b", id="2")])
+    assert verdicts[0].status is VerdictStatus.VALID
+    assert verdicts[1].status is VerdictStatus.INFRA_ERROR
+    assert verdicts[1].id == "2"
+
+
+class _Failing(Verifier):
+    async def verify_stream(
+        self, requests: Sequence[VerifyRequest]
+    ) -> AsyncIterator[tuple[int, Verdict]]:
+        raise RuntimeError("backend exploded")
+        yield  # pragma: no cover - makes this an async generator
+
+
+async def test_an_exception_from_the_backend_reaches_the_caller_and_frees_the_keys() -> None:
+    dedup = DedupVerifier(_Failing())
+    with pytest.raises(RuntimeError, match="backend exploded"):
+        await dedup.verify([VerifyRequest("a"), VerifyRequest("a")])
+    assert not dedup._in_flight
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c sorry", "d error", "e"]), max_size=30))
+def test_any_batch_gets_one_verdict_per_request_in_order(codes: list[str]) -> None:
+    async def run() -> tuple[list[Verdict], FakeVerifier]:
+        fake = FakeVerifier()
+        return await DedupVerifier(fake).verify(
+            [VerifyRequest(c, id=str(i)) for i, c in enumerate(codes)]
+        ), fake
+
+    verdicts, fake = asyncio.run(run())
+    assert [v.id for v in verdicts] == [str(i) for i in range(len(codes))]
+    assert [v.status for v in verdicts] == [
+        scripted_verdict(VerifyRequest(c)).status for c in codes
+    ]
+    assert len(fake.checked) == len(set(codes))

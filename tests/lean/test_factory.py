@@ -1,0 +1,82 @@
+"""VerifierOptions / open_verifier: every backend built one way, dedup over cache over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.lean import (
+    CachingVerifier,
+    DedupVerifier,
+    RemoteServer,
+    VerdictStatus,
+    VerifyRequest,
+)
+from kimina_prover_rl.lean.factory import SIMULATED_NOTE, VerifierOptions, open_verifier
+from kimina_prover_rl.lean.pool import LocalPool
+from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION
+
+VALID = "theorem t : True := trivial"
+SORRY = "theorem t : True := by\n  sorry"
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"backend": "lean4"}, "backend='lean4'"),
+        ({"workers": 0}, "--workers"),
+        ({"timeout_s": 0}, "--timeout"),
+        ({"repl_cmd": ""}, "repl_cmd is empty"),
+        ({"repl_cmd": "lake 'env"}, "not a command line"),
+    ],
+)
+def test_invalid_options_name_the_setting(options: dict[str, object], fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment):
+        VerifierOptions(**options)  # type: ignore[arg-type]
+
+
+def test_a_missing_project_dir_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such directory"):
+        open_verifier(VerifierOptions(project_dir=tmp_path / "missing"))
+
+
+def test_the_stack_is_dedup_over_cache_over_the_backend(tmp_path: Path) -> None:
+    verifier = open_verifier(VerifierOptions(cache_path=tmp_path / "c.db", workers=2))
+    assert isinstance(verifier, DedupVerifier)
+    assert isinstance(verifier.inner, CachingVerifier)
+    assert isinstance(verifier.inner.inner, LocalPool)
+    assert verifier.inner.inner.config.max_repls == 2
+    bare = open_verifier(VerifierOptions(backend="remote", url="http://x.test", dedup=False))
+    assert isinstance(bare, RemoteServer)
+    assert bare.url == "http://x.test"
+
+
+async def test_the_standin_backend_checks_end_to_end_and_says_lean_is_simulated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = VerifierOptions(backend="standin", workers=2, cache_path=tmp_path / "c.db")
+    requests = [
+        VerifyRequest(VALID, id="a"),
+        VerifyRequest(SORRY, id="b"),
+        VerifyRequest(VALID, id="c"),
+    ]
+    async with open_verifier(options) as verifier:
+        first = await verifier.verify(requests)
+        again = await verifier.verify([VerifyRequest(VALID, id="d")])
+    assert SIMULATED_NOTE in capsys.readouterr().err
+    assert [(v.id, v.status) for v in first] == [
+        ("a", VerdictStatus.VALID),
+        ("b", VerdictStatus.SORRY),
+        ("c", VerdictStatus.VALID),
+    ]
+    assert first[0].lean_version == STANDIN_LEAN_VERSION
+    assert again[0].cached
+    assert again[0].id == "d"
+
+
+def test_a_repl_command_running_the_standin_counts_as_simulated() -> None:
+    assert VerifierOptions(repl_cmd="python -m kimina_prover_rl.lean.standin").simulated
+    assert VerifierOptions(backend="ray", ray_pool="standin").simulated
+    assert not VerifierOptions(repl_cmd="lake env repl").simulated

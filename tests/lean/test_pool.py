@@ -1,0 +1,437 @@
+"""LocalPool against the stand-in REPL: the real code path, only the executable differs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kimina_prover_rl.errors import ConfigError, PoolClosed
+from kimina_prover_rl.lean._jobs import prepare
+from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
+from kimina_prover_rl.lean.repl import ReplConfig
+from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION, standin_command
+from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
+
+HEADER = "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 400000\n\nopen Nat\n\n"
+HEADER_LINES = HEADER.count("\n")
+_seeds = itertools.count(int.from_bytes(os.urandom(3), "big") * 1000)
+
+
+def theorem(name: str, proof: str = "norm_num", *, header: str = HEADER) -> str:
+    """A theorem whose proof is on line ``HEADER_LINES + 2`` of the code."""
+    return f"{header}theorem {name} : 1 + 1 = 2 := by\n  {proof}\n"
+
+
+def standin(**options: Any) -> ReplConfig:
+    repl = {k: options.pop(k) for k in list(options) if k in {"memory_limit_mb", "memory_poll_s"}}
+    repl.setdefault("recycle_after_commands", options.pop("recycle_after_commands", 500))
+    return ReplConfig(command=standin_command(**options), kill_grace_s=0.5, **repl)
+
+
+def config(**overrides: Any) -> PoolConfig:
+    settings: dict[str, Any] = {
+        "repl": standin(),
+        "max_repls": 2,
+        "spares": 1,
+        "timeout_s": 5.0,
+        "header_timeout_s": 5.0,
+    }
+    settings.update(overrides)
+    return PoolConfig(**settings)
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[LocalPool]:
+    async with LocalPool(config()) as opened:
+        yield opened
+
+
+async def check(pool: LocalPool, *codes: str, **request: Any) -> list[Verdict]:
+    return await pool.verify(
+        [VerifyRequest(code, id=str(i), **request) for i, code in enumerate(codes)]
+    )
+
+
+def processes_with(seed: int) -> list[int]:
+    """Pids of live stand-ins started with ``--seed seed`` (zombies excluded)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"--seed" in argv and str(seed).encode() in argv and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+# -- every verdict path ----------------------------------------------------------------------
+
+
+async def test_a_correct_proof_is_valid_with_its_axioms(pool: LocalPool) -> None:
+    (verdict,) = await check(pool, theorem("ok"))
+    assert verdict.status is VerdictStatus.VALID, verdict.detail
+    assert verdict.axioms == ("propext", "Classical.choice", "Quot.sound")
+    assert verdict.id == "0"
+    assert verdict.lean_version == STANDIN_LEAN_VERSION
+    assert verdict.time_s > 0
+    assert {"queue_wait_s", "header_s", "axiom_check_s"} <= verdict.extra.keys()
+
+
+async def test_error_positions_are_relative_to_the_submitted_code(pool: LocalPool) -> None:
+    (verdict,) = await check(pool, theorem("bad", 'linarith -- standin: error "linarith failed"'))
+    assert verdict.status is VerdictStatus.LEAN_ERROR
+    (error,) = verdict.errors
+    assert error.data.startswith("linarith failed")
+    assert error.line == HEADER_LINES + 2
+    assert verdict.response is not None
+    assert verdict.response["messages"][0]["pos"]["line"] == HEADER_LINES + 2
+
+
+@pytest.mark.parametrize("quote", ["'", "`"])
+async def test_sorry_in_either_lean_wording(quote: str) -> None:
+    async with LocalPool(config(repl=standin(sorry_quote=quote))) as pool:
+        (verdict,) = await check(pool, theorem("s", "sorry"))
+    assert verdict.status is VerdictStatus.SORRY
+    assert f"declaration uses {quote}sorry{quote}" in {m.data for m in verdict.messages}
+    assert verdict.response is not None
+    assert verdict.response["sorries"][0]["pos"]["line"] == HEADER_LINES + 2
+
+
+async def test_apply_question_mark_closing_the_goal_is_unsound(pool: LocalPool) -> None:
+    (verdict,) = await check(pool, theorem("syn", "apply?"))
+    assert verdict.status is VerdictStatus.UNSOUND
+    assert verdict.extra["offending_axioms"] == ["sorryAx"]
+
+
+async def test_a_proof_using_its_own_axiom_is_unsound(pool: LocalPool) -> None:
+    code = theorem("ax", "exact cheat.elim -- standin: axioms propext cheat")
+    code = code.replace("theorem ax", "axiom cheat : False\n\ntheorem ax")
+    (verdict,) = await check(pool, code)
+    assert verdict.status is VerdictStatus.UNSOUND
+    assert "cheat" in verdict.detail
+
+
+async def test_native_decide_is_allowed_only_on_request() -> None:
+    code = theorem("nd", "native_decide")
+    async with LocalPool(config()) as pool:
+        refused, allowed = await pool.verify(
+            [VerifyRequest(code), VerifyRequest(code, allow_native_decide=True)]
+        )
+    assert refused.status is VerdictStatus.UNSOUND
+    assert "Lean.ofReduceBool" in refused.detail
+    assert allowed.status is VerdictStatus.VALID
+    async with LocalPool(config(allow_native_decide=True)) as pool:
+        (verdict,) = await check(pool, code)
+    assert verdict.status is VerdictStatus.VALID
+
+
+async def test_examples_get_their_axioms_checked_too(pool: LocalPool) -> None:
+    good = f"{HEADER}example : 1 + 1 = 2 := by\n  norm_num\n"
+    synthetic = f"{HEADER}example : 1 + 1 = 2 := by\n  apply?\n"
+    valid, unsound = await check(pool, good, synthetic)
+    assert valid.status is VerdictStatus.VALID, valid.detail
+    assert unsound.status is VerdictStatus.UNSOUND
+    assert unsound.extra["offending_axioms"] == ["sorryAx"]
+
+
+async def test_code_without_a_header_or_declaration(pool: LocalPool) -> None:
+    plain, no_decl = await check(pool, "theorem t : True := trivial\n", "#eval 1 + 1\n")
+    assert plain.status is VerdictStatus.VALID, plain.detail
+    assert no_decl.status is VerdictStatus.VALID
+    assert "no declaration" in no_decl.detail
+
+
+async def test_imports_in_the_body_are_lean_errors_not_headers(pool: LocalPool) -> None:
+    code = theorem("t") + "import Mathlib.Tactic\n"
+    (verdict,) = await check(pool, code)
+    assert verdict.status is VerdictStatus.LEAN_ERROR
+    assert verdict.errors[0].line == code.count("\n")
+    assert "import Mathlib.Tactic" not in repr(pool)
+
+
+async def test_bad_input_is_rejected_alone() -> None:
+    async with LocalPool(config(max_code_bytes=4096)) as pool:
+        verdicts = await pool.verify(
+            [
+                VerifyRequest(theorem("surrogate", "simp -- \ud800")),
+                VerifyRequest(theorem("big", "simp -- " + "x" * 5000)),
+                VerifyRequest(theorem("t"), timeout_s=0),
+                VerifyRequest(theorem("fine")),
+            ]
+        )
+    assert [v.status for v in verdicts] == [VerdictStatus.REJECTED] * 3 + [VerdictStatus.VALID]
+    assert "not valid Unicode" in verdicts[0].detail
+    assert "max_code_bytes=4096" in verdicts[1].detail
+    assert "timeout_s" in verdicts[2].detail
+
+
+# -- faults ------------------------------------------------------------------------------------
+
+_CRASH_FIRST = """
+import os, sys
+marker, *argv = sys.argv[1:]
+try:
+    os.mkdir(marker)
+except FileExistsError:
+    pass
+else:
+    argv += ["--crash-rate", "1"]
+os.execv(sys.executable, [sys.executable, *argv])
+"""
+
+
+async def test_a_crash_is_retried_once_on_a_fresh_repl(tmp_path: Path) -> None:
+    script = tmp_path / "crash_first.py"
+    script.write_text(_CRASH_FIRST)
+    marker = tmp_path / "crashed-once"
+    command = (sys.executable, str(script), str(marker), *standin_command()[1:])
+    repl = ReplConfig(command=command, kill_grace_s=0.5)
+    async with LocalPool(config(repl=repl, max_repls=1, spares=0)) as pool:
+        (verdict,) = await check(pool, "theorem t : True := trivial\n")
+        assert pool.stats["crash_retries"] == 1
+    assert verdict.status is VerdictStatus.VALID, verdict.detail
+    assert "simulated crash" in verdict.extra["retried_after_crash"]
+
+
+@pytest.mark.parametrize("fault", ["crash", "garbage", "partial"])
+async def test_a_proof_that_always_breaks_the_repl_is_a_crash(pool: LocalPool, fault: str) -> None:
+    broken, fine = await check(pool, theorem("b", f"simp -- standin: {fault}"), theorem("f"))
+    assert broken.status is VerdictStatus.CRASH
+    assert "crashed twice" in broken.detail
+    assert "retried_after_crash" in broken.extra
+    assert fine.status is VerdictStatus.VALID
+    assert pool.stats["crash_retries"] == 1
+
+
+async def test_a_hang_times_out_and_the_next_proof_still_works(pool: LocalPool) -> None:
+    hung, after = await pool.verify(
+        [
+            VerifyRequest(theorem("h", "simp -- standin: hang"), timeout_s=0.5),
+            VerifyRequest(theorem("after")),
+        ]
+    )
+    assert hung.status is VerdictStatus.TIMEOUT
+    assert 0.5 <= hung.time_s < 4
+    assert "0.5 s" in hung.detail
+    assert after.status is VerdictStatus.VALID
+
+
+async def test_memory_blowup_is_oom() -> None:
+    repl = standin(memory_limit_mb=64, memory_poll_s=0.02)
+    async with LocalPool(config(repl=repl)) as pool:
+        blowup, fine = await check(pool, theorem("m", "simp -- standin: oom=500"), theorem("f"))
+    assert blowup.status is VerdictStatus.OOM, blowup.detail
+    assert "memory_limit_mb=64" in blowup.detail
+    assert fine.status is VerdictStatus.VALID
+
+
+async def test_a_stderr_flood_does_not_stall_the_repl(pool: LocalPool) -> None:
+    (verdict,) = await check(pool, theorem("loud", "simp -- standin: stderr-flood=8"))
+    assert verdict.status is VerdictStatus.VALID
+
+
+async def test_a_header_lean_rejects_is_infra_error_and_never_retried() -> None:
+    header = 'import Mathlib -- standin: error "unknown module prefix Foo"\n\n'
+    codes = [theorem(f"t{i}", header=header) for i in range(3)]
+    async with LocalPool(config(max_repls=1)) as pool:
+        verdicts = await check(pool, *codes, theorem("other"))
+        assert pool.stats["repls_started"] <= 3  # one for the bad header, the rest for HEADER
+    assert [v.status for v in verdicts[:3]] == [VerdictStatus.INFRA_ERROR] * 3
+    assert all("unknown module prefix Foo" in v.detail for v in verdicts[:3])
+    assert verdicts[3].status is VerdictStatus.VALID
+
+
+async def test_a_header_that_keeps_hanging_fails_fast_for_a_while() -> None:
+    header = "import Mathlib -- standin: hang\n\n"
+    codes = [theorem(f"t{i}", header=header) for i in range(4)]
+    cfg = config(
+        max_repls=1, spares=0, header_timeout_s=0.3, max_header_failures=2, header_retry_s=0.5
+    )
+    async with LocalPool(cfg) as pool:
+        verdicts = await check(pool, *codes)
+        assert pool.stats["repls_started"] == 2  # one attempt and its retry, then fail fast
+        await asyncio.sleep(0.6)
+        (later,) = await check(pool, codes[0])
+        assert pool.stats["repls_started"] == 3  # one probe after header_retry_s
+    assert all(v.status is VerdictStatus.INFRA_ERROR for v in [*verdicts, later])
+    assert "ReplTimeout" in verdicts[0].detail
+    assert "failure 2 in a row" in verdicts[0].detail
+    assert "header_retry_s=0.5" in verdicts[3].detail
+    assert "next attempt in" in verdicts[3].detail
+
+
+async def test_a_missing_repl_command_is_infra_error_for_each_proof() -> None:
+    repl = ReplConfig(command=("/nonexistent/lean-repl",))
+    async with LocalPool(config(repl=repl)) as pool:
+        verdicts = await check(pool, theorem("a"), theorem("b"))
+    assert [v.status for v in verdicts] == [VerdictStatus.INFRA_ERROR] * 2
+    assert "/nonexistent/lean-repl" in verdicts[0].detail
+
+
+# -- scheduling --------------------------------------------------------------------------------
+
+
+async def test_stream_yields_in_completion_order_and_verify_in_input_order() -> None:
+    delays = [0.6, 0.0, 0.3]
+    codes = [theorem(f"t{i}", f"simp -- standin: slow={d}") for i, d in enumerate(delays)]
+    requests = [VerifyRequest(code, id=str(i)) for i, code in enumerate(codes)]
+    async with LocalPool(config(max_repls=3)) as pool:
+        streamed = [index async for index, _ in pool.verify_stream(requests)]
+        verdicts = await pool.verify(requests)
+    assert streamed == [1, 2, 0]
+    assert [v.id for v in verdicts] == ["0", "1", "2"]
+
+
+async def test_concurrent_batches_share_the_pool(pool: LocalPool) -> None:
+    batches = [[theorem(f"b{b}_{i}") for i in range(4)] for b in range(3)]
+    results = await asyncio.gather(*(check(pool, *codes) for codes in batches))
+    assert all(v.status is VerdictStatus.VALID for verdicts in results for v in verdicts)
+
+
+async def test_proofs_not_started_in_time_are_overloaded_alone() -> None:
+    codes = [theorem(f"t{i}", "simp -- standin: slow=0.5") for i in range(6)]
+    cfg = config(max_repls=1, spares=0, queue_size=1, max_wait_s=0.3)
+    async with LocalPool(cfg) as pool:
+        verdicts = await check(pool, *codes)
+    statuses = [v.status for v in verdicts]
+    assert statuses[0] is VerdictStatus.VALID
+    assert statuses[1:] == [VerdictStatus.OVERLOADED] * 5
+    assert "max_wait_s=0.3" in verdicts[1].detail
+
+
+async def test_headers_are_keyed_exactly() -> None:
+    full = prepare(theorem("a", header="import Mathlib\n\n"))
+    tactic = prepare(theorem("b", header="import Mathlib.Tactic\n\n"))
+    padded = prepare(theorem("c", header="import Mathlib\n\n\n\n"))
+    assert full.key == padded.key == "import Mathlib"
+    assert tactic.key == "import Mathlib.Tactic"
+    assert (full.line_offset, padded.line_offset) == (2, 4)
+    async with LocalPool(config(max_repls=2, spares=0)) as pool:
+        verdicts = await check(
+            pool,
+            theorem("a", 'simp -- standin: error "x"', header="import Mathlib\n\n"),
+            theorem("b", header="import Mathlib.Tactic\n\n"),
+        )
+        assert "'import Mathlib': 1" in repr(pool)
+        assert "'import Mathlib.Tactic': 1" in repr(pool)
+        (again,) = await check(pool, theorem("c", header="import Mathlib\n\n\n\n"))
+        assert pool.stats["repls_started"] == 2
+    assert verdicts[0].errors[0].line == 4
+    assert verdicts[1].status is again.status is VerdictStatus.VALID
+
+
+async def test_a_warm_spare_replaces_a_killed_repl() -> None:
+    async with LocalPool(config(max_repls=1, spares=1)) as pool:
+        (first,) = await check(pool, theorem("first"))
+        await asyncio.sleep(0.3)  # let the spare finish its header
+        (hung,) = await check(pool, theorem("h", "simp -- standin: hang"), timeout_s=0.5)
+        (after,) = await check(pool, theorem("after"))
+    assert first.extra["header_s"] > 0
+    assert hung.status is VerdictStatus.TIMEOUT
+    assert after.status is VerdictStatus.VALID
+    assert after.extra["header_s"] == 0.0
+
+
+async def test_repls_are_recycled_after_their_command_budget() -> None:
+    async with LocalPool(config(repl=standin(recycle_after_commands=4), max_repls=1)) as pool:
+        verdicts = await check(pool, *(theorem(f"t{i}") for i in range(6)))
+        assert pool.stats["repls_recycled"] >= 2
+    assert all(v.status is VerdictStatus.VALID for v in verdicts)
+
+
+# -- lifecycle -------------------------------------------------------------------------------
+
+
+async def test_closing_mid_batch_answers_everything_and_kills_every_repl() -> None:
+    seed = next(_seeds)
+    pool = LocalPool(config(repl=standin(seed=seed), max_repls=2))
+    codes = [theorem(f"t{i}", "simp -- standin: slow=5") for i in range(5)]
+    batch = asyncio.create_task(check(pool, *codes))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if "busy=2" in repr(pool):
+            break
+    assert processes_with(seed)
+    await asyncio.gather(pool.aclose(), pool.aclose())
+    verdicts = await batch
+    assert [v.status for v in verdicts] == [VerdictStatus.INFRA_ERROR] * 5
+    assert "closed" in verdicts[0].detail
+    assert processes_with(seed) == []
+    assert repr(pool).startswith("<LocalPool closed")
+    await pool.aclose()
+    with pytest.raises(PoolClosed):
+        await check(pool, theorem("late"))
+
+
+async def test_a_cancelled_caller_leaks_no_repl_and_skips_its_queue() -> None:
+    seed = next(_seeds)
+    async with LocalPool(config(repl=standin(seed=seed), max_repls=2, spares=0)) as pool:
+        codes = [theorem(f"t{i}", "simp -- standin: slow=0.4") for i in range(10)]
+        batch = asyncio.create_task(check(pool, *codes))
+        await asyncio.sleep(0.3)
+        batch.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await batch
+        (after,) = await check(pool, theorem("after"))
+        assert after.status is VerdictStatus.VALID
+        for _ in range(60):  # the cancelled caller's running proofs finish, then hand back
+            if "busy=0 queued=0" in repr(pool):
+                break
+            await asyncio.sleep(0.05)
+        assert "busy=0 queued=0" in repr(pool)
+        assert len(processes_with(seed)) <= 2
+        assert sum(pool.stats.get(s.value, 0) for s in VerdictStatus) < 10
+    assert processes_with(seed) == []
+
+
+async def test_a_caller_that_stops_reading_drops_its_queued_proofs() -> None:
+    codes = [theorem(f"t{i}", "simp -- standin: slow=0.2") for i in range(8)]
+    requests = [VerifyRequest(code) for code in codes]
+    async with LocalPool(config(max_repls=1, spares=0)) as pool:
+        async with contextlib.aclosing(pool.verify_stream(requests)) as stream:
+            async for _ in stream:
+                break
+        (after,) = await check(pool, theorem("after"))
+        assert after.status is VerdictStatus.VALID
+        assert pool.stats["valid"] <= 3  # the first, perhaps the one running, and "after"
+
+
+async def test_an_empty_batch(pool: LocalPool) -> None:
+    assert await pool.verify([]) == []
+
+
+async def test_repr_shows_the_pool_state(pool: LocalPool) -> None:
+    assert repr(pool) == "<LocalPool open max_repls=2 repls={} busy=0 queued=0>"
+    await check(pool, theorem("t"))
+    assert "repls={'import Mathlib (+3 lines)': " in repr(pool)
+
+
+def test_lean_version_comes_from_the_project(tmp_path: Path) -> None:
+    (tmp_path / "lean-toolchain").write_text("leanprover/lean4:v4.15.0\n")
+    (tmp_path / "lake-manifest.json").write_text(
+        '{"version": 7, "packages": [{"name": "mathlib", "rev": "9837ca9d"}]}'
+    )
+    assert LocalPool(config(repl=ReplConfig(cwd=tmp_path))).lean_version == (
+        "leanprover/lean4:v4.15.0 mathlib@9837ca9d"
+    )
+    bare = LocalPool(config(repl=ReplConfig(command=("my-repl", "--flag"))))
+    assert bare.lean_version == "unknown Lean version (REPL command: my-repl --flag)"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("max_repls", 0), ("spares", -1), ("timeout_s", 0), ("queue_size", 0), ("max_wait_s", -1)],
+)
+def test_config_errors_name_the_field(field: str, value: Any) -> None:
+    with pytest.raises(ConfigError, match=rf"PoolConfig\.{field}={value}"):
+        PoolConfig(**{field: value})
