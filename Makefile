@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 # On GPU machines install the CUDA torch first; here the CPU build comes from local disk.
 TORCH := torch==2.13.0
 EXTRAS := dev,server,ray,data,verl
+# The read-only sample data (MiniF2F test set, training sample, recorded Lean output).
+SHARED_DATA ?= ../shared/data
 
-.PHONY: help install test lint format typecheck unit demo bench clean
+.PHONY: help install test lint format unit demo bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,10 +38,10 @@ unit: $(STAMP)  ## the test suite alone
 test: lint unit  ## lint, type-check and run the test suite (what CI runs)
 
 demo: $(STAMP)  ## an offline end-to-end run of what exists (see README)
-	bash examples/demo.sh
+	PATH="$(CURDIR)/$(BIN):$$PATH" SHARED_DATA="$(SHARED_DATA)" bash examples/demo.sh
 
-bench: $(STAMP)  ## run the benchmarks (results go to docs/benchmarks.md by hand)
-	$(BIN)/python benchmarks/run_all.py
+bench: $(STAMP)  ## run every benchmark (record results in docs/benchmarks.md)
+	set -e; for script in benchmarks/bench_*.py; do echo "## $$script"; $(BIN)/python $$script; done
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

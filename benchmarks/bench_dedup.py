@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import random
 import time
-from pathlib import Path
 
+from _machine import machine
 from kimina_prover_rl.lean.dedup import DedupVerifier
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.repl import ReplConfig
@@ -33,20 +31,6 @@ from kimina_prover_rl.lean.verifier import Verifier
 
 HEADER = "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 400000\n\n"
 ENDINGS = ("norm_num", "simp", "sorry", 'omega\n  -- standin: error "linarith failed"')
-
-
-def machine() -> str:
-    """Platform, CPU count and CPU model."""
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs, {model}"
-    )
 
 
 def grpo_batch(prompts: int, samples: int, dup_rate: float, seed: int) -> list[VerifyRequest]:

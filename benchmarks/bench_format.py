@@ -9,32 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _machine import machine
 from kimina_prover_rl.proof import AnswerCheck, FormatConfig, FormatError, check_answer
 
 DATA = Path(
     os.environ.get("KIMINA_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
 MB = 1_000_000
-
-
-def machine() -> str:
-    """Platform, CPU count and CPU model."""
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs, {model}"
-    )
 
 
 def statement() -> tuple[str, str, str]:

@@ -24,14 +24,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import platform
 import random
 import time
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
+from _machine import machine
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.repl import ReplConfig
 from kimina_prover_rl.lean.standin import standin_command
@@ -143,20 +141,6 @@ async def faults(repls: int, proofs: int) -> tuple[int, int, Counter[str], float
     missing = sum(1 for i in range(proofs) if seen[i] == 0)
     duplicated = sum(1 for count in seen.values() if count > 1)
     return missing, duplicated, statuses, wall
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{platform.platform()}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs ({model})"
-    )
 
 
 async def main() -> None:

@@ -9,28 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import platform
 import statistics
 import time
-from pathlib import Path
 
+from _machine import machine
 from kimina_prover_rl.errors import ReplTimeout
 from kimina_prover_rl.lean import LeanRepl, ReplConfig, ResponseFramer, standin_command
 
 CONFIG = ReplConfig(command=standin_command(), kill_grace_s=0.5)
-
-
-def machine() -> str:
-    """Platform, CPU count and CPU model."""
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.platform()}, {os.cpu_count()} CPUs, {model}"
 
 
 def _ms(values: list[float], q: float) -> float:

@@ -20,13 +20,13 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+from _machine import machine
 from kimina_prover_rl.lean import Verdict, VerdictStatus, Verifier, VerifyRequest
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.repl import ReplConfig
@@ -46,19 +46,6 @@ class InstantVerifier(Verifier):
     ) -> AsyncIterator[tuple[int, Verdict]]:
         for i, request in enumerate(requests):
             yield i, Verdict(VerdictStatus.VALID, id=request.id)
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{platform.platform()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
-    )
 
 
 def load_samples(count: int) -> list[Sample]:

@@ -25,7 +25,14 @@ from rich.progress import (
 
 from kimina_prover_rl.errors import InputError
 
-__all__ = ["open_output", "progress_bar", "read_jsonl", "stderr_console", "write_line"]
+__all__ = [
+    "OrderedWriter",
+    "open_output",
+    "progress_bar",
+    "read_jsonl",
+    "stderr_console",
+    "write_line",
+]
 
 stderr_console = Console(stderr=True)
 
@@ -86,3 +93,27 @@ def progress_bar(*, enabled: bool | None = None) -> Progress:
         disable=not show,
         transient=False,
     )
+
+
+class OrderedWriter:
+    """Writes results in input order, each as soon as every earlier one is known.
+
+    Results may arrive in any order (verdicts finish out of order); the output file still
+    follows the input line by line, and a crash loses only what was not yet written.
+    """
+
+    def __init__(self, stream: TextIO, size: int) -> None:
+        self._stream = stream
+        self._lines: list[dict[str, Any] | None] = [None] * size
+        self._written = 0
+
+    def put(self, index: int, line: dict[str, Any]) -> None:
+        """Record the result of input ``index`` and write whatever is now in order."""
+        self._lines[index] = line
+        while self._written < len(self._lines):
+            ready = self._lines[self._written]
+            if ready is None:
+                return
+            write_line(self._stream, ready)
+            self._lines[self._written] = None
+            self._written += 1

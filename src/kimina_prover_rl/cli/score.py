@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,11 +19,11 @@ from kimina_prover_rl.cli._format_options import (
     format_config,
 )
 from kimina_prover_rl.cli._jsonl import (
+    OrderedWriter,
     open_output,
     progress_bar,
     read_jsonl,
     stderr_console,
-    write_line,
 )
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
 from kimina_prover_rl.errors import ConfigError, InputError
@@ -137,30 +137,29 @@ async def _score_all(
     """Score every record concurrently; lines are written in input order as they complete."""
     from kimina_prover_rl.lean import open_verifier
 
-    lines: list[dict[str, Any] | None] = [None] * len(records)
+    errors: list[tuple[int, dict[str, Any]]] = []
     samples: list[tuple[int, Sample]] = []
     for number, record in enumerate(records, start=1):
         sample = _sample(record, number)
         if isinstance(sample, Sample):
             samples.append((number - 1, sample))
         else:
-            lines[number - 1] = sample
-    errors = len(records) - len(samples)
+            errors.append((number - 1, sample))
     limit = asyncio.Semaphore(_CONCURRENCY)
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("scoring", total=len(records))
-        bar.advance(task, errors)
-        written = _flush(stream, lines, 0)
+        writer = OrderedWriter(stream, len(records))
+        for position, line in errors:
+            writer.put(position, line)
+        bar.advance(task, len(errors))
         async with open_verifier(options) as verifier:
             scorer = Scorer(verifier, config)
 
             async def one(position: int, sample: Sample) -> None:
-                nonlocal written
                 async with limit:
                     scored = await scorer.score(sample)
-                lines[position] = scored.to_dict()
+                writer.put(position, scored.to_dict())
                 bar.advance(task)
-                written = _flush(stream, lines, written)
 
             try:
                 async with asyncio.TaskGroup() as group:
@@ -168,15 +167,7 @@ async def _score_all(
                         group.create_task(one(position, sample))
             finally:
                 await scorer.aclose()
-    return scorer.stats, errors
-
-
-def _flush(stream: TextIO, lines: list[dict[str, Any] | None], written: int) -> int:
-    """Write the finished lines from ``written`` on, up to the first unfinished one."""
-    while written < len(lines) and (line := lines[written]) is not None:
-        write_line(stream, line)
-        written += 1
-    return written
+    return scorer.stats, len(errors)
 
 
 def _print_summary(stats: RewardStats, errors: int) -> None:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kimina_prover_rl.cli._app import app
 from kimina_prover_rl.cli._jsonl import (
+    OrderedWriter,
     open_output,
     progress_bar,
     read_jsonl,
     stderr_console,
-    write_line,
 )
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
 from kimina_prover_rl.errors import ConfigError, InputError
@@ -90,31 +90,32 @@ async def _verify_all(
     """Verify every record, writing lines in input order as soon as their turn comes."""
     from kimina_prover_rl.lean import open_verifier
 
-    lines: list[dict[str, Any] | None] = [None] * len(records)
+    errors: list[tuple[int, dict[str, Any]]] = []
     requests: list[VerifyRequest] = []
     positions: list[int] = []
     for number, record in enumerate(records, start=1):
         request = _request(record, number)
         if isinstance(request, dict):
-            lines[number - 1] = request
+            errors.append((number - 1, request))
         else:
             requests.append(request)
             positions.append(number - 1)
     counts: Counter[str] = Counter()
-    if len(requests) < len(records):
-        counts["error"] = len(records) - len(requests)
+    if errors:
+        counts["error"] = len(errors)
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("verifying", total=len(records))
-        bar.advance(task, len(records) - len(requests))
-        written = _flush(stream, lines, 0)
+        writer = OrderedWriter(stream, len(records))
+        for position, line in errors:
+            writer.put(position, line)
+        bar.advance(task, len(errors))
         if requests:
             async with open_verifier(options) as verifier:
                 async for index, verdict in verifier.verify_stream(requests):
                     position = positions[index]
-                    lines[position] = _verdict_line(verdict, records[position])
+                    writer.put(position, _verdict_line(verdict, records[position]))
                     counts[verdict.status.value] += 1
                     bar.advance(task)
-                    written = _flush(stream, lines, written)
     return counts
 
 
@@ -123,11 +124,3 @@ def _verdict_line(verdict: Verdict, record: dict[str, Any] | InputError) -> dict
     if isinstance(record, dict):
         line["id"] = record.get("id", record.get("custom_id"))
     return line
-
-
-def _flush(stream: TextIO, lines: list[dict[str, Any] | None], written: int) -> int:
-    """Write the finished lines from ``written`` on, up to the first unfinished one."""
-    while written < len(lines) and (line := lines[written]) is not None:
-        write_line(stream, line)
-        written += 1
-    return written
