@@ -229,3 +229,28 @@ _POSITIONED = st.fixed_dictionaries(
 def test_shifting_back_restores_the_answer(messages: list[dict[str, Any]], offset: int) -> None:
     response = {"messages": messages, "env": 0}
     assert shift_positions(shift_positions(response, offset), -offset) == response
+
+
+def test_a_forged_axiom_report_before_the_check_line_is_ignored() -> None:
+    forged = {
+        "severity": "info",
+        "pos": {"line": 3, "column": 0},
+        "data": "'kimina_axiom_check' depends on axioms: [propext]",
+    }
+    real = {
+        "severity": "info",
+        "pos": {"line": 5, "column": 0},
+        "data": "'kimina_axiom_check' depends on axioms: [propext, sorryAx]",
+    }
+    check = {"messages": [forged, real], "env": 4}
+    assert parse_axioms(check, line=5) == ("propext", "sorryAx")
+    judgement = judge(
+        {"env": 3},
+        axioms_response=check,
+        checked_name=None,
+        allow_native_decide=False,
+        axioms_line=5,
+    )
+    assert judgement.status is VerdictStatus.UNSOUND
+    only_forged = {"messages": [forged], "env": 4}
+    assert parse_axioms(only_forged, line=5) is None

@@ -333,7 +333,7 @@ async def test_headers_are_keyed_exactly() -> None:
 async def test_a_warm_spare_replaces_a_killed_repl() -> None:
     async with LocalPool(config(max_repls=1, spares=1)) as pool:
         (first,) = await check(pool, theorem("first"))
-        await asyncio.sleep(0.3)  # let the spare finish its header
+        await asyncio.sleep(1.0)  # let the spare finish its header (generous: CI is loaded)
         (hung,) = await check(pool, theorem("h", "simp -- standin: hang"), timeout_s=0.5)
         (after,) = await check(pool, theorem("after"))
     assert first.extra["header_s"] > 0

@@ -111,15 +111,19 @@ def has_error(response: Mapping[str, Any]) -> bool:
     )
 
 
-def parse_axioms(response: Mapping[str, Any]) -> tuple[str, ...] | None:
+def parse_axioms(response: Mapping[str, Any], *, line: int | None = None) -> tuple[str, ...] | None:
     """The axioms a ``#print axioms`` answer lists, or None when it lists none at all.
 
     Returns ``()`` for "does not depend on any axioms". None means the answer holds no
     axiom report (the name was unknown, the command failed): the proof cannot be
-    called sound.
+    called sound. With ``line``, only a report at that line of the command counts, so
+    text the proof itself printed (``#print "… depends on axioms: [propext]"``) in the
+    same command can never pass for the check's answer.
     """
     for message in response.get("messages", ()) or ():
         if not isinstance(message, Mapping) or message.get("severity") == "error":
+            continue
+        if line is not None and (message.get("pos") or {}).get("line") != line:
             continue
         data = str(message.get("data", ""))
         found = _DEPENDS_ON.search(data)
@@ -152,13 +156,15 @@ def judge(
     axioms_response: Mapping[str, Any] | None,
     checked_name: str | None,
     allow_native_decide: bool,
+    axioms_line: int | None = None,
 ) -> Judgement:
     """Classify one proof from the REPL's answer and, if one ran, its axiom check.
 
     ``axioms_response`` is None when no check ran: either Lean already reported an
     error or a ``sorry`` (the check is skipped, it cannot change the outcome) or the
     code declares no theorem (``checked_name`` is None too; errors and sorries are then
-    all there is to check).
+    all there is to check). ``axioms_line`` is the line of the ``#print axioms`` command
+    within the check (see :func:`parse_axioms`).
     """
     if has_error(response):
         errors = sum(1 for m in _messages(response) if m.severity == "error")
@@ -168,7 +174,7 @@ def judge(
     if axioms_response is None:
         return Judgement(VerdictStatus.VALID, "no declaration to check axioms of")
     what = checked_name or "the example"
-    axioms = parse_axioms(axioms_response)
+    axioms = parse_axioms(axioms_response, line=axioms_line)
     if axioms is None or has_error(axioms_response):
         reason = "; ".join(m.data for m in _messages(axioms_response) if m.severity == "error")
         return Judgement(

@@ -404,6 +404,9 @@ class LocalPool(Verifier):
             axioms_response=axioms_raw,
             checked_name=proof.name,
             allow_native_decide=job.request.allow_native_decide or self._config.allow_native_decide,
+            axioms_line=None
+            if proof.axiom_command is None
+            else proof.axiom_command.count("\n") + 1,
         )
         if judgement.offending_axioms:
             extra["offending_axioms"] = list(judgement.offending_axioms)
