@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# A second, verbose attempt: survives a transient registry error and shows a real one.
+PIP_RETRY := $(BIN)/python -m pip install --disable-pip-version-check
 # On GPU machines install the CUDA torch first; here the CPU build comes from local disk.
 TORCH := torch==2.13.0
 EXTRAS := dev,server,ray,data,verl
@@ -17,8 +20,8 @@ help:  ## list the targets
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required; set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(TORCH)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	$(PIP) $(TORCH) || $(PIP_RETRY) $(TORCH)
+	$(PIP) -e '.[$(EXTRAS)]' || $(PIP_RETRY) -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the package with every extra

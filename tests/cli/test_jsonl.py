@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kimina_prover_rl.cli._jsonl import OrderedWriter, read_jsonl
+from kimina_prover_rl.cli._jsonl import OrderedWriter, open_output, read_jsonl
 from kimina_prover_rl.errors import InputError
 
 
@@ -45,3 +45,23 @@ def test_read_jsonl_turns_bad_lines_into_errors_naming_the_line(tmp_path: Path) 
 def test_read_jsonl_names_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         read_jsonl(tmp_path / "missing.jsonl")
+
+
+def test_a_directory_is_not_read_as_input(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a directory"):
+        read_jsonl(tmp_path)
+
+
+def test_line_separators_inside_strings_do_not_split_records(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    record = {"id": "a", "response": "one\u2028two\x85three\x0cfour"}
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\r\n\n" + '{"id": "b"}', "utf-8")
+    assert read_jsonl(path) == [record, {"id": "b"}]
+
+
+def test_an_unwritable_output_names_the_path(tmp_path: Path) -> None:
+    with (
+        pytest.raises(InputError, match=f"cannot write the output file {tmp_path}"),
+        open_output(tmp_path),
+    ):
+        pass

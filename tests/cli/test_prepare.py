@@ -105,3 +105,15 @@ def test_hub_id_offline_fails_fast_with_a_local_file_hint(tmp_path: Path) -> Non
     assert "Kimina-Prover-Promptset.parquet" in stderr
     assert "Local .jsonl and .parquet files need no network" in stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_an_unwritable_out_folder_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    out = blocker / "set"
+    args = ["prepare", "--train", str(shared_file("train_sample.jsonl")),
+            "--val", str(shared_file("minif2f_test.jsonl")), "--out", str(out)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "not a writable folder" in result.stderr
+    assert "Traceback" not in result.output

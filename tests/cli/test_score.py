@@ -103,3 +103,58 @@ def test_help_explains_input_and_output() -> None:
     assert result.exit_code == 0
     for fragment in ("formal_statement", "infra_failure", "--backend", "--format-score"):
         assert fragment in result.stdout
+
+
+def test_ids_are_carried_through_as_given(tmp_path: Path, minif2f: list[dict[str, Any]]) -> None:
+    row = row_named(minif2f, "mathd_algebra_478")
+    answer = make_answer(row, ["norm_num [h₁, h₂, h₃]"])
+    lines = [
+        json.dumps({"id": 7, "formal_statement": row["formal_statement"], "response": answer}),
+        json.dumps({"id": 8, "formal_statement": row["formal_statement"]}),
+    ]
+    source = _write(tmp_path / "answers.jsonl", lines)
+    result = runner.invoke(app, ["score", str(source), "--backend", "standin"])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(text) for text in result.stdout.splitlines()]
+    assert [line["id"] for line in out] == [7, 8]
+    assert out[0]["score"] == 1.0
+
+
+def test_an_unwritable_output_is_a_usage_error_without_traceback(
+    tmp_path: Path, minif2f: list[dict[str, Any]]
+) -> None:
+    source = _write(tmp_path / "answers.jsonl", _answers(row_named(minif2f, "mathd_algebra_478")))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    for target in (tmp_path, blocker / "out.jsonl"):
+        result = runner.invoke(
+            app, ["score", str(source), "-o", str(target), "--backend", "standin"]
+        )
+        assert result.exit_code == 2, result.output
+        assert f"cannot write the output file {target}" in result.stderr
+        assert "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_verifier_that_never_answers_exits_1_and_says_why(
+    tmp_path: Path, minif2f: list[dict[str, Any]]
+) -> None:
+    source = _write(tmp_path / "answers.jsonl", _answers(row_named(minif2f, "mathd_algebra_478")))
+    missing = tmp_path / "no-such-repl"
+    args = ["score", str(source), "--backend", "local", "--repl-cmd", str(missing),
+            "--project-dir", str(tmp_path), "--no-cache"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    lines = [json.loads(text) for text in result.stdout.splitlines()]
+    verified = [line for line in lines if line.get("status") is not None]
+    assert verified
+    assert all(line["infra_failure"] and line["score"] == 0.0 for line in verified)
+    assert f"{len(verified)} of {len(verified)} proofs sent to the verifier" in result.stderr
+    assert "no-such-repl" in result.stderr
+
+
+def test_error_messages_are_printed_verbatim(tmp_path: Path) -> None:
+    path = tmp_path / "[bold]answers.jsonl"
+    result = runner.invoke(app, ["score", str(path), "--backend", "standin"])
+    assert result.exit_code == 2
+    assert f"{path}: no such file" in result.stderr

@@ -234,3 +234,11 @@ def test_train_sample_does_not_overlap_minif2f(
 ) -> None:
     val = {statement_key(r["formal_statement"], rename=rename) for r in minif2f}
     assert not any(statement_key(r["formal_statement"], rename=rename) in val for r in train_sample)
+
+
+def test_a_comment_opener_formed_by_normalising_blocks_renaming() -> None:
+    # Whitespace removal turns ``/ -y`` into ``/-y``; renaming must not skip what follows it.
+    first = "theorem a (x y : ℤ) : x / -y = 0 := by sorry"
+    swapped = "theorem a (y x : ℤ) : y / -y = 0 := by sorry"
+    assert statement_key(first) != statement_key(swapped)
+    assert statement_key(first) == statement_key("theorem b (x y : ℤ) :\n    x / - y = 0 := by")

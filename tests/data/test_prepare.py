@@ -422,3 +422,11 @@ def test_verl_rlhf_dataset_loads_the_output(
     short = OmegaConf.merge(config, {"max_prompt_length": 64})
     train = RLHFDataset(data_files=[str(out / TRAIN_FILE)], tokenizer=tokenizer, config=short)
     assert len(train) == 0
+
+
+def test_an_unwritable_output_is_refused_before_loading(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    config = PrepareConfig(train="no/such-dataset", val="no/such-dataset", out=blocker / "set")
+    with pytest.raises(ConfigError, match="not a writable folder; pass a writable path with --out"):
+        prepare_prompt_set(config)

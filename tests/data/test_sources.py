@@ -221,3 +221,13 @@ def test_parse_columns_rejects_bad_items(text: str, fragment: str) -> None:
 def test_parse_columns_accepts_empty_text() -> None:
     assert parse_columns("") == {}
     assert parse_columns("win_rate=rl_data.win_rate,") == {"win_rate": "rl_data.win_rate"}
+
+
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    good = json.dumps(
+        {"name": "a", "informal_prefix": "", "formal_statement": "theorem a : True := by"}
+    )
+    path.write_bytes(good.encode() + b"\n" + '{"name": "é"}'.encode("latin-1") + b"\n")
+    with pytest.raises(InputError, match=r"latin1\.jsonl:2: not UTF-8 \(byte 0xe9\)"):
+        load_prompt_source(str(path))

@@ -83,7 +83,7 @@ async def test_a_different_time_limit_misses(tmp_path: Path) -> None:
 
 async def test_no_lookup_while_the_backend_does_not_know_its_lean_version(tmp_path: Path) -> None:
     cache = VerdictCache(tmp_path / "cache.db")
-    key = proof_key(VerifyRequest("ok"), lean_version="")
+    key = proof_key(VerifyRequest("ok"), scope="")
     cache.put_many([(key, scripted_verdict(VerifyRequest("ok"), lean_version=""))])
     fake = FakeVerifier(lean_version="")
     (verdict,) = await CachingVerifier(fake, cache).verify(_requests("ok"))
@@ -93,7 +93,7 @@ async def test_no_lookup_while_the_backend_does_not_know_its_lean_version(tmp_pa
 
 def test_the_cache_is_shared_across_connections(tmp_path: Path) -> None:
     path = tmp_path / "cache.db"
-    key = proof_key(VerifyRequest("ok"), lean_version=LEAN_VERSION)
+    key = proof_key(VerifyRequest("ok"), scope=LEAN_VERSION)
     with VerdictCache(path) as writer, VerdictCache(path) as reader:
         writer.put_many([(key, scripted_verdict(VerifyRequest("ok")))])
         assert reader.get_many([key])[key].status is VerdictStatus.VALID
@@ -106,9 +106,7 @@ def _write_many(path: str, worker: int) -> None:
     with VerdictCache(path) as cache:
         for i in range(50):
             request = VerifyRequest(f"proof {worker}-{i}")
-            cache.put_many(
-                [(proof_key(request, lean_version=LEAN_VERSION), scripted_verdict(request))]
-            )
+            cache.put_many([(proof_key(request, scope=LEAN_VERSION), scripted_verdict(request))])
 
 
 def test_concurrent_writers_in_several_processes_lose_nothing(tmp_path: Path) -> None:
@@ -152,3 +150,45 @@ async def test_a_failure_while_running_degrades_to_no_cache_with_a_warning(
     assert [v.status for v in verdicts] == [VerdictStatus.VALID, VerdictStatus.SORRY]
     assert "continuing without it" in caplog.text
     assert "cache.db" in caplog.text
+
+
+async def test_a_laxer_pool_never_lends_its_verdicts_to_a_stricter_one(tmp_path: Path) -> None:
+    """Pools sharing a cache file but judging differently keep their answers apart."""
+    from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
+    from kimina_prover_rl.lean.repl import ReplConfig
+    from kimina_prover_rl.lean.standin import standin_command
+
+    code = "theorem nd : 1 + 1 = 2 := by\n  native_decide\n"
+    repl = ReplConfig(command=standin_command(), kill_grace_s=0.5)
+    statuses = []
+    for allow in (True, False):
+        pool = LocalPool(PoolConfig(repl=repl, max_repls=1, spares=0, allow_native_decide=allow))
+        async with CachingVerifier(pool, VerdictCache(tmp_path / "shared.db")) as verifier:
+            (verdict,) = await verifier.verify([VerifyRequest(code)])
+        statuses.append((verdict.status, verdict.cached))
+    assert statuses == [(VerdictStatus.VALID, False), (VerdictStatus.UNSOUND, False)]
+
+
+def test_the_pool_scope_separates_projects_commands_and_limits(tmp_path: Path) -> None:
+    from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
+    from kimina_prover_rl.lean.repl import ReplConfig
+
+    def scope(project: Path, **changes: object) -> str:
+        (project / "lean-toolchain").write_text("leanprover/lean4:v4.19.0\n")
+        repl = ReplConfig(cwd=project, **{k: v for k, v in changes.items() if k != "timeout_s"})
+        timeout = changes.get("timeout_s", 60.0)
+        return LocalPool(PoolConfig(repl=repl, timeout_s=timeout)).verdict_scope  # type: ignore[arg-type]
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    base = scope(first)
+    assert base == scope(first)
+    assert "v4.19.0" in base
+    assert (
+        len({base, scope(second), scope(first, memory_limit_mb=1024), scope(first, timeout_s=5)})
+        == 4
+    )
+    assert base != scope(first, command=("lake", "env", "/other/repl"))
+    (first / "lake-manifest.json").write_text('{"packages": []}')
+    assert base != scope(first)

@@ -14,17 +14,17 @@ from kimina_prover_rl.lean.dedup import DedupVerifier, proof_key
 from tests.lean._fake_verifier import LEAN_VERSION, FakeVerifier, scripted_verdict
 
 
-def test_proof_key_depends_on_code_options_and_lean_version() -> None:
+def test_proof_key_depends_on_code_options_and_verdict_scope() -> None:
     base = VerifyRequest("theorem t : True := trivial", id="a")
-    key = proof_key(base, lean_version="v1")
-    assert key == proof_key(VerifyRequest(base.code, id="other id"), lean_version="v1")
-    assert key != proof_key(base, lean_version="v2")
-    assert key != proof_key(VerifyRequest(base.code + " "), lean_version="v1")
-    assert key != proof_key(VerifyRequest(base.code, timeout_s=5), lean_version="v1")
-    assert key != proof_key(VerifyRequest(base.code, allow_native_decide=True), lean_version="v1")
+    key = proof_key(base, scope="v1")
+    assert key == proof_key(VerifyRequest(base.code, id="other id"), scope="v1")
+    assert key != proof_key(base, scope="v2")
+    assert key != proof_key(VerifyRequest(base.code + " "), scope="v1")
+    assert key != proof_key(VerifyRequest(base.code, timeout_s=5), scope="v1")
+    assert key != proof_key(VerifyRequest(base.code, allow_native_decide=True), scope="v1")
     # the default time limit counts when the request names none
-    assert proof_key(base, lean_version="v1", default_timeout_s=5) == proof_key(
-        VerifyRequest(base.code, timeout_s=5), lean_version="v1"
+    assert proof_key(base, scope="v1", default_timeout_s=5) == proof_key(
+        VerifyRequest(base.code, timeout_s=5), scope="v1"
     )
 
 
@@ -42,9 +42,7 @@ async def test_duplicates_in_a_batch_are_checked_once_with_their_own_ids() -> No
     assert (dedup.stats.submitted, dedup.stats.checked, dedup.stats.deduplicated) == (6, 3, 3)
     # the verdict names what was checked: duplicates share the hash, others differ
     assert (
-        verdicts[0].code_hash
-        == verdicts[2].code_hash
-        == proof_key(requests[0], lean_version=LEAN_VERSION)
+        verdicts[0].code_hash == verdicts[2].code_hash == proof_key(requests[0], scope=LEAN_VERSION)
     )
     assert len({v.code_hash for v in verdicts}) == 3
 

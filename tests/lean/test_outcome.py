@@ -9,8 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kimina_prover_rl.lean.outcome import (
-    AXIOM_CHECK_NAME,
-    axiom_check_command,
     judge,
     messages_of,
     parse_axioms,
@@ -41,7 +39,13 @@ def _judge(
     native: bool = False,
     name: str | None = "thm",
 ) -> Any:
-    return judge(response, axioms_response=axioms, checked_name=name, allow_native_decide=native)
+    return judge(
+        response,
+        axioms_response=axioms,
+        checked_name=name,
+        axioms_constant=name,
+        allow_native_decide=native,
+    )
 
 
 # -- the order of the checks -------------------------------------------------------------
@@ -163,24 +167,29 @@ def test_axiom_reports_round_trip(names: list[str]) -> None:
     assert parse_axioms(_axioms(*names)) == tuple(names)
 
 
-# -- the axiom check command ---------------------------------------------------------------
+# -- which constant the report is about ------------------------------------------------
 
 
-def test_a_named_theorem_is_printed_by_name() -> None:
-    assert axiom_check_command(name="foo", keyword="theorem", tail=" : True := trivial") == (
-        "#print axioms foo"
-    )
+def test_a_report_about_another_constant_does_not_count() -> None:
+    """``#print axioms`` may resolve to an alias or a look-alike; only ``thm`` counts."""
+    other = {"messages": [_info("'Foo.thm' does not depend on any axioms")], "env": 4}
+    assert parse_axioms(other, constant="thm") is None
+    assert _judge({"env": 1}, other).status is VerdictStatus.UNSOUND
 
 
-def test_an_example_is_redeclared_under_a_fixed_name() -> None:
-    command = axiom_check_command(name=None, keyword="example", tail=" : True := trivial")
-    assert command == (
-        f"theorem {AXIOM_CHECK_NAME} : True := trivial\n\n#print axioms {AXIOM_CHECK_NAME}"
-    )
-
-
-def test_no_declaration_no_check() -> None:
-    assert axiom_check_command(name=None, keyword=None, tail="") is None
+@pytest.mark.parametrize(
+    ("reported", "constant"),
+    [
+        ("thm'", "thm'"),
+        ("Foo.bar", "Foo.bar"),
+        ("_private.0.thm", "thm"),
+        ("_private.Mod.Sub.0.Foo.thm", "Foo.thm"),
+        ("my thm", "«my thm»"),
+    ],
+)
+def test_the_reported_name_may_be_private_or_quoted(reported: str, constant: str) -> None:
+    report = {"messages": [_info(f"'{reported}' depends on axioms: [propext]")]}
+    assert parse_axioms(report, constant=constant) == ("propext",)
 
 
 # -- positions -----------------------------------------------------------------------------
@@ -247,7 +256,8 @@ def test_a_forged_axiom_report_before_the_check_line_is_ignored() -> None:
     judgement = judge(
         {"env": 3},
         axioms_response=check,
-        checked_name=None,
+        checked_name="the example",
+        axioms_constant="kimina_axiom_check",
         allow_native_decide=False,
         axioms_line=5,
     )

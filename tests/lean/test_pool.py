@@ -144,6 +144,26 @@ async def test_examples_get_their_axioms_checked_too(pool: LocalPool) -> None:
     assert unsound.extra["offending_axioms"] == ["sorryAx"]
 
 
+async def test_a_namespace_left_open_cannot_lend_its_name_to_the_check(pool: LocalPool) -> None:
+    """The REPL keeps scopes: ``#print axioms t`` would find ``Foo.t``, a clean decoy."""
+    decoy = "\nnamespace Foo\n\ndef t : True := trivial\n"
+    (verdict,) = await check(pool, theorem("t", "native_decide") + decoy)
+    assert verdict.status is VerdictStatus.UNSOUND, verdict.detail
+    assert verdict.axioms[-1] == "Lean.ofReduceBool"
+
+
+async def test_a_theorem_inside_a_namespace_is_checked_under_its_full_name(
+    pool: LocalPool,
+) -> None:
+    closed = theorem("t").replace("theorem t", "namespace Foo\n\ntheorem t") + "\nend Foo\n"
+    decoy_first = theorem("t", "native_decide").replace(
+        "theorem t", "def t : True := trivial\n\nnamespace Foo\n\ntheorem t"
+    )
+    valid, unsound = await check(pool, closed, decoy_first)
+    assert valid.status is VerdictStatus.VALID, valid.detail
+    assert unsound.status is VerdictStatus.UNSOUND, unsound.detail
+
+
 async def test_code_without_a_header_or_declaration(pool: LocalPool) -> None:
     plain, no_decl = await check(pool, "theorem t : True := trivial\n", "#eval 1 + 1\n")
     assert plain.status is VerdictStatus.VALID, plain.detail
@@ -371,6 +391,22 @@ async def test_closing_mid_batch_answers_everything_and_kills_every_repl() -> No
     await pool.aclose()
     with pytest.raises(PoolClosed):
         await check(pool, theorem("late"))
+
+
+async def test_closing_while_a_caller_waits_for_queue_room_answers_everything() -> None:
+    """The submitting side, held back by a full queue, must not be lost at shutdown."""
+    pool = LocalPool(config(max_repls=1, spares=0, queue_size=1))
+    codes = [theorem(f"t{i}", "simp -- standin: slow=5") for i in range(6)]
+    batch = asyncio.create_task(check(pool, *codes))
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if "busy=1 queued=1" in repr(pool):
+            break
+    assert "busy=1 queued=1" in repr(pool)
+    await pool.aclose()
+    async with asyncio.timeout(30):
+        verdicts = await batch
+    assert [v.status for v in verdicts] == [VerdictStatus.INFRA_ERROR] * 6
 
 
 async def test_a_cancelled_caller_leaks_no_repl_and_skips_its_queue() -> None:

@@ -56,7 +56,7 @@ async def test_kimina_answers_become_verdicts_by_the_pools_rules(endpoint: str) 
     assert error.errors[0].line == 4
     # the appended axiom check is not part of what the proof is told about itself
     assert all("axioms" not in m.data for v in verdicts for m in v.messages)
-    assert any("\n#print axioms t" in code for code in kimina.snippets_seen)
+    assert any("\n#print axioms _root_.t" in code for code in kimina.snippets_seen)
 
 
 async def test_a_sorry_warning_alone_is_a_sorry() -> None:
@@ -87,7 +87,7 @@ async def test_an_example_is_rechecked_under_a_name() -> None:
     async with _remote(kimina) as remote:
         (verdict,) = await remote.verify([VerifyRequest("example : True := by\n  trivial")])
     assert verdict.status is VerdictStatus.VALID
-    assert "#print axioms kimina_axiom_check" in kimina.snippets_seen[0]
+    assert "#print axioms _root_.kimina_axiom_check" in kimina.snippets_seen[0]
 
 
 async def test_results_come_back_in_input_order_across_chunks() -> None:
@@ -268,7 +268,7 @@ async def test_without_health_our_server_is_treated_as_any_kimina_server() -> No
         config = RemoteConfig(url="http://ours.test", **FAST)  # type: ignore[arg-type]
         async with RemoteServer(config, transport=httpx.MockTransport(no_health)) as remote:
             (verdict,) = await remote.verify([VerifyRequest("theorem t : True := trivial")])
-    assert "#print axioms t" in fake.checked[0].code
+    assert "#print axioms _root_.t" in fake.checked[0].code
     # the fake calls code mentioning "axiom" unsound; the kimina view of that carries an
     # error message, so a client that only sees the kimina view never calls it valid
     assert verdict.status is VerdictStatus.LEAN_ERROR

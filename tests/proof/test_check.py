@@ -271,7 +271,12 @@ def test_no_input_raises(minif2f: list[dict[str, Any]], pieces: list[str]) -> No
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.sampled_from(["\n", "`", "```\n", "<think>", "a ", "/-", "-- x\n", "(", "theorem "]))
+@given(
+    st.sampled_from(
+        ["\n", "`", "```\n", "<think>", "a ", "/-", "-- x\n", "(", "theorem ", "a'", "«",
+         'r#"', "@[simp,", "set_option a b in\n", '"{', "//-"]
+    )
+)  # fmt: skip
 def test_time_grows_about_linearly(minif2f: list[dict[str, Any]], unit: str) -> None:
     statement = row_named(minif2f, "mathd_algebra_478")["formal_statement"]
     config = FormatConfig(max_fences=10**6)
@@ -288,3 +293,68 @@ def test_time_grows_about_linearly(minif2f: list[dict[str, Any]], unit: str) -> 
     small, large = cost(2_000), cost(40_000)
     # 20x the input: linear is ~20x, quadratic ~400x. The bound is loose for a busy machine.
     assert large < 100 * small + 0.05
+
+
+def test_every_format_error_is_reachable_and_keeps_proof_as_documented(
+    row: dict[str, Any],
+) -> None:
+    good = make_answer(row, PROOF)
+    statement = row["formal_statement"]
+    significant = "Substituting the base area and the height gives sixty five cubic units exactly."
+    cases: dict[FormatError, tuple[str, str, dict[str, Any]]] = {
+        FormatError.INVALID_STATEMENT: ("import Mathlib\n", good, {}),
+        FormatError.EMPTY_RESPONSE: (statement, " \n", {}),
+        FormatError.RESPONSE_TOO_LONG: (statement, good, {"max_response_chars": 100}),
+        FormatError.INVALID_CHARACTERS: (statement, good + "\x00", {}),
+        FormatError.TOO_MANY_FENCES: (statement, good, {"max_fences": 3}),
+        FormatError.NO_LEAN4_BLOCK: (statement, good.replace("```lean4", "```python"), {}),
+        FormatError.CODE_TOO_LONG: (statement, good, {"max_code_chars": 50}),
+        FormatError.STATEMENT_MISSING: (statement, good.replace("478", "479"), {}),
+        FormatError.STATEMENT_MODIFIED: (statement, good.replace("v = 65", "v = 66"), {}),
+        FormatError.NO_PROOF: (statement, make_answer(row, ["sorry"]), {}),
+        FormatError.FORBIDDEN_CONSTRUCT: (statement, make_answer(row, [*PROOF, "#eval 1"]), {}),
+        FormatError.NATIVE_DECIDE: (statement, make_answer(row, ["native_decide"]), {}),
+        FormatError.MISSING_THINK: (statement, good.replace("<think>", ""), {}),
+        FormatError.THINK_CLOSED_BEFORE_OPEN: (
+            statement,
+            "</think>" + good.replace("</think>", ""),
+            {},
+        ),
+        FormatError.UNCLOSED_THINK: (statement, good.replace("</think>", ""), {}),
+        FormatError.MULTIPLE_THINK: (statement, good.replace("Here", "<think>x</think>Here"), {}),
+        FormatError.UNCLOSED_FENCE: (statement, good + "```tactics\nsimp\n", {}),
+        FormatError.NESTED_FENCE: (statement, good.replace("```\n</think>", "</think>"), {}),
+        FormatError.LEAN4_BLOCK_IN_THINK: (
+            statement,
+            good.replace("</think>", "```lean4\n#check 1\n```\n</think>"),
+            {},
+        ),
+        FormatError.MULTIPLE_LEAN4_BLOCKS: (statement, good + "```lean4\n#check 1\n```\n", {}),
+        FormatError.TEXT_AFTER_LEAN4_BLOCK: (statement, good + "QED", {}),
+        FormatError.REPEATED_LINES: (
+            statement,
+            make_answer(row, PROOF, think_extra=(significant + "\n") * 6),
+            {},
+        ),
+        FormatError.TOO_FEW_TACTICS_BLOCKS: (
+            statement,
+            make_answer(row, PROOF, drafts=[PROOF]),
+            {},
+        ),
+        FormatError.TACTICS_BLOCK_TOO_LONG: (
+            statement,
+            make_answer(row, PROOF, drafts=[PROOF, ["simp"] * 30]),
+            {},
+        ),
+        FormatError.TACTICS_MISMATCH: (
+            statement,
+            make_answer(row, PROOF, drafts=[["simp"], ["ring"]]),
+            {},
+        ),
+    }
+    assert set(cases) == set(FormatError)
+    for expected, (given_statement, response, config) in cases.items():
+        check = check_answer(given_statement, response, FormatConfig(**config))
+        assert check.format_error is expected, (expected, check.format_error, check.detail)
+        assert check.detail
+        assert (check.proof is not None) == expected.keeps_proof, expected

@@ -168,3 +168,17 @@ def test_defaults_match_reference_pipeline() -> None:
 def test_invalid_config_names_the_field(field: str, value: Any) -> None:
     with pytest.raises(ConfigError, match=field):
         FormatConfig(**{field: value})
+
+
+def test_config_validation_follows_the_declared_type_and_says_how_to_fix() -> None:
+    assert FormatConfig(min_tactics_coverage=0).min_tactics_coverage == 0
+    with pytest.raises(ConfigError, match=r"tactics_block_max_lines_ratio=2 .*between 0 and 1"):
+        FormatConfig(tactics_block_max_lines_ratio=2)
+    with pytest.raises(ConfigError, match=r"max_fences=True"):
+        FormatConfig(max_fences=True)
+    with pytest.raises(ConfigError, match=r"check_think='no' must be True or False"):
+        FormatConfig(check_think="no")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"check_tactics_count=False"):
+        FormatConfig(min_tactics_blocks=0)
+    with pytest.raises(ConfigError, match=r"default 1000"):
+        FormatConfig(max_fences=0)

@@ -168,3 +168,170 @@ def test_no_proof_is_reported(row: dict[str, Any]) -> None:
     check = _check(row, make_answer(row, ["sorry"]))
     assert check.format_error is FormatError.NO_PROOF
     assert check.proof is None
+
+
+# Reward hacks: each answer below passed the text checks before, and each can make Lean
+# accept (no error, no sorry, standard axioms) code whose checked statement is not the
+# given one, or run code that rewrites the environment. Built on imo_1959_p1.
+
+LEXER_DESYNCS = [
+    # Lean reads «x--» as one identifier; a lexer that does not sees a comment.
+    "def «x--» : ℕ := 1 run_cmd pure ()\n\n",
+    # Raw strings have no escapes: r"\" is closed, so the next line is code.
+    'def s := r"\\"\nrun_cmd pure ()\ndef t := "x"\n\n',
+    # Interpolated strings hold code: the tactic runs when `s` is elaborated.
+    'def s : String := s!"{(by run_tac pure (); exact 1 : ℕ)}"\n\n',
+    # `//` is one token (Subtype), so `/-` here opens no comment in Lean.
+    "def S := { x : ℤ //-x = 1 }\nrun_cmd pure () -- -/\n\n",
+    # After a number, `'"'` is a char literal in Lean, not a quote opening a string.
+    "def p : ℕ × Char := (2,'a')\ndef q := [2'\"']\nrun_cmd pure ()\ndef r := '\"'\n\n",
+]
+
+
+@pytest.mark.parametrize("lemma", LEXER_DESYNCS)
+def test_code_hidden_from_the_lexer_is_rejected(row: dict[str, Any], lemma: str) -> None:
+    check = _check(row, make_answer(row, PROOF, lemmas=lemma))
+    assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT, (lemma, check.detail)
+    assert check.proof is None
+
+
+def test_header_ending_inside_a_comment_does_not_smuggle_code(row: dict[str, Any]) -> None:
+    # `open … /-` is a header line; the comment it opens hides `run_cmd` from the scan,
+    # but the answer's header is dropped, so Lean saw the line after it as code.
+    header = row["header"].replace("Rat\n", "Rat /-\nrun_cmd pure () -- -/\n")
+    answer = make_answer(row, PROOF, repeat_header=False, lemmas=header)
+    check = _check(row, answer, check_tactics_coverage=False)
+    assert "run_cmd" not in (check.proof or "")
+
+
+def test_raw_string_cannot_swallow_the_given_statement(row: dict[str, Any]) -> None:
+    # Lean would read the given statement as the inside of r#"…"# and check the `True`
+    # theorem after it under the given name.
+    answer = make_answer(
+        row, [*PROOF, '"#', "theorem imo_1959_p1 : True := trivial"], lemmas='def s := r#"a"\n'
+    )
+    check = _check(row, answer)
+    assert check.format_error in {FormatError.STATEMENT_MODIFIED, FormatError.FORBIDDEN_CONSTRUCT}
+    assert check.proof is None
+
+
+@pytest.mark.parametrize(
+    "lemma",
+    [
+        # An earlier constant of the given name answers `#print axioms`; #guard_msgs
+        # swallows Lean's "already declared" error for the given theorem.
+        "def imo_1959_p1 : True := trivial\n\n"
+        "/-- error: 'imo_1959_p1' has already been declared -/\n#guard_msgs in\n",
+        "noncomputable def «imo_1959_p1» : True := trivial\n\n",
+        # Commands hidden mid-line used to escape the start-of-line check.
+        "lemma aux : True := trivial variable [Fact False]\n\n",
+        'lemma aux : True := trivial local notation "ℕ" => ℤ\n\n',
+        "lemma aux : True := trivial namespace Nat\n\n",
+        # Instances and elaborators registered through attributes on plain definitions.
+        "@[instance] def badLT : LT ℕ := ⟨fun _ _ => True⟩\n\n",
+        "@[default_instance] instance badAdd : HAdd ℕ ℕ ℕ := ⟨fun _ _ => 0⟩\n\n",
+        "@[tactic Lean.Parser.Tactic.omega] def evil : Lean.Elab.Tactic.Tactic := "
+        "fun _ => pure ()\n\n",
+        "@[simp, norm_num Nat.gcd _ _] def evil : Mathlib.Meta.NormNum.NormNumExt := sorry\n\n",
+        "attribute [-instance] Nat.instLT\n\n",
+        # Kernel and warning switches spelled with escaped name components.
+        "set_option «debug».skipKernelTC true in\n",
+        "set_option warn.«sorry» false\n\n",
+        # `… in` modifiers that would apply to the given theorem.
+        "open Nat in\n",
+        "omit [Fact False] in\n",
+        "mutual\n",
+        # A definition that captures an identifier of the statement.
+        "def h₀ : 0 < 1 := Nat.one_pos\n\n",
+        "with_weak_namespace Hidden\n",
+    ],
+)
+def test_commands_that_change_what_is_checked_are_rejected(row: dict[str, Any], lemma: str) -> None:
+    check = _check(row, make_answer(row, PROOF, lemmas=lemma))
+    assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT, (lemma, check.detail)
+    assert check.proof is None
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        # Left open, a namespace makes `#print axioms imo_1959_p1` find Hidden.imo_1959_p1.
+        ["", "namespace Hidden", "theorem imo_1959_p1 : True := trivial"],
+        # A command elaborator for `#print axioms` would print whatever it likes.
+        [
+            "",
+            "@[command_elab Lean.Parser.Command.printAxioms]",
+            "def fake : Lean.Elab.Command.CommandElab := fun _ => pure ()",
+        ],
+        # A trailing `… in` modifier would wrap the appended axiom check.
+        ["", "open Nat in"],
+        ["", "/-- info: 'imo_1959_p1' depends on axioms: [sorryAx] -/", "#guard_msgs in"],
+        ["", "set_option trace.Elab.command true"],
+    ],
+)
+def test_commands_after_the_theorem_that_touch_the_axiom_check(
+    row: dict[str, Any], after: list[str]
+) -> None:
+    check = _check(row, make_answer(row, [*PROOF, *after]))
+    assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT, (after, check.detail)
+    assert check.proof is None
+
+
+def test_auto_bound_identifier_cannot_be_captured() -> None:
+    # With autoImplicit (Lean's default outside Mathlib) `a` is a universally bound
+    # variable; a `def a` before the theorem would turn it into the constant 5.
+    statement = "import Mathlib\n\ntheorem t (h : a = 2) : a + 1 = 3 := by sorry\n"
+    answer = (
+        "<think>\n```tactics\nsubst h\n```\n```tactics\nrfl\n```\n</think>\n```lean4\n"
+        "def a : ℕ := 5\n\ntheorem t (h : a = 2) : a + 1 = 3 := by\n  subst h\n  rfl\n```"
+    )
+    check = check_answer(statement, answer)
+    assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT, check.detail
+    assert "`a`" in check.detail
+
+
+HONEST_LEMMAS = [
+    "/-- This lemma is an axiom-free `theorem` about `#eval`; no sorry here. -/\n"
+    "lemma gcd_step (a b : ℕ) : Nat.gcd (a + b) b = Nat.gcd a b := by simp\n\n",
+    "-- an axiom? no: `instance` and `namespace` in a comment do not count\n"
+    "@[simp] lemma two_pos' : (0 : ℕ) < 2 := by norm_num\n\n",
+    'lemma str_len : "a{b".length = 3 := by decide\n\n'.replace("{", "("),
+    "lemma primes (x₁ h₂' : ℕ) (hα : x₁ = h₂') : h₂' = x₁ := hα.symm\n\n",
+    "set_option maxHeartbeats 400000 in\n",
+    "set_option maxRecDepth 10000 in\nset_option maxHeartbeats 400000 in\n",
+    "lemma c : 'a' ≠ 'b' := by decide\n\n",
+    "theorem helper (n : ℕ) : n + 0 = n := by\n  open Nat in simp\n\n".replace("open Nat in ", ""),
+]
+
+
+@pytest.mark.parametrize("lemma", HONEST_LEMMAS)
+def test_honest_auxiliary_code_is_accepted(row: dict[str, Any], lemma: str) -> None:
+    check = _check(row, make_answer(row, PROOF, lemmas=lemma), check_tactics_coverage=False)
+    assert check.ok, (lemma, check.detail)
+    assert check.proof is not None
+    assert lemma.strip() in check.proof
+
+
+@pytest.mark.parametrize(
+    "proof",
+    [
+        [*PROOF[:1], "open Nat in omega"],
+        [*PROOF[:1], "set_option maxRecDepth 5000 in omega"],
+        [*PROOF, "", "#print axioms imo_1959_p1"],
+        [*PROOF, "", "theorem imo_1959_p1_again (n : ℕ) : n = n := rfl  -- sorry, no axiom"],
+    ],
+)
+def test_honest_proofs_and_commands_after_the_theorem_are_accepted(
+    row: dict[str, Any], proof: list[str]
+) -> None:
+    check = _check(row, make_answer(row, proof), check_tactics_coverage=False)
+    assert check.ok, (proof, check.detail)
+
+
+def test_crlf_answer_is_accepted(row: dict[str, Any]) -> None:
+    lemma = "-- helper\nlemma aux (n : ℕ) : n + 0 = n := by simp\n\n"
+    answer = make_answer(row, PROOF, lemmas=lemma).replace("\n", "\r\n")
+    check = _check(row, answer, check_tactics_coverage=False)
+    assert check.ok, check.detail
+    assert check.proof is not None
+    assert "\r" not in check.proof

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kimina_prover_rl.proof import (
+    lexing_hazards,
     mask_code,
     normalize_statement,
     normalize_whitespace,
@@ -106,17 +108,88 @@ def test_normalize_whitespace() -> None:
     assert normalize_whitespace("  a \n\t b  ") == "a b"
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("/-\"'()[]:= \nab{}⟨⟩theorm")), max_size=200))
+def test_guillemet_names_raw_strings_and_char_literals_are_read_as_lean_reads_them() -> None:
+    code = 'def «x -- y» := r"\\" ++ r#"a"b"# ++ "c" -- gone\nrun_cmd'
+    masked = mask_code(code)
+    assert masked.startswith("def «______» := r")
+    assert "a" not in masked.split(":=", 1)[1].split("run_cmd")[0]
+    assert masked.endswith("run_cmd")
+    assert "gone" not in masked
+    assert mask_code(code, keep_names=True).startswith("def «x -- y» :=")
+    assert mask_code("h₂' = '\"' ∧ x\"") == "h₂' = ' ' ∧ x\""
+
+
+def test_keyword_inside_a_guillemet_name_is_not_a_declaration() -> None:
+    code = "def «a\ntheorem t : True := trivial» := 1\ntheorem u : True := trivial"
+    assert parse_lean_code(code, name="t").keyword is None
+    assert parse_lean_code(code).name == "u"
+
+
+@pytest.mark.parametrize(
+    ("code", "hazard"),
+    [
+        ('def s := s!"{x}"', '"{'),
+        ("def q := [2'\"']", "'\"'"),
+        ('def r := 2r"x"', 'r"'),
+        ("def S := {x : ℤ //-x = 1}", "//-"),
+        ("rw [<--h]", "<--"),
+    ],
+)
+def test_lexing_hazards_are_reported(code: str, hazard: str) -> None:
+    found = lexing_hazards(code)
+    assert found, code
+    offset, text = found[0]
+    assert code[offset:].startswith(text)
+    assert hazard in text
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "theorem t (h₂' : x = 2) (h2' : y = 3) : x + y = 5 := by omega -- done",
+        "lemma c : 'a' ≠ 'b' := by decide\n/- block -/ example : \"ab\".length = 2 := rfl",
+        "f' x = y -- it's fine\n  nlinarith [sq_nonneg (a - b), h.1]",
+    ],
+)
+def test_honest_code_has_no_lexing_hazard(code: str) -> None:
+    assert lexing_hazards(code) == []
+
+
+def test_header_never_ends_inside_a_comment() -> None:
+    code = "import Mathlib\nopen Real /-\nrun_cmd pure () -- -/\ntheorem t : True := trivial"
+    parsed = parse_lean_code(code)
+    assert "run_cmd" in parsed.header
+    assert parsed.prelude == ""
+    assert parsed.name == "t"
+
+
+_LEAN_CHARS = list("/-\"'()[]:= \nab{}⟨⟩theorm«»r#2\\")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_LEAN_CHARS), max_size=200))
 def test_parse_never_raises_and_round_trips(code: str) -> None:
     parsed = parse_lean_code(code)
     assert parsed.text == code
-    assert len(mask_code(code)) == len(code)
+    masked = mask_code(code)
+    assert len(masked) == len(code)
+    assert [i for i, c in enumerate(masked) if c == "\n"] == [
+        i for i, c in enumerate(code) if c == "\n"
+    ]
+    assert len(mask_code(code, keep_names=True)) == len(code)
     assert strip_comments(code).count("\n") == code.count("\n")
+    for offset, text in lexing_hazards(code):
+        assert code[offset:].startswith(text)
 
 
 def test_hostile_nesting_is_fast() -> None:
-    for code in ("/-" * 200_000, "theorem t " + "(" * 400_000 + " := by", "()" * 200_000):
+    hostile = (
+        "/-" * 200_000,
+        "theorem t " + "(" * 400_000 + " := by",
+        "()" * 200_000,
+        "a'" * 200_000,
+    )
+    for code in hostile:
         start = time.perf_counter()
         parse_lean_code(code)
         assert time.perf_counter() - start < 1.0

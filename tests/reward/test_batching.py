@@ -77,3 +77,87 @@ async def test_aclose_flushes_pending_requests() -> None:
 def test_invalid_config_names_the_field(kwargs: dict[str, float], fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):
         BatchingConfig(**kwargs)  # type: ignore[arg-type]
+
+
+class GatedVerifier(Verifier):
+    """Holds every batch until ``gate`` is set; answers ``valid`` to each request."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.started = asyncio.Event()
+        self.batches: list[list[str | None]] = []
+
+    async def verify_stream(
+        self, requests: Sequence[VerifyRequest]
+    ) -> AsyncIterator[tuple[int, Verdict]]:
+        self.batches.append([r.id for r in requests])
+        self.started.set()
+        await self.gate.wait()
+        for i, request in enumerate(requests):
+            yield i, Verdict(VerdictStatus.VALID, id=request.id)
+
+
+async def test_a_caller_cancelled_while_waiting_drops_out_of_the_batch() -> None:
+    verifier = GatedVerifier()
+    verifier.gate.set()
+    batcher = MicroBatcher(verifier, BatchingConfig(max_delay_s=0.05))
+    calls = [
+        asyncio.ensure_future(batcher.verify_one(VerifyRequest("ok", id=str(i)))) for i in range(4)
+    ]
+    await asyncio.sleep(0)
+    calls[1].cancel()
+    done = await asyncio.gather(*calls, return_exceptions=True)
+    assert isinstance(done[1], asyncio.CancelledError)
+    assert [v.id for v in done if isinstance(v, Verdict)] == ["0", "2", "3"]
+    assert verifier.batches == [["0", "2", "3"]]
+    await batcher.aclose()
+    assert "pending=0 in_flight=0" in repr(batcher)
+
+
+async def test_a_caller_cancelled_in_flight_leaves_the_others_their_verdicts() -> None:
+    verifier = GatedVerifier()
+    batcher = MicroBatcher(verifier, BatchingConfig(max_delay_s=0.0))
+    calls = [
+        asyncio.ensure_future(batcher.verify_one(VerifyRequest("ok", id=str(i)))) for i in range(3)
+    ]
+    await asyncio.wait_for(verifier.started.wait(), timeout=5)
+    calls[0].cancel()
+    verifier.gate.set()
+    done = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), timeout=5)
+    assert isinstance(done[0], asyncio.CancelledError)
+    assert [v.id for v in done[1:] if isinstance(v, Verdict)] == ["1", "2"]
+    await batcher.aclose()
+    assert "pending=0 in_flight=0" in repr(batcher)
+
+
+async def test_a_batch_whose_callers_all_left_is_not_sent() -> None:
+    verifier = GatedVerifier()
+    batcher = MicroBatcher(verifier, BatchingConfig(max_delay_s=0.01))
+    call = asyncio.ensure_future(batcher.verify_one(VerifyRequest("ok")))
+    await asyncio.sleep(0)
+    call.cancel()
+    await batcher.aclose()
+    assert verifier.batches == []
+    assert batcher.batches_sent == 0
+
+
+class ShortVerifier(Verifier):
+    """Breaks the contract: answers only the first request of each batch."""
+
+    async def verify_stream(
+        self, requests: Sequence[VerifyRequest]
+    ) -> AsyncIterator[tuple[int, Verdict]]:
+        yield 0, Verdict(VerdictStatus.VALID, id=requests[0].id)
+
+    async def verify(self, requests: Sequence[VerifyRequest]) -> list[Verdict]:
+        return [verdict async for _, verdict in self.verify_stream(requests)]
+
+
+async def test_a_verifier_that_loses_verdicts_cannot_leave_callers_hanging() -> None:
+    batcher = MicroBatcher(ShortVerifier(), BatchingConfig(max_delay_s=0.0))
+    verdicts = await asyncio.wait_for(
+        asyncio.gather(*(batcher.verify_one(VerifyRequest("ok", id=str(i))) for i in range(3))),
+        timeout=5,
+    )
+    assert {v.status for v in verdicts} == {VerdictStatus.INFRA_ERROR}
+    assert all("returned 1 verdicts for 3 requests" in v.detail for v in verdicts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
@@ -11,14 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.lean import VerdictStatus
-from kimina_prover_rl.proof import FeedbackKind, render_feedback
+from kimina_prover_rl.lean import LeanMessage, Verdict, VerdictStatus, Verifier, VerifyRequest
+from kimina_prover_rl.proof import FeedbackKind, FormatConfig, render_feedback
 from kimina_prover_rl.reward import (
     CorrectionCache,
     CorrectionConfig,
     CorrectionPrompt,
+    RewardConfig,
+    Sample,
+    ScoredSample,
+    Scorer,
     SkipReason,
     build_correction,
+    correction_for,
 )
 
 STATEMENT = "theorem mathd_algebra_10 : abs ((120 : ℝ) / 100 * 30 - 130 / 100 * 20) = 10 := by"
@@ -342,3 +348,82 @@ def test_any_input_gives_a_prompt_or_a_reason(
         assert CorrectionPrompt.from_dict(json.loads(json.dumps(result.to_dict()))) == result
     else:
         assert isinstance(result, SkipReason)
+
+
+class _FixedVerifier(Verifier):
+    """Answers every proof with one status and one Lean error on the proof's last line."""
+
+    def __init__(self, status: VerdictStatus) -> None:
+        self.status = status
+
+    async def verify_stream(
+        self, requests: Sequence[VerifyRequest]
+    ) -> AsyncIterator[tuple[int, Verdict]]:
+        for i, request in enumerate(requests):
+            last = request.code.count("\n") + 1
+            message = LeanMessage("error", "unsolved goals\n⊢ 10 = 10", last, 2)
+            messages = (message,) if self.status is VerdictStatus.LEAN_ERROR else ()
+            yield i, Verdict(self.status, id=request.id, messages=messages, detail="simulated")
+
+
+def _sample(response: str = ANSWER, id: str | None = "mathd_algebra_10") -> Sample:
+    return Sample(formal_statement=STATEMENT, response=response, id=id, messages=tuple(PROMPT))
+
+
+async def _scored(status: VerdictStatus, sample: Sample, **config: Any) -> ScoredSample:
+    scorer = Scorer(_FixedVerifier(status), RewardConfig(**config))
+    [scored] = await scorer.score_batch([sample])
+    return scored
+
+
+async def test_correction_for_a_scored_lean_error_carries_its_feedback() -> None:
+    sample = _sample()
+    scored = await _scored(
+        VerdictStatus.LEAN_ERROR, sample, format=FormatConfig(check_tactics_count=False)
+    )
+    assert scored.feedback is not None
+    prompt = correction_for(sample, scored, extra_info={"index": 7})
+    assert isinstance(prompt, CorrectionPrompt)
+    assert prompt.messages[:2] == tuple(PROMPT)
+    assert prompt.messages[2] == {"role": "assistant", "content": ANSWER}
+    assert scored.feedback.strip() in prompt.messages[3]["content"]
+    assert "unsolved goals" in prompt.messages[3]["content"]
+    assert (prompt.turn, prompt.id, prompt.extra_info) == (2, "mathd_algebra_10", {"index": 7})
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (VerdictStatus.VALID, SkipReason.VALID),
+        (VerdictStatus.OVERLOADED, SkipReason.INFRASTRUCTURE),
+        (VerdictStatus.CRASH, SkipReason.INFRASTRUCTURE),
+    ],
+)
+async def test_correction_for_skips_what_is_not_the_models_failure(
+    status: VerdictStatus, reason: SkipReason
+) -> None:
+    sample = _sample()
+    scored = await _scored(status, sample, format=FormatConfig(check_tactics_count=False))
+    assert correction_for(sample, scored) is reason
+
+
+async def test_correction_for_an_unverified_format_failure_has_no_feedback() -> None:
+    sample = _sample(ANSWER.replace("<think>", "").replace("</think>", ""))
+    scored = await _scored(VerdictStatus.LEAN_ERROR, sample)
+    assert scored.format_error is not None
+    assert scored.status is None
+    assert correction_for(sample, scored) is SkipReason.NO_FEEDBACK
+    verified = await _scored(VerdictStatus.LEAN_ERROR, sample, verify_format_failures=True)
+    assert isinstance(correction_for(sample, verified), CorrectionPrompt)
+
+
+async def test_correction_for_without_an_extracted_proof() -> None:
+    sample = _sample("I could not solve it.")
+    scored = await _scored(VerdictStatus.LEAN_ERROR, sample)
+    assert correction_for(sample, scored) is SkipReason.NO_PROOF
+
+
+async def test_correction_for_refuses_a_result_of_another_sample() -> None:
+    scored = await _scored(VerdictStatus.LEAN_ERROR, _sample(id="a"))
+    with pytest.raises(InputError, match="pass each sample with its own ScoredSample"):
+        correction_for(_sample(id="b"), scored)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -195,3 +196,104 @@ def test_sample_from_dict_says_what_is_missing() -> None:
 def test_partial_credit_must_stay_below_a_valid_proof() -> None:
     with pytest.raises(ConfigError, match="format_score"):
         RewardConfig(format_score=1.0)
+
+
+class StatusVerifier(Verifier):
+    """Answers every proof with one fixed verdict status."""
+
+    def __init__(self, status: VerdictStatus) -> None:
+        self.status = status
+
+    async def verify_stream(
+        self, requests: Sequence[VerifyRequest]
+    ) -> AsyncIterator[tuple[int, Verdict]]:
+        for i, request in enumerate(requests):
+            yield i, Verdict(self.status, id=request.id, detail=f"simulated {self.status.value}")
+
+
+@pytest.mark.parametrize("status", [s for s in VerdictStatus if s is not VerdictStatus.VALID])
+async def test_every_failed_verdict_gets_its_own_feedback(
+    row: dict[str, Any], status: VerdictStatus
+) -> None:
+    [result] = await Scorer(StatusVerifier(status)).score_batch(
+        [_sample(row, make_answer(row, PROOF))]
+    )
+    assert (result.score, result.acc, result.status) == (0.0, 0.0, status)
+    assert result.infra_failure is status.is_infrastructure
+    assert result.feedback is not None
+    assert result.feedback.strip()
+
+
+async def test_failure_kinds_get_distinct_feedback(row: dict[str, Any]) -> None:
+    texts = {}
+    for status in (VerdictStatus.SORRY, VerdictStatus.TIMEOUT, VerdictStatus.OOM):
+        [result] = await Scorer(StatusVerifier(status)).score_batch(
+            [_sample(row, make_answer(row, PROOF))]
+        )
+        texts[status] = result.feedback
+    assert len(set(texts.values())) == 3
+
+
+def test_single_calls_work_across_event_loops(row: dict[str, Any]) -> None:
+    """A later ``asyncio.run`` (a new loop) gets a fresh batcher, not the dead loop's."""
+    verifier = ScriptedVerifier()
+    scorer = Scorer(verifier)
+
+    async def one(i: int) -> float:
+        result = await asyncio.wait_for(
+            scorer.score(_sample(row, make_answer(row, PROOF), id=str(i))), timeout=5
+        )
+        await scorer.aclose()
+        return result.score
+
+    async def abandoned() -> None:
+        call = asyncio.ensure_future(scorer.score(_sample(row, make_answer(row, PROOF))))
+        await asyncio.sleep(0)
+        call.cancel()
+
+    asyncio.run(abandoned())  # leaves a flush timer that dies with its loop
+    assert [asyncio.run(one(i)) for i in range(3)] == [1.0, 1.0, 1.0]
+    assert scorer.batches_sent == 3
+    assert [len(batch) for batch in verifier.batches] == [1, 1, 1]
+
+
+def test_stats_can_be_read_while_threads_score(row: dict[str, Any]) -> None:
+    samples = [
+        _sample(row, make_answer(row, p), id=str(i))
+        for i, p in enumerate([PROOF, ["linarith"], ["positivity"], ["decide"]] * 50)
+    ]
+    with SyncVerifier(ScriptedVerifier()) as verifier:
+        scorer = SyncScorer(verifier)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = [pool.submit(scorer.score, s) for s in samples]
+            views = [scorer.stats.to_dict() for _ in range(200)]
+            [f.result() for f in futures]
+    for view in views:
+        assert sum(view["statuses"].values()) == view["samples"]
+    final = scorer.stats.to_dict()
+    assert (final["samples"], final["verified"], final["infra_failures"]) == (200, 200, 50)
+    assert final["statuses"] == {"valid": 50, "lean_error": 50, "infra_error": 50, "timeout": 50}
+    assert final["mean_score"] == 0.25
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (["not", "an", "object"], "must be an object"),
+        ({"id": [1], "formal_statement": "a", "response": "b"}, '"id"'),
+        ({"id": True, "formal_statement": "a", "response": "b"}, '"id"'),
+        ({"formal_statement": "a", "response": 3}, "'response' must be a string, got int"),
+        ({"formal_statement": "a", "response": "b", "messages": {}}, "'messages' must be a list"),
+        ({"formal_statement": "a", "response": "b", "messages": ["hi"]}, "'messages'"),
+        ({"response": "b"}, "a sample lacks formal_statement"),
+    ],
+)
+def test_sample_from_dict_names_the_field_and_the_fix(data: Any, fragment: str) -> None:
+    with pytest.raises(InputError, match=re.escape(fragment)):
+        Sample.from_dict(data)
+
+
+def test_sample_from_dict_keeps_the_conversation() -> None:
+    turns = [{"role": "user", "content": "prove it"}]
+    sample = Sample.from_dict({"formal_statement": "a", "response": "b", "messages": turns})
+    assert (sample.id, sample.messages) == (None, tuple(turns))

@@ -1,17 +1,73 @@
-"""The ``kimina-rl`` typer application that every command module registers on."""
+"""The ``kimina-rl`` typer application that every command module registers on.
+
+It is also the one boundary where expected failures become exit codes: a
+:class:`~kimina_prover_rl.errors.KiminaError` escaping a command prints ``error: <message>``
+on stderr, never a traceback, and exits with 2 for bad input or settings
+(:class:`~kimina_prover_rl.errors.ConfigError`, :class:`~kimina_prover_rl.errors.InputError`,
+:class:`~kimina_prover_rl.errors.DatasetUnavailable`) or 1 for anything else that broke.
+"""
 
 from __future__ import annotations
 
-import typer
+from typing import Any
 
-__all__ = ["app"]
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from kimina_prover_rl.errors import ConfigError, DatasetUnavailable, InputError, KiminaError
+
+__all__ = ["USAGE_ERROR", "app", "exit_with_error", "stderr_console"]
+
+#: The exit code of a usage or input error (click's own usage errors use it too).
+USAGE_ERROR = 2
+
+stderr_console = Console(stderr=True)
+
+_USAGE_ERRORS = (ConfigError, InputError, DatasetUnavailable)
+
+
+def exit_with_error(exc: BaseException, *, code: int = USAGE_ERROR) -> typer.Exit:
+    """Print ``error: <message>`` on stderr (markup-safe) and return the ``Exit`` to raise."""
+    stderr_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _expected(exc: BaseException) -> KiminaError | None:
+    """The package error behind ``exc`` (also inside a task group's exception group)."""
+    if isinstance(exc, KiminaError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        matched, rest = exc.split(KiminaError)
+        if matched is not None and rest is None:
+            return _expected(matched.exceptions[0])
+    return None
+
+
+class _Group(TyperGroup):
+    """Typer's group, with package errors reported as one line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
+        try:
+            return super().invoke(ctx)
+        except (KiminaError, BaseExceptionGroup) as exc:
+            expected = _expected(exc)
+            if expected is None:
+                raise
+            code = USAGE_ERROR if isinstance(expected, _USAGE_ERRORS) else 1
+            raise exit_with_error(expected, code=code) from exc
+
 
 app = typer.Typer(
     name="kimina-rl",
+    cls=_Group,
     help=(
         "Train and evaluate Lean 4 provers with reinforcement learning.\n\n"
         "Batch commands read JSON Lines and write JSON Lines, one object per input line, "
-        "in input order, carrying the input's `id` through."
+        "in input order, carrying the input's `id` through. Exit status: 0 when every "
+        "line was answered (a malformed line gets an error object of its own), 2 for a "
+        "bad option or an unreadable input or output, 1 when something else broke."
     ),
     no_args_is_help=True,
     rich_markup_mode="markdown",

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,6 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from kimina_prover_rl.cli._app import stderr_console
 from kimina_prover_rl.errors import InputError
 
 __all__ = [
@@ -34,8 +34,6 @@ __all__ = [
     "write_line",
 ]
 
-stderr_console = Console(stderr=True)
-
 
 def read_jsonl(path: Path) -> list[dict[str, Any] | InputError]:
     """Read every line of ``path``: a JSON object, or an ``InputError`` naming the line.
@@ -44,35 +42,51 @@ def read_jsonl(path: Path) -> list[dict[str, Any] | InputError]:
     hide the others.
     """
     if not path.is_file():
-        raise InputError(f"{path}: no such file; pass a JSON Lines file (one object per line)")
+        what = "is a directory" if path.is_dir() else "no such file"
+        raise InputError(f"{path}: {what}; pass a JSON Lines file (one object per line)")
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"{path}: cannot read it ({reason}); check its permissions") from exc
     records: list[dict[str, Any] | InputError] = []
-    with path.open(encoding="utf-8", errors="replace") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                records.append(InputError(f"{path}:{number}: not valid JSON ({exc.msg})"))
-                continue
-            if not isinstance(obj, dict):
-                records.append(
-                    InputError(f"{path}:{number}: expected a JSON object, got {type(obj).__name__}")
-                )
-                continue
-            records.append(obj)
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            records.append(InputError(f"{path}:{number}: not valid JSON ({exc.msg})"))
+            continue
+        if not isinstance(obj, dict):
+            records.append(
+                InputError(f"{path}:{number}: expected a JSON object, got {type(obj).__name__}")
+            )
+            continue
+        records.append(obj)
     return records
 
 
 @contextlib.contextmanager
 def open_output(path: Path | None) -> Iterator[TextIO]:
-    """Yield a line-buffered text stream: ``path`` (parents created) or stdout for None/``-``."""
+    """Yield a line-buffered text stream: ``path`` (parents created) or stdout for None/``-``.
+
+    A path that cannot be written raises ``InputError`` naming it, before anything runs.
+    """
     if path is None or str(path) == "-":
         yield sys.stdout
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", buffering=1) as f:
-        yield f
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stream = path.open("w", encoding="utf-8", buffering=1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(
+            f"cannot write the output file {path}: {reason}; pass a writable path with -o "
+            "(or leave -o out to write to stdout)"
+        ) from exc
+    with stream:
+        yield stream
 
 
 def write_line(stream: TextIO, obj: dict[str, Any]) -> None:

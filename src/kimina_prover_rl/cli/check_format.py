@@ -64,6 +64,8 @@ def check_format(
     the answer's proof. It is filled even when only a pure format rule failed. A line that
     is not a valid record becomes `{"id", "error": "<message>"}`. Counts per format error
     are printed on stderr at the end.
+
+    Example: `kimina-rl check-format answers.jsonl -o format.jsonl`
     """
     config = format_config(
         allow_native_decide=allow_native_decide,
@@ -72,11 +74,7 @@ def check_format(
         no_style_checks=no_style_checks,
         max_response_chars=max_response_chars,
     )
-    try:
-        records = read_jsonl(input_path)
-    except InputError as exc:
-        stderr_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    records = read_jsonl(input_path)  # an unreadable file exits with 2 (see cli._app)
     counts: Counter[str] = Counter()
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("checking", total=len(records))

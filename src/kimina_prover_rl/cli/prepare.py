@@ -133,6 +133,12 @@ def prepare_command(
     `DIR/manifest.json` records the sources (with hashes), row counts after each stage,
     the dropped training ids, the template and the output hashes. DIR appears complete
     or not at all. Local files need no network.
+
+    Examples:
+
+    `kimina-rl prepare --train AI-MO/Kimina-Prover-Promptset --val AI-MO/minif2f_test --out data/`
+
+    `kimina-rl prepare --train problems.jsonl --val minif2f_test.parquet --out data/ --first-n 100`
     """
     try:
         template = PromptTemplate(

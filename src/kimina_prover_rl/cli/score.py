@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kimina_prover_rl.cli._app import app
+from kimina_prover_rl.cli._app import app, exit_with_error
 from kimina_prover_rl.cli._format_options import (
     DEFAULT_MAX_RESPONSE_CHARS,
     AcceptLeanFence,
@@ -90,7 +91,18 @@ def score(
     alone (for pass@k). `status` is the verdict (null when the answer never reached Lean);
     `infra_failure` marks verdicts that are the verifier's fault, not the model's.
     `feedback` is the error-correction text for failed proofs. A line that is not a valid
-    record becomes `{"id", "error": "<message>"}`. A summary goes to stderr at the end.
+    record becomes `{"id", "error": "<message>"}`. A summary (counts per format error and
+    per verdict) goes to stderr at the end.
+
+    Exit status: 0 when every line was answered, 2 for a bad option or an unreadable input
+    or output file, 1 when the verifier failed on every proof sent to it (for example no
+    Lean project: see `--project-dir`).
+
+    Examples:
+
+    `kimina-rl score answers.jsonl -o scores.jsonl --project-dir ~/lean/mathlib-project`
+
+    `kimina-rl score answers.jsonl --backend standin` (simulated Lean, for a dry run)
     """
     fmt = format_config(
         allow_native_decide=allow_native_decide,
@@ -107,15 +119,13 @@ def score(
             timeout_s=verifier_options.timeout_s,
         )
         records = read_jsonl(input_path)
+        outcome = asyncio.run(_score_all(records, output, config, verifier_options))
     except (ConfigError, InputError) as exc:
-        stderr_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    try:
-        stats, errors = asyncio.run(_score_all(records, output, config, verifier_options))
-    except ConfigError as exc:
-        stderr_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    _print_summary(stats, errors)
+        raise exit_with_error(exc) from exc
+    _print_summary(outcome)
+    stats = outcome.stats
+    if stats.infra_failures and stats.infra_failures == stats.verified:
+        raise typer.Exit(1)
 
 
 def _sample(record: dict[str, Any] | InputError, number: int) -> Sample | dict[str, Any]:
@@ -125,7 +135,13 @@ def _sample(record: dict[str, Any] | InputError, number: int) -> Sample | dict[s
     try:
         return Sample.from_dict(record)
     except InputError as exc:
-        return {"id": record.get("id"), "error": f"record {number}: {exc}"}
+        return {"id": _plain_id(record), "error": f"record {number}: {exc}"}
+
+
+def _plain_id(record: dict[str, Any]) -> Any:
+    """The record's ``id`` as given (a string or a number), else None."""
+    raw = record.get("id")
+    return raw if isinstance(raw, str | int | float | None) else None
 
 
 async def _score_all(
@@ -133,53 +149,80 @@ async def _score_all(
     output: Path | None,
     config: RewardConfig,
     options: VerifierOptions,
-) -> tuple[RewardStats, int]:
+) -> _Outcome:
     """Score every record concurrently; lines are written in input order as they complete."""
     from kimina_prover_rl.lean import open_verifier
 
-    errors: list[tuple[int, dict[str, Any]]] = []
-    samples: list[tuple[int, Sample]] = []
+    outcome = _Outcome()
+    samples: list[tuple[int, Sample, Any]] = []
+    lines: list[tuple[int, dict[str, Any]]] = []
     for number, record in enumerate(records, start=1):
         sample = _sample(record, number)
         if isinstance(sample, Sample):
-            samples.append((number - 1, sample))
+            assert not isinstance(record, InputError)
+            samples.append((number - 1, sample, _plain_id(record)))
         else:
-            errors.append((number - 1, sample))
+            lines.append((number - 1, sample))
+    outcome.unreadable = len(lines)
     limit = asyncio.Semaphore(_CONCURRENCY)
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("scoring", total=len(records))
         writer = OrderedWriter(stream, len(records))
-        for position, line in errors:
+        for position, line in lines:
             writer.put(position, line)
-        bar.advance(task, len(errors))
+        bar.advance(task, len(lines))
         async with open_verifier(options) as verifier:
             scorer = Scorer(verifier, config)
+            outcome.stats = scorer.stats
 
-            async def one(position: int, sample: Sample) -> None:
+            async def one(position: int, sample: Sample, raw_id: Any) -> None:
                 async with limit:
                     scored = await scorer.score(sample)
-                writer.put(position, scored.to_dict())
+                if scored.infra_failure and outcome.first_infra is None:
+                    outcome.first_infra = scored.detail
+                writer.put(position, {**scored.to_dict(), "id": raw_id})
                 bar.advance(task)
 
             try:
                 async with asyncio.TaskGroup() as group:
-                    for position, sample in samples:
-                        group.create_task(one(position, sample))
+                    for position, sample, raw_id in samples:
+                        group.create_task(one(position, sample, raw_id))
             finally:
                 await scorer.aclose()
-    return scorer.stats, len(errors)
+    return outcome
 
 
-def _print_summary(stats: RewardStats, errors: int) -> None:
+@dataclass(slots=True)
+class _Outcome:
+    """What the summary reports: the scorer's counts, unreadable lines, an infra example."""
+
+    stats: RewardStats = field(default_factory=RewardStats)
+    unreadable: int = 0
+    first_infra: str | None = None
+
+
+def _print_summary(outcome: _Outcome) -> None:
+    stats = outcome.stats
     summary = stats.to_dict()
     stderr_console.print(
         f"scored {stats.samples} answers: mean score {summary['mean_score']:.3f}, "
         f"mean acc {summary['mean_acc']:.3f}, infrastructure failures {stats.infra_failures}"
-        + (f", unreadable lines {errors}" if errors else "")
+        + (f", unreadable lines {outcome.unreadable}" if outcome.unreadable else ""),
+        markup=False,
+        highlight=False,
     )
     for title, counts in (
         ("format errors", summary["format_errors"]),
         ("verdicts", summary["statuses"]),
     ):
         text = ", ".join(f"{name}: {n}" for name, n in counts.items()) or "none"
-        stderr_console.print(f"  {title}: {text}")
+        stderr_console.print(f"  {title}: {text}", markup=False, highlight=False)
+    if outcome.first_infra is not None:
+        stderr_console.print(
+            f"warning: {stats.infra_failures} of {stats.verified} proofs sent to the verifier "
+            f"got no answer from Lean (not the model's fault); the first said: "
+            f"{outcome.first_infra}",
+            markup=False,
+            highlight=False,
+            style="yellow",
+        )

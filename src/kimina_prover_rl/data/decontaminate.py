@@ -74,7 +74,8 @@ def rename_binders(key: str) -> str:
     is **safe**, i.e. when every place the name occurs is provably a reference to a
     variable, so renaming is α-equivalence and cannot change what the statement says:
 
-    - it is a plain identifier (no dots, not ``_``) and the statement has no ``«»``;
+    - it is a plain identifier (no dots, not ``_``) and the statement has no ``«»``, nor
+      ``--`` or ``/-`` (which normalising ``- -x`` or ``/ -x`` produces);
     - its first occurrence is where the signature binds it (an earlier use would refer
       to something else, e.g. a global or an auto-bound implicit);
     - it never occurs right before ``:=`` (a named argument ``f (x := 1)``, a structure
@@ -89,7 +90,9 @@ def rename_binders(key: str) -> str:
     so the key can only miss a match, never invent one. The placeholders use private-use
     characters that cannot occur in Lean source.
     """
-    if "«" in key:
+    if "«" in key or "--" in key or "/-" in key:
+        # Joining tokens can form a comment opener (``x / -y`` becomes ``x/-y``); the
+        # masked text would then hide real references, so nothing is renamed.
         return key
     masked = mask_code(key)
     decl = _DECL.match(masked)

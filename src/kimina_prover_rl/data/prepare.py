@@ -201,6 +201,7 @@ def prepare_prompt_set(
 
 
 def _check_output(out: Path, overwrite: bool) -> None:
+    """Refuse an output folder that cannot be written before any source is loaded."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"output {out} is a file: pass a folder path with --out")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
@@ -208,6 +209,19 @@ def _check_output(out: Path, overwrite: bool) -> None:
             f"output folder {out} already exists and is not empty: pass --overwrite to "
             "replace it, or choose another --out"
         )
+    parent = _existing_ancestor(out.parent)
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"cannot create the output folder {out}: {parent} is not a writable folder; "
+            "pass a writable path with --out"
+        )
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest of ``path`` and its parents that exists."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def _well_formed(problems: Sequence[Problem]) -> tuple[list[Problem], list[dict[str, str]]]:
@@ -335,8 +349,14 @@ def _write_atomically(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the output folder {out} ({exc.strerror or exc}); pass a writable "
+            "path with --out"
+        ) from exc
     try:
         files: dict[str, dict[str, Any]] = {}
         schema = _schema()

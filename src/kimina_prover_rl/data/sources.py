@@ -208,22 +208,34 @@ def _classify(spec: str) -> Literal["file", "hub"]:
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"{path}:{number}: not valid JSON ({exc.msg}); fix or remove the line"
-                ) from exc
-            if not isinstance(obj, dict):
-                raise InputError(
-                    f"{path}:{number}: expected a JSON object per line, got {type(obj).__name__}"
-                )
-            records.append(obj)
+    for number, line in enumerate(_read_text(path).split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{path}:{number}: not valid JSON ({exc.msg}); fix or remove the line"
+            ) from exc
+        if not isinstance(obj, dict):
+            raise InputError(
+                f"{path}:{number}: expected a JSON object per line, got {type(obj).__name__}"
+            )
+        records.append(obj)
     return records
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{path}:{line}: not UTF-8 (byte {exc.object[exc.start]:#04x}); re-encode the "
+            "file as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
 
 
 def _read_parquet(path: Path) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from kimina_prover_rl.lean.outcome import axiom_check_command
+from kimina_prover_rl.lean._axiom_check import AxiomCheck, plan_axiom_check
 from kimina_prover_rl.lean.verdict import Verdict, VerifyRequest
 from kimina_prover_rl.proof import parse_lean_code
 
@@ -32,14 +32,14 @@ class PreparedProof:
     ``key`` is the header exactly as written, minus trailing whitespace (it is both the
     REPL key and the header command; ``""`` means no header: the body runs in a fresh
     environment). ``body`` is everything after the header and ``line_offset`` the
-    number of lines the header took in the submitted code.
+    number of lines the header took in the submitted code. ``check`` is the axiom check
+    to run after an accepted proof (None: the code declares nothing to check).
     """
 
     key: str
     body: str
     line_offset: int
-    name: str | None
-    axiom_command: str | None
+    check: AxiomCheck | None
 
 
 def prepare(code: str) -> PreparedProof:
@@ -50,13 +50,11 @@ def prepare(code: str) -> PreparedProof:
     """
     parsed = parse_lean_code(code)
     header = parsed.header
-    tail = parsed.statement[len(parsed.keyword) :] + parsed.body if parsed.keyword else ""
     return PreparedProof(
         key=header.rstrip(),
         body=code[len(header) :],
         line_offset=header.count("\n"),
-        name=parsed.name,
-        axiom_command=axiom_check_command(name=parsed.name, keyword=parsed.keyword, tail=tail),
+        check=plan_axiom_check(parsed),
     )
 
 

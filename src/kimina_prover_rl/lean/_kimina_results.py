@@ -7,9 +7,14 @@ local pool is stricter (``sorry`` warnings in either quote style, non-standard a
 :func:`~kimina_prover_rl.lean.outcome.judge`.
 
 The check is found by line number, never by message text (a proof could print a fake
-axiom report itself). kimina-lean-server runs the leading ``import`` lines apart and
+axiom report itself): only a report on the check's own ``#print axioms`` line, naming the
+checked constant, counts. kimina-lean-server runs the leading ``import`` lines apart and
 numbers lines from the first line after them; the gap of blank lines before the check is
 at least that long, so the split is right whichever way a server numbers lines.
+
+A ``kimina-rl serve`` server judges proofs itself; its verdicts are used as they are,
+except that a ``valid`` resting on axioms this request does not allow (the server may
+allow ``native_decide``) becomes ``unsound``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kimina_prover_rl.lean.outcome import axiom_check_command, judge, messages_of, shift_positions
+from kimina_prover_rl.lean._axiom_check import AxiomCheck, plan_axiom_check
+from kimina_prover_rl.lean.outcome import (
+    NATIVE_DECIDE_AXIOMS,
+    STANDARD_AXIOMS,
+    judge,
+    messages_of,
+    shift_positions,
+)
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 from kimina_prover_rl.proof.lean_code import parse_lean_code
 
@@ -31,7 +43,7 @@ class SentProof:
 
     code: str
     check_line: int | None
-    checked_name: str | None
+    check: AxiomCheck | None
     header_lines: int
 
 
@@ -40,15 +52,13 @@ def prepare_proof(code: str, *, check_axioms: bool) -> SentProof:
     header_lines = _kimina_header_lines(code)
     if not check_axioms:
         return SentProof(code, None, None, header_lines)
-    parsed = parse_lean_code(code)
-    tail = parsed.statement[len(parsed.keyword or "") :] + parsed.body
-    check = axiom_check_command(name=parsed.name, keyword=parsed.keyword, tail=tail)
+    check = plan_axiom_check(parse_lean_code(code))
     if check is None:
         return SentProof(code, None, None, header_lines)
     # The gap is at least as long as any header the server may strip, so the check's
     # lines stay past the proof's last line whichever way the server numbers them.
     prefix = code + "\n" * (header_lines + 3)
-    return SentProof(prefix + check, prefix.count("\n") + 1, parsed.name, header_lines)
+    return SentProof(prefix + check.command, prefix.count("\n") + 1, check, header_lines)
 
 
 def verdict_from_result(
@@ -75,7 +85,7 @@ def verdict_from_result(
         else:
             if "response" not in ours:
                 verdict = replace(verdict, response=response)
-            return replace(verdict, id=request.id, cached=False)
+            return _held_to_request(replace(verdict, id=request.id, cached=False), request)
     common: dict[str, Any] = {
         "id": request.id,
         "time_s": time_s,
@@ -102,11 +112,14 @@ def verdict_from_result(
     if body_relative_positions and sent.header_lines:
         response = shift_positions(response, sent.header_lines)
     proof, axioms = _split_check(response, sent.check_line)
+    check = sent.check
     judgement = judge(
         proof,
         axioms_response=axioms,
-        checked_name=sent.checked_name,
+        checked_name=None if check is None else check.shown,
+        axioms_constant=None if check is None else check.constant,
         allow_native_decide=request.allow_native_decide,
+        axioms_line=_report_line(sent, axioms, shifted=body_relative_positions),
     )
     return Verdict(
         judgement.status,
@@ -116,6 +129,37 @@ def verdict_from_result(
         response=proof,
         **common,
     )
+
+
+def _held_to_request(verdict: Verdict, request: VerifyRequest) -> Verdict:
+    """A verdict the server judged, made ``unsound`` if it accepted axioms this request
+    does not (the server may allow ``native_decide`` when the request does not)."""
+    allowed = STANDARD_AXIOMS | (NATIVE_DECIDE_AXIOMS if request.allow_native_decide else set())
+    offending = [a for a in verdict.axioms if a not in allowed]
+    if verdict.status is not VerdictStatus.VALID or not offending:
+        return verdict
+    detail = f"the server accepted non-standard axioms: {', '.join(offending)}"
+    return replace(verdict, status=VerdictStatus.UNSOUND, detail=detail)
+
+
+def _report_line(sent: SentProof, check: Mapping[str, Any] | None, *, shifted: bool) -> int | None:
+    """The line (numbered from the top of the sent code) the axiom report must be on.
+
+    It is the last line of the sent code. If positions were shifted by the header's
+    length but the server numbered lines from the top after all, the report sits that
+    many lines lower, past the end of the code, where nothing else can be: look there
+    first, so a report the proof printed itself can never stand in for it.
+    """
+    if sent.check_line is None or sent.check is None or check is None:
+        return None
+    last = sent.check_line + sent.check.line - 1
+    lower = last + sent.header_lines
+    if shifted and lower != last:
+        for message in check.get("messages") or ():
+            pos = message.get("pos") if isinstance(message, Mapping) else None
+            if isinstance(pos, Mapping) and pos.get("line") == lower:
+                return lower
+    return last
 
 
 def rejection(code: str) -> str | None:

@@ -258,15 +258,15 @@ class ReplSupply:
     async def _start_spare(self, group: _Group) -> None:
         try:
             warm = await self._start(group)
-        except HeaderFailure:
+        except BaseException as exc:
             group.starting -= 1
+            # Workers counted on this spare: wake them to look again (or fail) at once.
             while len(group.waiters) > group.starting:
                 waiter = group.waiters.pop()
                 if not waiter.done():
                     waiter.set_result(None)
-            return
-        except BaseException:
-            group.starting -= 1
+            if isinstance(exc, HeaderFailure):
+                return
             raise
         group.starting -= 1
         self._give(warm)

@@ -2,8 +2,9 @@
 
 Only Lean's own judgements (:attr:`VerdictStatus.is_lean_judgement`) are stored: an
 infrastructure failure says nothing about the proof and is checked again next time. The
-key is :func:`~kimina_prover_rl.lean.dedup.proof_key` (code, options, Lean version), so a
-new Lean or Mathlib never sees an old answer.
+key is :func:`~kimina_prover_rl.lean.dedup.proof_key` (code, options and the backend's
+verdict scope: Lean version, project, REPL command, limits, ``native_decide`` policy), so
+a new Lean or Mathlib, another project or a laxer configuration never sees an old answer.
 
 sqlite3 errors are translated here and nowhere else. A file that cannot be opened as a
 cache (not a database, written by a newer version, unwritable folder) is a
@@ -210,7 +211,7 @@ class CachingVerifier(Verifier):
     """Answers from a :class:`VerdictCache` where it can, and asks ``inner`` for the rest.
 
     Hits are yielded first, marked ``cached=True`` and carrying the request's own id.
-    While ``inner`` does not know its Lean version (a pool that has not started yet),
+    While ``inner`` does not know its verdict scope (a remote server not asked yet),
     lookups are skipped: an answer from another Lean must never be served.
     """
 
@@ -239,6 +240,10 @@ class CachingVerifier(Verifier):
     def lean_version(self) -> str:
         return self._inner.lean_version
 
+    @property
+    def verdict_scope(self) -> str:
+        return self._inner.verdict_scope
+
     async def aclose(self) -> None:
         try:
             await self._inner.aclose()
@@ -246,19 +251,18 @@ class CachingVerifier(Verifier):
             if self._close_cache:
                 self.cache.close()
 
-    def _keys(self, requests: Sequence[VerifyRequest], lean_version: str) -> list[str]:
+    def _keys(self, requests: Sequence[VerifyRequest], scope: str) -> list[str]:
         return [
-            proof_key(r, lean_version=lean_version, default_timeout_s=self._default_timeout_s)
-            for r in requests
+            proof_key(r, scope=scope, default_timeout_s=self._default_timeout_s) for r in requests
         ]
 
     async def verify_stream(
         self, requests: Sequence[VerifyRequest]
     ) -> AsyncIterator[tuple[int, Verdict]]:
-        lean_version = self._inner.lean_version
+        scope = self._inner.verdict_scope
         misses: list[int] = list(range(len(requests)))
-        if lean_version:
-            keys = self._keys(requests, lean_version)
+        if scope:
+            keys = self._keys(requests, scope)
             hits = await asyncio.to_thread(self.cache.get_many, keys)
             misses = [i for i in misses if keys[i] not in hits]
             for index, key in enumerate(keys):
@@ -271,9 +275,9 @@ class CachingVerifier(Verifier):
             async for position, answer in self._inner.verify_stream([requests[i] for i in misses]):
                 index = misses[position]
                 verdict = answer
-                version = self._inner.lean_version or verdict.lean_version
-                if version and verdict.status.is_lean_judgement:
-                    key = self._keys([requests[index]], version)[0]
+                scope = self._inner.verdict_scope
+                if scope and verdict.status.is_lean_judgement:
+                    key = self._keys([requests[index]], scope)[0]
                     if not verdict.code_hash:
                         verdict = replace(verdict, code_hash=key)
                     pending.append((key, verdict))

@@ -2,7 +2,7 @@
 
 GRPO samples several answers per prompt and small models repeat themselves, so a batch
 often holds the same proof many times. :class:`DedupVerifier` sends each distinct proof
-(same code, options and Lean version, see :func:`proof_key`) to the inner verifier once,
+(same code, options and verdict scope, see :func:`proof_key`) to the inner verifier once,
 across every concurrent call, and answers each duplicate with its own copy of the verdict.
 """
 
@@ -19,20 +19,19 @@ from kimina_prover_rl.lean.verifier import Verifier
 
 __all__ = ["DedupStats", "DedupVerifier", "proof_key"]
 
-_KEY_VERSION = 1
+_KEY_VERSION = 2
 
 
-def proof_key(
-    request: VerifyRequest, *, lean_version: str, default_timeout_s: float | None = None
-) -> str:
+def proof_key(request: VerifyRequest, *, scope: str, default_timeout_s: float | None = None) -> str:
     """A hex digest naming what checking ``request`` depends on.
 
     The code (header and body), the effective time limit, ``allow_native_decide`` and the
-    Lean version: two requests with the same key get the same verdict from Lean.
+    verifier's :attr:`~kimina_prover_rl.lean.verifier.Verifier.verdict_scope` (Lean
+    version, project, limits): two requests with the same key get the same verdict.
     """
     timeout = request.timeout_s if request.timeout_s is not None else default_timeout_s
     material = json.dumps(
-        [_KEY_VERSION, lean_version, timeout, request.allow_native_decide, request.code],
+        [_KEY_VERSION, scope, timeout, request.allow_native_decide, request.code],
         ensure_ascii=False,
     )
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
@@ -82,16 +81,19 @@ class DedupVerifier(Verifier):
     def lean_version(self) -> str:
         return self._inner.lean_version
 
+    @property
+    def verdict_scope(self) -> str:
+        return self._inner.verdict_scope
+
     async def aclose(self) -> None:
         await self._inner.aclose()
 
     async def verify_stream(
         self, requests: Sequence[VerifyRequest]
     ) -> AsyncIterator[tuple[int, Verdict]]:
-        lean_version = self._inner.lean_version
+        scope = self._inner.verdict_scope
         keys = [
-            proof_key(r, lean_version=lean_version, default_timeout_s=self._default_timeout_s)
-            for r in requests
+            proof_key(r, scope=scope, default_timeout_s=self._default_timeout_s) for r in requests
         ]
         leaders: list[int] = []
         own: dict[str, asyncio.Future[Verdict | None]] = {}

@@ -1,10 +1,11 @@
 """Turning what a REPL answered about one proof into a verdict status.
 
 Pure functions over the REPL's JSON: no processes, no clocks. The pool runs the proof,
-then (only when Lean reported neither an error nor a ``sorry``) ``#print axioms`` for
-the proof's main declaration, and hands both answers here. The order of the checks is
-the order of the statuses' severity: an error beats a ``sorry``, a ``sorry`` beats an
-axiom, so the verdict always names the most basic thing that is wrong.
+then (only when Lean reported neither an error nor a ``sorry``) the axiom check that
+``_axiom_check`` plans for the proof's main declaration, and hands both answers here.
+The order of the checks is the order of the statuses' severity: an error beats a
+``sorry``, a ``sorry`` beats an axiom, so the verdict always names the most basic thing
+that is wrong.
 
 The axiom check is what makes ``valid`` sound: a proof closed by ``apply?``'s synthetic
 ``sorryAx``, by ``exact sorryAx _ false``, by an ``axiom`` the proof declares itself, or
@@ -22,11 +23,9 @@ from typing import Any
 from kimina_prover_rl.lean.verdict import LeanMessage, VerdictStatus
 
 __all__ = [
-    "AXIOM_CHECK_NAME",
     "NATIVE_DECIDE_AXIOMS",
     "STANDARD_AXIOMS",
     "Judgement",
-    "axiom_check_command",
     "has_error",
     "judge",
     "messages_of",
@@ -42,12 +41,12 @@ NATIVE_DECIDE_AXIOMS = frozenset({"Lean.ofReduceBool", "Lean.trustCompiler"})
 """What ``native_decide`` adds. Recent Lean versions report ``Lean.trustCompiler`` next
 to ``Lean.ofReduceBool``; both mean "trust the compiler", so both are allowed together."""
 
-AXIOM_CHECK_NAME = "kimina_axiom_check"
-"""The name an ``example`` is re-declared under so that its axioms can be printed."""
-
 _SORRY_WARNING = re.compile(r"declaration uses ['`]sorry['`]")
-_DEPENDS_ON = re.compile(r"depends on axioms:\s*\[([^\]]*)\]")
-_NO_AXIOMS = "does not depend on any axioms"
+_AXIOM_REPORT = re.compile(
+    r"'(?P<name>.*)' (?:depends on axioms: \[(?P<axioms>[^\]]*)\]|does not depend on any axioms)",
+    re.DOTALL,
+)
+_PRIVATE_PREFIX = re.compile(r"_private\.(?:.*?\.)?0\.")
 _POSITION_KEYS = ("pos", "endPos")
 _POSITIONED_LISTS = ("messages", "sorries", "tactics")
 
@@ -111,43 +110,43 @@ def has_error(response: Mapping[str, Any]) -> bool:
     )
 
 
-def parse_axioms(response: Mapping[str, Any], *, line: int | None = None) -> tuple[str, ...] | None:
+def parse_axioms(
+    response: Mapping[str, Any], *, line: int | None = None, constant: str | None = None
+) -> tuple[str, ...] | None:
     """The axioms a ``#print axioms`` answer lists, or None when it lists none at all.
 
     Returns ``()`` for "does not depend on any axioms". None means the answer holds no
     axiom report (the name was unknown, the command failed): the proof cannot be
     called sound. With ``line``, only a report at that line of the command counts, so
     text the proof itself printed (``#print "… depends on axioms: [propext]"``) in the
-    same command can never pass for the check's answer.
+    same command can never pass for the check's answer. With ``constant`` (a
+    fully-qualified name), only a report about that constant counts (its private
+    version and ``«»`` quoting aside), so a report about an alias or another
+    declaration Lean's name resolution found instead never does.
     """
     for message in response.get("messages", ()) or ():
         if not isinstance(message, Mapping) or message.get("severity") == "error":
             continue
         if line is not None and (message.get("pos") or {}).get("line") != line:
             continue
-        data = str(message.get("data", ""))
-        found = _DEPENDS_ON.search(data)
-        if found is not None:
-            return tuple(name for name in re.split(r"[\s,]+", found.group(1)) if name)
-        if _NO_AXIOMS in data:
+        found = _AXIOM_REPORT.match(str(message.get("data", "")))
+        if found is None:
+            continue
+        if constant is not None and _plain_name(found["name"]) != _plain_name(constant):
+            continue
+        listed = found["axioms"]
+        if listed is None:
             return ()
+        return tuple(name for name in re.split(r"[\s,]+", listed) if name)
     return None
 
 
-def axiom_check_command(*, name: str | None, keyword: str | None, tail: str) -> str | None:
-    """The Lean command that prints the axioms of the proof's main declaration.
-
-    A named ``theorem``/``lemma`` is looked up by name in the proof's environment; its
-    axioms are transitive, so auxiliary lemmas it uses are covered. An ``example`` adds
-    nothing to the environment, so it is elaborated once more as a theorem under
-    :data:`AXIOM_CHECK_NAME` (``tail`` is the statement after the keyword plus the body)
-    and that theorem is printed. Code without a declaration has nothing to check (None).
-    """
-    if keyword == "example":
-        return f"theorem {AXIOM_CHECK_NAME}{tail}\n\n#print axioms {AXIOM_CHECK_NAME}"
-    if name is None:
-        return None
-    return f"#print axioms {name}"
+def _plain_name(name: str) -> str:
+    """A constant's name without its private prefix and ``«»`` quotes, for comparison."""
+    private = _PRIVATE_PREFIX.match(name)
+    if private is not None:
+        name = name[private.end() :]
+    return name.replace("«", "").replace("»", "")
 
 
 def judge(
@@ -155,6 +154,7 @@ def judge(
     *,
     axioms_response: Mapping[str, Any] | None,
     checked_name: str | None,
+    axioms_constant: str | None,
     allow_native_decide: bool,
     axioms_line: int | None = None,
 ) -> Judgement:
@@ -162,9 +162,9 @@ def judge(
 
     ``axioms_response`` is None when no check ran: either Lean already reported an
     error or a ``sorry`` (the check is skipped, it cannot change the outcome) or the
-    code declares no theorem (``checked_name`` is None too; errors and sorries are then
-    all there is to check). ``axioms_line`` is the line of the ``#print axioms`` command
-    within the check (see :func:`parse_axioms`).
+    code declares no theorem (errors and sorries are then all there is to check).
+    ``checked_name`` names the declaration in details; ``axioms_constant`` and
+    ``axioms_line`` say which report of the check counts (see :func:`parse_axioms`).
     """
     if has_error(response):
         errors = sum(1 for m in _messages(response) if m.severity == "error")
@@ -174,13 +174,13 @@ def judge(
     if axioms_response is None:
         return Judgement(VerdictStatus.VALID, "no declaration to check axioms of")
     what = checked_name or "the example"
-    axioms = parse_axioms(axioms_response, line=axioms_line)
+    axioms = parse_axioms(axioms_response, line=axioms_line, constant=axioms_constant)
     if axioms is None or has_error(axioms_response):
         reason = "; ".join(m.data for m in _messages(axioms_response) if m.severity == "error")
         return Judgement(
             VerdictStatus.UNSOUND,
             f"Lean accepted the code but the axioms of {what} could not be checked"
-            f"{': ' + reason if reason else ''}; declare the theorem at top level",
+            f"{': ' + reason if reason else ''}; declare the theorem once, under its own name",
             axioms=axioms or (),
         )
     allowed = STANDARD_AXIOMS | (NATIVE_DECIDE_AXIOMS if allow_native_decide else frozenset())

@@ -3,9 +3,9 @@
 How a proof travels::
 
     verify_stream ─► size/encoding checks ─► bounded queue ─► worker ─► REPL for its header
-       (rejected)         (overloaded past max_wait_s)         │
-                                                               ├─ {"cmd": body, "env": header env}
-                                                               └─ #print axioms <main theorem>
+       (rejected)         (overloaded past max_wait_s)       │
+                                                             ├─ {"cmd": body, "env": header env}
+                                                             └─ #print axioms _root_.<main theorem>
 
 - **Headers.** A REPL runs one header (the leading ``import``/``set_option``/``open``
   lines, exactly as written; only trailing blank lines are normalised) once, under
@@ -20,10 +20,12 @@ How a proof travels::
   the proof's own environment, only the standard axioms (see ``outcome``). The axioms of
   the *main* declaration are checked (the one ``parse_lean_code`` picks: the last
   ``theorem``/``lemma``/``example``); they are transitive, so the lemmas it uses are
-  covered. An ``example`` has no name to print, so it is re-elaborated once more as a
-  theorem for the check. A check that cannot run (the name is unknown, e.g. inside a
-  ``namespace``) is ``unsound``, never ``valid``. Code without any declaration is
-  checked for errors and sorries only.
+  covered. The REPL keeps the scopes the proof left open, so the check names the
+  declaration as ``_root_.<fully-qualified name>`` and only a report about exactly that
+  constant counts (see ``_axiom_check``). An ``example`` has no name to print, so it is
+  re-elaborated once more as a root theorem for the check. A check that cannot run is
+  ``unsound``, never ``valid``. Code without any declaration is checked for errors and
+  sorries only.
 - **Faults.** A crash (the process died or broke the protocol) retries the proof once on
   another REPL; a second crash is the proof's ``crash`` verdict. A timeout is ``timeout``
   and an exceeded memory cap ``oom`` (no retry: Lean would do the same again).
@@ -41,6 +43,7 @@ How a proof travels::
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import shlex
@@ -155,6 +158,7 @@ class LocalPool(Verifier):
         self._closed = False
         self._closing: asyncio.Task[None] | None = None
         self._lean_version: str | None = None
+        self._verdict_scope: str | None = None
 
     @property
     def config(self) -> PoolConfig:
@@ -167,6 +171,36 @@ class LocalPool(Verifier):
         if self._lean_version is None:
             self._lean_version = _describe_lean(self._config.repl)
         return self._lean_version
+
+    @property
+    def verdict_scope(self) -> str:
+        """The Lean version plus what else decides this pool's verdicts.
+
+        The project (its resolved path and a digest of ``lake-manifest.json``), the REPL
+        command, the time and memory limits and the ``native_decide`` policy: a verdict
+        cache shared by pools that differ in any of them never mixes their answers. A
+        project whose own ``.lean`` files change needs a fresh cache.
+        """
+        if self._verdict_scope is None:
+            config, repl = self._config, self._config.repl
+            project = Path(repl.cwd) if repl.cwd is not None else Path.cwd()
+            manifest = project / "lake-manifest.json"
+            digest = (
+                hashlib.sha256(manifest.read_bytes()).hexdigest()[:16] if manifest.is_file() else ""
+            )
+            self._verdict_scope = json.dumps(
+                {
+                    "lean": self.lean_version,
+                    "project": str(project.resolve()),
+                    "manifest": digest,
+                    "command": list(repl.command),
+                    "timeout_s": config.timeout_s,
+                    "memory_limit_mb": repl.memory_limit_mb,
+                    "allow_native_decide": config.allow_native_decide,
+                },
+                sort_keys=True,
+            )
+        return self._verdict_scope
 
     @property
     def stats(self) -> dict[str, int]:
@@ -230,10 +264,11 @@ class LocalPool(Verifier):
         await asyncio.shield(self._closing)
 
     async def _shutdown(self) -> None:
-        tasks = [*self._workers, *self._feeders]
-        for task in tasks:
+        # Feeders are not cancelled: the closed queue releases them, and they answer
+        # their callers' remaining proofs with infra_error on their own.
+        for task in self._workers:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*self._workers, *self._feeders, return_exceptions=True)
         await self._supply.aclose()
 
     # -- feeding ------------------------------------------------------------------------
@@ -388,9 +423,10 @@ class LocalPool(Verifier):
                 job.request, VerdictStatus.INFRA_ERROR, detail, time_s=time_s, extra=extra
             )
         axioms_raw: dict[str, Any] | None = None
-        if proof.axiom_command is not None and not has_error(raw) and not uses_sorry(raw):
+        check = proof.check
+        if check is not None and not has_error(raw) and not uses_sorry(raw):
             axiom_started = time.perf_counter()
-            request = {"cmd": proof.axiom_command, "env": answer.env}
+            request = {"cmd": check.command, "env": answer.env}
             axioms_raw = await warm.repl.send(request, timeout_s=timeout)
             extra["axiom_check_s"] = round(time.perf_counter() - axiom_started, 6)
             checked = parse_response(axioms_raw)
@@ -402,11 +438,10 @@ class LocalPool(Verifier):
         judgement = judge(
             raw,
             axioms_response=axioms_raw,
-            checked_name=proof.name,
+            checked_name=None if check is None else check.shown,
+            axioms_constant=None if check is None else check.constant,
             allow_native_decide=job.request.allow_native_decide or self._config.allow_native_decide,
-            axioms_line=None
-            if proof.axiom_command is None
-            else proof.axiom_command.count("\n") + 1,
+            axioms_line=None if check is None else check.line,
         )
         if judgement.offending_axioms:
             extra["offending_axioms"] = list(judgement.offending_axioms)

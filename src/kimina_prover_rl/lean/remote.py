@@ -21,6 +21,7 @@ here by the local pool's rules instead, with an appended ``#print axioms`` check
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import os
@@ -179,6 +180,15 @@ class RemoteServer(Verifier):
     @property
     def lean_version(self) -> str:
         return self._lean_version
+
+    @property
+    def verdict_scope(self) -> str:
+        """The server's Lean version, its URL and whether axioms are checked; empty until
+        the version is known (then nothing is cached)."""
+        if not self._lean_version:
+            return ""
+        checks = "server" if self._server_judges else str(self.config.check_axioms)
+        return json.dumps([self._lean_version, self.url, checks])
 
     async def aclose(self) -> None:
         if not self._closed:

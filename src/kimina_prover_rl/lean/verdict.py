@@ -127,7 +127,7 @@ class Verdict:
     ``response`` is the REPL's JSON for the proof command with positions shifted to be
     relative to the submitted code (``messages``, ``sorries``, ``infotree`` when asked
     for); feedback rendering reads it. ``detail`` explains non-Lean outcomes in a sentence.
-    ``code_hash`` identifies what was checked (header, body, options and Lean version).
+    ``code_hash`` identifies what was checked (code, options and the verifier's verdict scope).
     """
 
     status: VerdictStatus

@@ -51,6 +51,17 @@ class Verifier(abc.ABC):
         """The Lean (and Mathlib) version this backend checks against, when known."""
         return ""
 
+    @property
+    def verdict_scope(self) -> str:
+        """Everything besides the request that this backend's verdicts depend on.
+
+        Verdicts are shared (dedup keys, the on-disk cache) only between requests with the
+        same scope: the Lean version, and for backends that judge with their own settings
+        (project, REPL command, limits, ``native_decide`` policy) those settings too.
+        Empty while unknown; nothing is cached then.
+        """
+        return self.lean_version
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook, most backends override
         """Release processes and connections. Idempotent."""
 

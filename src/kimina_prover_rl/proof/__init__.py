@@ -12,6 +12,7 @@ from kimina_prover_rl.proof.format import FormatConfig, FormatError
 from kimina_prover_rl.proof.lean_code import (
     DECLARATION_KEYWORDS,
     LeanCode,
+    lexing_hazards,
     mask_code,
     normalize_statement,
     normalize_whitespace,
@@ -30,6 +31,7 @@ __all__ = [
     "LeanCode",
     "ParsedAnswer",
     "check_answer",
+    "lexing_hazards",
     "mask_code",
     "normalize_statement",
     "normalize_whitespace",

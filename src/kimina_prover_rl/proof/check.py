@@ -185,7 +185,14 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
         )
     if is_empty_proof(code.body):
         return _fail(FormatError.NO_PROOF, f"{where} has no proof after `:=`", block.content)
-    scan = scan_code(block.content, len(code.header) + len(code.prelude))
+    statement_start = len(code.header) + len(code.prelude)
+    scan = scan_code(
+        block.content,
+        statement_start,
+        statement_start + len(code.statement),
+        prelude_start=len(code.header) if _keeps_lemmas(given, config) else statement_start,
+        name=code.name,
+    )
     forbidden, native = scan.forbidden, scan.native_decide
     if forbidden is not None:
         return _fail(
@@ -210,7 +217,7 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
 
 def _assemble(given: LeanCode, code: LeanCode, config: FormatConfig) -> tuple[str, int]:
     """Build the code sent to Lean and its line offset (see the module docstring)."""
-    keep_lemmas = config.allow_auxiliary_lemmas and not strip_comments(given.prelude).strip()
+    keep_lemmas = _keeps_lemmas(given, config)
     statement = _fit_lines(given.statement, code.statement.count("\n"))
     before = given.header + given.prelude if not keep_lemmas else given.header
     answer_before = code.header + code.prelude
@@ -225,6 +232,11 @@ def _assemble(given: LeanCode, code: LeanCode, config: FormatConfig) -> tuple[st
         pad_lemmas, pad_body = offset - o2, 0
     proof = before + "\n" * pad_lemmas + lemmas + statement + "\n" * pad_body + code.body
     return proof, offset
+
+
+def _keeps_lemmas(given: LeanCode, config: FormatConfig) -> bool:
+    """Whether the answer's code before the theorem is sent to Lean (module docstring)."""
+    return config.allow_auxiliary_lemmas and not strip_comments(given.prelude).strip()
 
 
 def _fit_lines(statement: str, newlines: int) -> str:

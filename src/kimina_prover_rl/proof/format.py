@@ -159,17 +159,26 @@ class FormatConfig:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, bool):
-                continue
-            if isinstance(value, int) and value < 1:
+            value, default = getattr(self, f.name), f.default
+            switch = _SWITCHES.get(f.name)
+            fix = f"set FormatConfig.{switch}=False to turn the rule off" if switch else ""
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ConfigError(f"FormatConfig.{f.name}={value!r} must be True or False")
+            elif isinstance(default, int):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ConfigError(
+                        f"FormatConfig.{f.name}={value!r} must be a whole number of at least 1 "
+                        f"(default {default}){'; ' + fix if fix else ''}"
+                    )
+            elif isinstance(default, float) and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0.0 <= value <= 1.0
+            ):
                 raise ConfigError(
-                    f"FormatConfig.{f.name}={value!r} must be at least 1; "
-                    f"to turn the rule off, set its check_* switch to False"
-                )
-            if isinstance(value, float) and not 0.0 <= value <= 1.0:
-                raise ConfigError(
-                    f"FormatConfig.{f.name}={value!r} must be a ratio between 0 and 1"
+                    f"FormatConfig.{f.name}={value!r} must be a ratio between 0 and 1 "
+                    f"(default {default}){'; ' + fix if fix else ''}"
                 )
         if not self.lean_languages or not all(
             isinstance(x, str) and x.strip() for x in self.lean_languages
@@ -181,6 +190,16 @@ class FormatConfig:
 
 
 Failure = tuple[FormatError, str]
+
+_SWITCHES = {
+    "repeated_line_threshold": "check_repeated_lines",
+    "repeated_line_min_words": "check_repeated_lines",
+    "min_tactics_blocks": "check_tactics_count",
+    "tactics_block_max_lines_ratio": "check_tactics_length",
+    "tactics_block_max_lines_floor": "check_tactics_length",
+    "min_tactics_coverage": "check_tactics_coverage",
+}
+"""The switch that turns off the rule a threshold belongs to (for validation messages)."""
 
 _WORD = re.compile(r"\w+")
 _STOP_WORDS_TEXT = """a about above after again all also am an and any are as at be because been

@@ -1,25 +1,39 @@
 """Statement integrity and forbidden constructs in the answer's final Lean code.
 
-The code sent to Lean always carries the *given* header and statement (see
-:mod:`~kimina_prover_rl.proof.check`), so an answer cannot change what is checked by
-editing the statement. What it can still do is run code at check time, weaken the
-kernel, add axioms, or put commands before the theorem that change how the given
-statement elaborates. Each of these is rejected here, naming the construct and its line.
+The code sent to Lean is *given header + the answer's code before the theorem + given
+statement + the answer's code after its* ``:=`` (see :mod:`~kimina_prover_rl.proof.check`),
+and ``#print axioms`` of the theorem runs after all of it. So the answer cannot edit the
+statement, but all the code around it reaches Lean: it must not run code at check time,
+weaken the kernel, hide messages, change how the given statement elaborates, or change
+which constant the axiom check reports on. Each rule names the construct and its line.
 
-- Anywhere in the code: ``axiom``, ``local instance``/``local_instance``,
-  ``@[implemented_by]``, ``@[extern]``, ``unsafe``, ``set_option debug.skipKernelTC``,
-  ``set_option warn.sorry``, ``#exit``, ``#eval``, ``run_cmd``, ``run_tac``, ``run_elab``,
-  ``run_meta``, ``elab``/``elab_rules``, ``macro``/``macro_rules``, ``syntax``,
-  ``initialize``/``builtin_initialize``.
-- Before the theorem only, as commands (they could change the meaning of the given
-  statement): ``notation``-like commands, ``instance``, ``variable`` (an instance-implicit
-  ``variable [Fact False]`` would silently become a hypothesis), ``namespace``,
-  ``attribute``, ``export``. The reference pipeline only looks for the substrings
-  ``axiom`` and ``local_instance``.
+- Anywhere: ``axiom``, ``unsafe``, ``implemented_by``, ``extern``, ``local instance``,
+  ``#eval``, ``#exit``, ``#guard_msgs`` (it swallows errors such as "already declared"),
+  ``run_cmd``/``run_tac``/``run_elab``/``run_meta``, ``by_elab``, ``elab``/``elab_rules``,
+  ``macro``/``macro_rules``, ``syntax``, ``simproc``/``dsimproc``,
+  ``initialize``/``builtin_initialize``, notation commands (``notation``, ``infix``, …),
+  ``namespace`` and ``with_weak_namespace``; ``set_option`` of a ``debug.``, ``warn.``,
+  ``internal.``, ``Elab.`` or ``trace.`` option (``«»`` quoting does not hide it); every
+  attribute but a short list of lemma attributes (``simp``, ``ext``, ``gcongr``, …), since
+  ``tactic``, ``command_elab``, ``norm_num``, ``instance`` and the like register code or
+  instances; and, outside the statement, whatever
+  :func:`~kimina_prover_rl.proof.lean_code.lexing_hazards` reports (where Lean may see
+  code that this scan takes for a string or a comment).
+- Before the theorem, anywhere in that text (not only at the start of a line):
+  ``instance``, ``variable`` (``variable [Fact False]`` would become a hypothesis),
+  ``attribute``, ``export``, ``open``, ``mutual``, ``unif_hint``; a trailing ``… in``
+  modifier other than ``set_option … in`` (it would apply to the given theorem); any
+  mention of the theorem's own name (an earlier constant of that name, its error hidden,
+  would answer the axiom check); a declaration named like an identifier of the statement
+  (it could capture an auto-bound implicit variable or a field).
+- After the theorem: a trailing ``… in`` modifier (it would wrap the appended axiom
+  check). Other commands there are checked by Lean like the rest: redeclaring the theorem
+  is an error, and no namespace can be open when the axiom check runs.
 - ``native_decide`` (and ``decide +native``, ``ofReduceBool``) is reported separately:
   it is allowed only when configured.
 
-Comments and string literals never count (the code is masked first).
+Comments and string literals never count (the code is masked first). The reference
+pipeline only looks for the substrings ``axiom`` and ``local_instance``.
 """
 
 from __future__ import annotations
@@ -29,6 +43,7 @@ from dataclasses import dataclass
 
 from kimina_prover_rl.proof.lean_code import (
     LeanCode,
+    lexing_hazards,
     mask_code,
     normalize_statement,
     normalize_whitespace,
@@ -51,12 +66,62 @@ _WORDS = [
     "run_tac",
     "run_elab",
     "run_meta",
+    "by_elab",
     "elab",
     "elab_rules",
     "macro",
     "macro_rules",
     "syntax",
+    "simproc",
+    "dsimproc",
+    "simproc_decl",
+    "dsimproc_decl",
+    "notation",
+    "notation3",
+    "infix",
+    "infixl",
+    "infixr",
+    "prefix",
+    "postfix",
+    "namespace",
+    "with_weak_namespace",
 ]
+_BEFORE_WORDS = ["instance", "variable", "attribute", "export", "open", "mutual", "unif_hint"]
+_FORBIDDEN_OPTION_ROOTS = frozenset({"debug", "warn", "internal", "Elab", "trace"})
+_ALLOWED_ATTRIBUTES = frozenset(
+    {
+        "bound",
+        "cases_eliminator",
+        "congr",
+        "continuity",
+        "deprecated",
+        "elab_as_elim",
+        "ext",
+        "field_simps",
+        "fun_prop",
+        "gcongr",
+        "induction_eliminator",
+        "inherit_doc",
+        "inline",
+        "irreducible",
+        "match_pattern",
+        "measurability",
+        "mono",
+        "noinline",
+        "nolint",
+        "norm_cast",
+        "push_cast",
+        "reducible",
+        "refl",
+        "semireducible",
+        "simp",
+        "simps",
+        "specialize",
+        "symm",
+        "to_additive",
+        "trans",
+    }
+)
 
 
 def _keywords(words: list[str], *, checked: bool) -> str:
@@ -77,18 +142,23 @@ def _keywords(words: list[str], *, checked: bool) -> str:
 _ALL_WORDS = [
     *(re.escape(w) + _END for w in _WORDS),
     r"local[ \t\r\n]+instance" + _END,
-    r"set_option[ \t\r\n]+(?:debug\.skipKernelTC|warn\.sorry)",
-    r"#(?:eval|exit)",
+    r"#(?:eval|exit|guard_msgs)",
 ]
 # The fast pattern may match inside an identifier (``myaxiom``); the checked one may not.
 _ANYWHERE_FAST = re.compile(_keywords(_ALL_WORDS, checked=False))
 _ANYWHERE = re.compile(_keywords(_ALL_WORDS, checked=True))
-# A command at the start of a line, after optional attributes and modifiers.
-_BEFORE_STATEMENT = re.compile(
-    r"^[ \t]*(?:@\[[^\]\n]*\][ \t]*)?(?:(?:local|scoped|private|protected)[ \t]+)?"
-    r"(notation3?|infix[lr]?|prefix|postfix|instance|variable|namespace|attribute|export)" + _END,
-    re.MULTILINE,
+_BEFORE_STATEMENT = re.compile(_keywords([w + _END for w in _BEFORE_WORDS], checked=True))
+_SET_OPTION = re.compile(r"(?<![\w'.!?«])set_option[ \t\r\n]+(\S+)")
+_SET_OPTION_IN = re.compile(r"set_option\s+\S+\s+\S+\s+in")
+_ENDS_WITH_IN = re.compile(r"(?<![\w'.!?»])in$")
+_ATTRIBUTES = re.compile(r"@\[|(?<![\w'.!?«])attribute[ \t\r\n]*\[")
+_ATTRIBUTE_EDGE = re.compile(r"[\[\],]")
+_ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][\w.]*")
+_DECLARED_NAME = re.compile(
+    r"(?<![\w'.!?])(?:def|abbrev|theorem|lemma|structure|class|inductive|opaque|alias"
+    r"|irreducible_def)[ \t\r\n]+([^\s()\[\]{}⦃⦄⟨⟩:,]+)"
 )
+_STATEMENT_IDENT = re.compile(r"[^\W\d][\w'!?]*")
 _NATIVE = re.compile(
     _keywords([r"native_decide" + _END], checked=True) + r"|ofReduceBool|reduceBool|\+native" + _END
 )
@@ -127,24 +197,50 @@ def _use(code: str, start: int, construct: str, reason: str) -> ConstructUse:
     return ConstructUse(normalize_whitespace(construct), code.count("\n", 0, start) + 1, reason)
 
 
-def scan_code(code: str, statement_start: int) -> CodeScan:
+_Hit = tuple[int, str, str]
+"""``(offset, construct, reason)`` of one rejected construct."""
+
+
+def scan_code(
+    code: str,
+    statement_start: int,
+    statement_end: int | None = None,
+    *,
+    prelude_start: int = 0,
+    name: str | None = None,
+) -> CodeScan:
     """Find forbidden constructs and ``native_decide`` in ``code`` (comments never count).
 
-    ``statement_start`` is the offset of the checked theorem in ``code``: commands that
-    could change its meaning are looked for before it. Linear in ``len(code)``.
+    ``code[statement_start:statement_end]`` is the checked theorem's statement (up to its
+    ``:=``) and ``name`` its name; ``code[prelude_start:statement_start]`` is the code
+    before it that is sent to Lean (after the header, which is replaced). The rules for
+    each part are in the module docstring. Linear in ``len(code)``.
     """
+    end = statement_start if statement_end is None else statement_end
     masked = mask_code(code)
-    hits: list[tuple[int, ConstructUse]] = []
+    hits: list[_Hit] = []
     m = _ANYWHERE_FAST.search(masked)
     if m is not None and m.group()[0] != "#" and _continues_identifier(masked, m.start()):
         m = _ANYWHERE.search(masked, m.start() + 1)
     if m is not None:
-        hits.append((m.start(), _use(code, m.start(), m.group(), _reason(m.group()))))
-    before = _BEFORE_STATEMENT.search(masked, 0, statement_start)
-    if before is not None:
-        reason = "commands before the theorem may not change how its statement elaborates"
-        hits.append((before.start(1), _use(code, before.start(1), before.group(1), reason)))
-    forbidden = min(hits, key=lambda hit: hit[0])[1] if hits else None
+        hits.append((m.start(), m.group(), _reason(m.group())))
+    for rule in (_forbidden_option, _forbidden_attribute):
+        hit = rule(code, masked)
+        if hit is not None:
+            hits.append(hit)
+    hazard = next((h for h in lexing_hazards(code) if not statement_start <= h[0] < end), None)
+    if hazard is not None:
+        reason = "Lean may read this differently from the checker: write it another way"
+        hits.append((hazard[0], hazard[1], reason))
+    hits.extend(_before_statement(code, masked, (prelude_start, statement_start, end), name))
+    after = masked[end:].rstrip()
+    if _ENDS_WITH_IN.search(after[-3:]):
+        reason = "a trailing `… in` would apply to the axiom check appended after the proof"
+        hits.append((end + len(after) - 2, "in", reason))
+    forbidden = None
+    if hits:
+        offset, construct, reason = min(hits, key=lambda hit: hit[0])
+        forbidden = _use(code, offset, construct, reason)
     native = _NATIVE.search(masked)
     native_use = None
     if native is not None:
@@ -154,15 +250,121 @@ def scan_code(code: str, statement_start: int) -> CodeScan:
 
 
 def _reason(construct: str) -> str:
+    if construct.startswith(("#guard_msgs",)):
+        return "hides Lean's errors and warnings"
     if construct.startswith(("#", "run_", "elab", "macro", "syntax", "initialize", "builtin")):
         return "runs code or extends the parser while the proof is checked"
-    if construct.startswith("set_option"):
-        return "weakens what Lean reports or checks"
+    if construct.startswith(("by_elab", "simproc", "dsimproc")):
+        return "runs code or extends the parser while the proof is checked"
     if construct == "axiom":
         return "adds an unproved assumption"
     if "instance" in construct:
         return "changes instance resolution for the rest of the file"
+    if construct.startswith(("notation", "infix", "prefix", "postfix")):
+        return "changes how the statement or the axiom check is parsed"
+    if "namespace" in construct:
+        return "changes which constant a name (and the axiom check) refers to"
     return "lets compiled or unchecked code stand in for a proof"
+
+
+def _forbidden_option(code: str, masked: str) -> _Hit | None:
+    """The first ``set_option`` of a debugging, warning, internal or trace option."""
+    for m in _SET_OPTION.finditer(masked):
+        option = code[m.start(1) : m.end(1)].replace("«", "").replace("»", "")
+        if option.split(".", 1)[0] in _FORBIDDEN_OPTION_ROOTS:
+            reason = "weakens what Lean reports or checks, or floods its messages"
+            return m.start(), f"set_option {option}", reason
+    return None
+
+
+def _forbidden_attribute(code: str, masked: str) -> _Hit | None:
+    """The first attribute (in ``@[…]`` or ``attribute […]``) outside the allowed list."""
+    pos = 0
+    n = len(masked)
+    while (m := _ATTRIBUTES.search(masked, pos)) is not None:
+        depth, entry, pos = 1, m.end(), n
+        for edge in _ATTRIBUTE_EDGE.finditer(masked, m.end()):
+            char = edge.group()
+            if char == "[" or (char == "," and depth > 1):
+                depth += char == "["
+                continue
+            if char == "]" and depth > 1:
+                depth -= 1
+                continue
+            hit = _check_attribute(masked, entry, edge.start())
+            if hit is not None:
+                return hit
+            entry = edge.end()
+            if char == "]":
+                pos = edge.end()
+                break
+        else:
+            return _check_attribute(masked, entry, n)
+    return None
+
+
+def _check_attribute(masked: str, start: int, end: int) -> _Hit | None:
+    words = masked[start:end].replace("-", " ").split()
+    while words and words[0] in ("local", "scoped"):
+        words.pop(0)
+    if not words:
+        return None
+    m = _ATTRIBUTE_NAME.match(words[0])
+    attribute = m.group() if m is not None else words[0]
+    if attribute in _ALLOWED_ATTRIBUTES:
+        return None
+    allowed = ", ".join(sorted(_ALLOWED_ATTRIBUTES))
+    reason = f"may register code or instances (allowed attributes: {allowed})"
+    return masked.index(words[0], start), f"@[{attribute}]", reason
+
+
+def _before_statement(
+    code: str, masked: str, parts: tuple[int, int, int], name: str | None
+) -> list[_Hit]:
+    """Hits of the rules for the code sent before the statement (``parts``: its start, the
+    statement's start and end)."""
+    prelude, start, end = parts
+    if prelude >= start:
+        return []
+    hits: list[_Hit] = []
+    m = _BEFORE_STATEMENT.search(masked, prelude, start)
+    if m is not None:
+        reason = "commands before the theorem may not change how its statement elaborates"
+        hits.append((m.start(), m.group(), reason))
+    modifier = _trailing_modifier(masked[:start])
+    if modifier is not None and modifier >= prelude:
+        reason = "a `… in` modifier other than set_option would apply to the given theorem"
+        hits.append((modifier, "in", reason))
+    named = mask_code(code[:end], keep_names=True).replace("«", " ").replace("»", " ")
+    if name is not None:
+        bare = name.replace("«", "").replace("»", "")
+        own = re.compile(rf"(?<![\w'!?]){re.escape(bare)}(?![\w'!?])")
+        found = own.search(named, prelude, start)
+        if found is not None:
+            reason = "the theorem's name may not be used before it (the axiom check names it)"
+            hits.append((found.start(), bare, reason))
+    used = set(_STATEMENT_IDENT.findall(named, start, end))
+    for declared in _DECLARED_NAME.finditer(named, prelude, start):
+        last = declared.group(1).rsplit(".", 1)[-1]
+        if last in used:
+            reason = f"redefines `{last}`, which the theorem's statement uses"
+            hits.append((declared.start(1), declared.group(1), reason))
+            break
+    return hits
+
+
+def _trailing_modifier(before: str) -> int | None:
+    """Offset of a ``… in`` that ends ``before`` and is not ``set_option … in``."""
+    end = len(before)
+    while True:
+        while end and before[end - 1].isspace():
+            end -= 1
+        if not _ENDS_WITH_IN.search(before, max(0, end - 3), end):
+            return None
+        line_start = before.rfind("\n", 0, end) + 1
+        if not _SET_OPTION_IN.fullmatch(before[line_start:end].strip()):
+            return end - 2
+        end = line_start
 
 
 def is_empty_proof(body: str) -> bool:

@@ -9,6 +9,7 @@ from kimina_prover_rl.reward.correction import (
     CorrectionPrompt,
     SkipReason,
     build_correction,
+    correction_for,
 )
 from kimina_prover_rl.reward.score import (
     RewardConfig,
@@ -33,4 +34,5 @@ __all__ = [
     "SkipReason",
     "SyncScorer",
     "build_correction",
+    "correction_for",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.errors import BackendError, ConfigError
 from kimina_prover_rl.lean import Verdict, VerdictStatus, Verifier, VerifyRequest
 
 __all__ = ["BatchingConfig", "MicroBatcher"]
@@ -36,12 +36,14 @@ class BatchingConfig:
 class MicroBatcher:
     """Collects concurrent :meth:`verify_one` calls into batched ``verifier.verify`` calls.
 
-    One event loop only: create it inside the loop that calls it.
+    One event loop only: create it inside the loop that calls it (:attr:`loop`). A caller
+    cancelled while waiting drops out of its batch; everyone else still gets a verdict.
     """
 
     def __init__(self, verifier: Verifier, config: BatchingConfig | None = None) -> None:
         self._verifier = verifier
         self._config = config or BatchingConfig()
+        self.loop = asyncio.get_running_loop()
         self._pending: list[tuple[VerifyRequest, asyncio.Future[Verdict]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -59,7 +61,7 @@ class MicroBatcher:
         self._pending.append((request, future))
         if len(self._pending) >= self._config.max_batch:
             self._flush_now()
-        elif self._flusher is None:
+        elif self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_later())
         return await future
 
@@ -80,10 +82,18 @@ class MicroBatcher:
         task.add_done_callback(self._in_flight.discard)
 
     async def _send(self, batch: list[tuple[VerifyRequest, asyncio.Future[Verdict]]]) -> None:
-        self.batches_sent += 1
         live = [(request, future) for request, future in batch if not future.done()]
+        if not live:
+            return
+        self.batches_sent += 1
+        requests = [request for request, _ in live]
         try:
-            verdicts = await self._verifier.verify([request for request, _ in live])
+            verdicts = await self._verifier.verify(requests)
+            if len(verdicts) != len(requests):
+                raise BackendError(
+                    f"{type(self._verifier).__name__} returned {len(verdicts)} verdicts for "
+                    f"{len(requests)} requests; a verifier must answer each request once"
+                )
         except asyncio.CancelledError:
             for _, future in live:
                 future.cancel()
@@ -97,7 +107,7 @@ class MicroBatcher:
                     id=request.id,
                     detail=f"the verifier raised {type(exc).__name__}: {exc}",
                 )
-                for request, _ in live
+                for request in requests
             ]
         for (_, future), verdict in zip(live, verdicts, strict=True):
             if not future.done():

@@ -2,7 +2,8 @@
 
 :func:`build_correction` turns one failed sample into a :class:`CorrectionPrompt` (the
 original conversation, the model's answer as an assistant turn, and a user turn with the
-feedback and an instruction to revise) or says why it is skipped (:class:`SkipReason`).
+feedback and an instruction to revise) or says why it is skipped (:class:`SkipReason`);
+:func:`correction_for` does the same straight from a scored :class:`~.score.Sample`.
 :class:`CorrectionCache` keeps the latest prompts in a bounded FIFO and hands a random
 share of each batch back to the trainer; its state survives checkpoints as plain JSON.
 
@@ -20,6 +21,7 @@ from typing import Any, TypeGuard
 
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean.verdict import VerdictStatus
+from kimina_prover_rl.reward.score import Sample, ScoredSample
 
 __all__ = [
     "CorrectionCache",
@@ -27,6 +29,7 @@ __all__ = [
     "CorrectionPrompt",
     "SkipReason",
     "build_correction",
+    "correction_for",
 ]
 
 _ROLES = frozenset({"system", "user", "assistant"})
@@ -185,6 +188,43 @@ def build_correction(
         formal_statement=formal_statement,
         id=id,
         extra_info=dict(extra_info or {}),
+    )
+
+
+def correction_for(
+    sample: Sample,
+    scored: ScoredSample,
+    *,
+    extra_info: Mapping[str, Any] | None = None,
+    turn: int | None = None,
+    config: CorrectionConfig = CorrectionConfig(),
+) -> CorrectionPrompt | SkipReason:
+    """:func:`build_correction` for a sample and the :class:`~.score.ScoredSample` it got.
+
+    The conversation, answer and statement come from ``sample``; the feedback, verdict and
+    whether a proof was extracted from ``scored``. An answer that failed a format rule and
+    was not sent to Lean has no feedback, so it is skipped as ``no_feedback`` (score with
+    ``RewardConfig.verify_format_failures`` to correct those proofs too)::
+
+        scored = await scorer.score(sample)
+        cache.add(correction_for(sample, scored, extra_info=row["extra_info"]))
+    """
+    if sample.id != scored.id:
+        raise InputError(
+            f"correction_for got sample {sample.id!r} with the result of {scored.id!r}: "
+            "pass each sample with its own ScoredSample"
+        )
+    return build_correction(
+        messages=sample.messages,
+        response=sample.response,
+        feedback=scored.feedback,
+        verdict_status=scored.status,
+        proof_extracted=scored.proof is not None,
+        formal_statement=sample.formal_statement,
+        id=sample.id,
+        extra_info=extra_info,
+        turn=turn,
+        config=config,
     )
 
 

@@ -13,6 +13,7 @@ broken verifier from a weak model.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -85,27 +86,40 @@ class Sample:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Sample:
         """Read ``{"id", "formal_statement", "response", "messages"?}``; say what is wrong."""
+        if not isinstance(data, Mapping):
+            raise InputError(
+                f'a sample must be an object with "formal_statement" and "response", '
+                f"got {type(data).__name__}"
+            )
+        raw_id = data.get("id")
+        if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | None):
+            raise InputError(
+                f"sample id {raw_id!r} is a {type(raw_id).__name__}: "
+                'pass a string or an integer as "id", or leave it out'
+            )
+        name = "a sample" if raw_id is None else f"sample {raw_id!r}"
         missing = [key for key in ("formal_statement", "response") if key not in data]
         if missing:
             raise InputError(
-                f"sample {data.get('id')!r} lacks {', '.join(missing)}; each sample needs "
+                f"{name} lacks {', '.join(missing)}; each sample needs "
                 '"formal_statement" (the theorem given to the model) and "response" (its answer)'
             )
         for key in ("formal_statement", "response"):
             if not isinstance(data[key], str):
                 raise InputError(
-                    f"sample {data.get('id')!r}: {key!r} must be a string, "
-                    f"got {type(data[key]).__name__}"
+                    f"{name}: {key!r} must be a string, got {type(data[key]).__name__}; "
+                    "pass the text itself"
                 )
-        messages = data.get("messages") or ()
+        messages = data.get("messages")
+        if messages is None:
+            messages = ()
         if not isinstance(messages, list | tuple) or not all(
             isinstance(m, Mapping) for m in messages
         ):
             raise InputError(
-                f"sample {data.get('id')!r}: 'messages' must be a list of "
-                '{"role", "content"} objects'
+                f'{name}: \'messages\' must be a list of {{"role", "content"}} objects '
+                f"(the conversation the model answered), got {str(messages)[:80]!r}"
             )
-        raw_id = data.get("id")
         return cls(
             formal_statement=data["formal_statement"],
             response=data["response"],
@@ -152,18 +166,29 @@ class ScoredSample:
 
 @dataclass(slots=True)
 class RewardStats:
-    """Running counts over everything a :class:`Scorer` scored."""
+    """Running counts over everything a :class:`Scorer` scored (safe to share across threads).
+
+    ``verified`` counts the samples whose proof reached the verifier; ``statuses`` counts
+    verdicts by status, with ``not_verified`` for the rest.
+    """
 
     samples: int = 0
+    verified: int = 0
     score_sum: float = 0.0
     acc_sum: float = 0.0
     format_errors: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
     infra_failures: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, scored: ScoredSample) -> None:
         """Count one result."""
+        with self._lock:
+            self._add(scored)
+
+    def _add(self, scored: ScoredSample) -> None:
         self.samples += 1
+        self.verified += scored.status is not None
         self.score_sum += scored.score
         self.acc_sum += scored.acc
         if scored.format_error is not None:
@@ -172,10 +197,15 @@ class RewardStats:
         self.infra_failures += scored.infra_failure
 
     def to_dict(self) -> dict[str, Any]:
-        """Counts and means, JSON-ready (for logs and the ``score`` summary)."""
+        """Counts and means as one consistent JSON-ready view (for logs and ``score``)."""
+        with self._lock:
+            return self._to_dict()
+
+    def _to_dict(self) -> dict[str, Any]:
         n = max(self.samples, 1)
         return {
             "samples": self.samples,
+            "verified": self.verified,
             "mean_score": self.score_sum / n,
             "mean_acc": self.acc_sum / n,
             "format_errors": dict(self.format_errors.most_common()),
@@ -199,7 +229,6 @@ class _ScoringRules:
     def __init__(self, config: RewardConfig | None) -> None:
         self.config = config or RewardConfig()
         self.stats = RewardStats()
-        self._stats_lock = threading.Lock()
 
     def _plan(self, samples: Sequence[Sample]) -> _Plan:
         checks = [self._check(sample) for sample in samples]
@@ -251,8 +280,7 @@ class _ScoringRules:
             feedback=self._feedback(check, verdict),
             verdict=verdict,
         )
-        with self._stats_lock:
-            self.stats.add(scored)
+        self.stats.add(scored)
         return scored
 
     def _feedback(self, check: AnswerCheck, verdict: Verdict | None) -> str | None:
@@ -281,6 +309,7 @@ class Scorer(_ScoringRules):
         super().__init__(config)
         self.verifier = verifier
         self._batcher: MicroBatcher | None = None
+        self._earlier_batches = 0
 
     def __repr__(self) -> str:
         return f"<Scorer verifier={self.verifier!r} scored={self.stats.samples}>"
@@ -288,7 +317,8 @@ class Scorer(_ScoringRules):
     @property
     def batches_sent(self) -> int:
         """How many verifier calls the concurrent :meth:`score` calls were grouped into."""
-        return 0 if self._batcher is None else self._batcher.batches_sent
+        current = 0 if self._batcher is None else self._batcher.batches_sent
+        return self._earlier_batches + current
 
     async def score_batch(self, samples: Sequence[Sample]) -> list[ScoredSample]:
         """Score a batch; results in input order, one per sample."""
@@ -300,14 +330,20 @@ class Scorer(_ScoringRules):
         check = self._check(sample)
         verdict = None
         if self._should_verify(check):
-            if self._batcher is None:
-                self._batcher = MicroBatcher(self.verifier, self.config.batching)
-            verdict = await self._batcher.verify_one(self._request(sample, check))
+            verdict = await self._batcher_here().verify_one(self._request(sample, check))
         return self._combine(sample, check, verdict)
+
+    def _batcher_here(self) -> MicroBatcher:
+        """The running loop's batcher (a new loop, e.g. a later ``asyncio.run``, gets its own)."""
+        if self._batcher is None or self._batcher.loop is not asyncio.get_running_loop():
+            if self._batcher is not None:
+                self._earlier_batches += self._batcher.batches_sent
+            self._batcher = MicroBatcher(self.verifier, self.config.batching)
+        return self._batcher
 
     async def aclose(self) -> None:
         """Flush pending single-sample calls (the verifier is the caller's to close)."""
-        if self._batcher is not None:
+        if self._batcher is not None and self._batcher.loop is asyncio.get_running_loop():
             await self._batcher.aclose()
 
 

@@ -112,6 +112,7 @@ def kimina_result(snippet_id: str, code: str, timeout: int) -> dict[str, Any]:
         )
     for match in re.finditer(r"#print axioms (\S+)", body):
         line = body[: match.start()].count("\n") + 1
+        name = match.group(1).removeprefix("_root_.")  # Lean reports the resolved name
         axioms = "propext, Classical.choice, Quot.sound"
         if "cheat" in body:
             axioms += ", cheat"
@@ -120,7 +121,7 @@ def kimina_result(snippet_id: str, code: str, timeout: int) -> dict[str, Any]:
                 "severity": "info",
                 "pos": {"line": line, "column": 0},
                 "endPos": {"line": line, "column": 13},
-                "data": f"'{match.group(1)}' depends on axioms: [{axioms}]",
+                "data": f"'{name}' depends on axioms: [{axioms}]",
             }
         )
     response: dict[str, Any] = {"env": 0}

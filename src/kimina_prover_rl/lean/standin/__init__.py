@@ -23,10 +23,18 @@ process with an "uncaught exception" on stderr, as the real REPL does.
   the backquoted wording of Lean >= 4.28).
 - ``apply?`` behaves like a synthetic sorry (see ``synthetic-sorry``).
 - ``import`` in a command run in an existing environment is an error, as in Lean.
-- ``#print axioms NAME`` answers ``'NAME' depends on axioms: [propext, Classical.choice,
-  Quot.sound]`` for declarations of this command or of the environment it runs in;
-  ``sorryAx`` is added when the declaration used ``sorry``, ``Lean.ofReduceBool`` when
-  the command used ``native_decide``; an unknown name is an ``unknown constant`` error.
+- ``#print axioms NAME`` answers ``'FULL.NAME' depends on axioms: [propext,
+  Classical.choice, Quot.sound]`` for declarations of this command or of the environment
+  it runs in; ``sorryAx`` is added when the declaration used ``sorry``,
+  ``Lean.ofReduceBool`` when it used ``native_decide``, and the axioms of every earlier
+  declaration whose name its text mentions (a stand-in for transitivity); an unknown name
+  is an ``unknown constant`` error.
+- Namespaces: lines starting ``namespace A.B``, ``section``, ``mutual`` and ``end [A.B]``
+  open and close scopes; a declaration ``x`` gets the full name ``A.B.x`` (``_root_.x``
+  stays ``x``); redeclaring a full name is an ``already been declared`` error. Scopes
+  left open carry over to commands run in the resulting environment, as in the REPL, and
+  ``#print axioms x`` resolves ``x`` as Lean does: innermost namespace first, then the
+  root; ``_root_.x`` is exactly ``x``. The report names the resolved constant.
 - ``#eval``/``#check``/other ``#`` commands give an info message saying output is simulated.
 - ``"allTactics": true`` lists one tactic per line of each ``:= by`` block; any
   ``"infotree"`` value returns one ``TacticInfo`` node per such line (``kind``, ``node``
@@ -42,8 +50,9 @@ directive's line when it has code before the comment, else at the next code line
 - ``sorry`` / ``sorry goal="..."``: as if the line held a ``sorry`` tactic.
 - ``synthetic-sorry``: the ``apply?`` case: an info ``Try this: refine ?_`` with the
   remaining goal, no warning, no sorries entry, but ``#print axioms`` shows ``sorryAx``.
-- ``axioms A B ...``: the command's declarations depend on exactly these axioms (none if
-  no names are given).
+- ``axioms A B ...``: the declaration the directive is in (or, outside every
+  declaration, each declaration of the command) depends on exactly these axioms (none if
+  no names are given), plus what it inherits as above.
 - ``slow=SECONDS``: add this much latency to the command.
 - Faults: ``crash`` (stderr note, exit 1 without answering), ``hang`` (never answer),
   ``hang-ignoring-sigterm`` (never answer and survive SIGTERM), ``ignore-sigterm``

@@ -19,10 +19,15 @@ _DECL = re.compile(
     r"(?P<kind>theorem|lemma|def|abbrev|instance|example)\b\s*(?P<name>[^\s:(\[{⦃]*)"
 )
 _PRINT_AXIOMS = re.compile(r"^\s*#print\s+axioms\s+(?P<name>\S+)")
+_SCOPE = re.compile(
+    r"^\s*(?:noncomputable\s+)?(?P<cmd>namespace|section|end|mutual)\b(?:[ \t]+(?P<name>[^\s(]+))?"
+)
+_ROOT = "_root_."
 _OTHER_HASH = re.compile(r"^\s*#(?P<cmd>eval|check|print|reduce|synth)\b")
 _IMPORT = re.compile(r"^\s*import\b")
 _SORRY = re.compile(r"(?<![\w.'])sorry(?![\w'?!])")
 _APPLY_Q = re.compile(r"(?<![\w.'])apply\?")
+_WORD = re.compile(r"[\w.'!?]+")
 _NATIVE = re.compile(r"(?<![\w.'])native_decide(?![\w'])")
 
 
@@ -122,12 +127,17 @@ class _Decl:
     uses_sorry: bool = False
 
 
+Namespace = tuple[str, ...]
+
+
 @dataclass(slots=True)
 class Elaboration:
-    """What one command produced: the response body and the declarations it added."""
+    """What one command produced: the response body, the declarations it added (by
+    fully-qualified name) and the namespace left open at its end."""
 
     response: dict[str, Any]
     declarations: dict[str, tuple[str, ...]]
+    namespace: Namespace = ()
 
 
 def elaborate(
@@ -139,12 +149,18 @@ def elaborate(
     sorry_quote: str,
     all_tactics: bool,
     infotree: bool,
+    namespace: Namespace = (),
 ) -> Elaboration:
-    """Simulate Lean on ``code``; ``known`` maps earlier declarations to their axioms."""
+    """Simulate Lean on ``code``; ``known`` maps earlier declarations to their axioms.
+
+    ``namespace`` is the one the environment's last command left open, as the REPL
+    keeps a command's scopes for the next command run in its environment.
+    """
     clean = blank_comments_and_strings(code)
     directives = parse_directives(code)
     names = {d.name for d in directives}
     decls = _declarations(clean)
+    scopes, final_namespace = _namespaces(clean, namespace)
     messages: list[dict[str, Any]] = []
     sorries: list[dict[str, Any]] = []
 
@@ -210,21 +226,26 @@ def elaborate(
             )
         )
 
-    axioms = _axioms(directives, clean)
     declarations: dict[str, tuple[str, ...]] = {}
     for decl in decls:
         if decl.uses_sorry:
             kind = "declaration uses 'sorry'".replace("'", sorry_quote)
             end = decl.column + len(decl.name or "example")
             messages.append(_message("warning", kind, decl.line, "", column=decl.column, end=end))
-        extra = ("sorryAx",) if decl.uses_sorry or synthetic else ()
         if decl.name:
-            declarations[decl.name] = tuple(dict.fromkeys(axioms + extra))
+            full = _qualified(scopes[decl.line - 1], decl.name)
+            if full in known or full in declarations:
+                data = f"'{full}' has already been declared"
+                messages.append(_message("error", data, decl.line, clean[decl.line - 1]))
+                continue
+            axioms = _axioms(decl, decls, directives, clean, {**known, **declarations})
+            extra = ("sorryAx",) if decl.uses_sorry or synthetic else ()
+            declarations[full] = tuple(dict.fromkeys(axioms + extra))
 
     visible = {**known, **declarations}
     for number, text in enumerate(clean, start=1):
         if axioms_match := _PRINT_AXIOMS.match(text):
-            name = axioms_match["name"]
+            name = _resolve(axioms_match["name"], scopes[number - 1], visible)
             messages.append(_print_axioms(name, visible, number, clean[number - 1]))
         elif hash_match := _OTHER_HASH.match(text):
             data = f"(stand-in) #{hash_match['cmd']} output is not simulated"
@@ -254,7 +275,50 @@ def elaborate(
             _tactic_node(clean, n, goal, i == len(tactic_lines) - 1)
             for i, (n, goal) in enumerate(tactic_lines)
         ]
-    return Elaboration(response, declarations)
+    return Elaboration(response, declarations, final_namespace)
+
+
+def _namespaces(clean: list[str], start: Namespace) -> tuple[list[Namespace], Namespace]:
+    """The namespace in effect on each line, and the one open after the last line.
+
+    ``namespace A.B`` opens ``A`` then ``B``; ``section``, ``mutual`` open an unnamed
+    scope; ``end`` closes one scope per component of its name (one without a name).
+    """
+    scopes: list[str | None] = list(start)
+    per_line: list[Namespace] = []
+    for text in clean:
+        per_line.append(tuple(s for s in scopes if s is not None))
+        match = _SCOPE.match(text)
+        if match is None:
+            continue
+        name = match["name"]
+        if match["cmd"] == "namespace" and name:
+            scopes.extend(name.split("."))
+        elif match["cmd"] in ("section", "mutual"):
+            scopes.append(None)
+        elif match["cmd"] == "end":
+            count = len(name.split(".")) if name else 1
+            del scopes[max(0, len(scopes) - count) :]
+    return per_line, tuple(s for s in scopes if s is not None)
+
+
+def _qualified(namespace: Namespace, name: str) -> str:
+    """The full name a declaration ``name`` gets in ``namespace`` (``_root_.`` escapes it)."""
+    if name.startswith(_ROOT):
+        return name[len(_ROOT) :]
+    return ".".join((*namespace, name))
+
+
+def _resolve(name: str, namespace: Namespace, visible: dict[str, tuple[str, ...]]) -> str:
+    """What ``name`` refers to in ``namespace``, as Lean resolves it: the innermost
+    enclosing namespace first, then the root; ``_root_.x`` is exactly ``x``."""
+    if name.startswith(_ROOT):
+        return name[len(_ROOT) :]
+    for depth in range(len(namespace), 0, -1):
+        candidate = ".".join((*namespace[:depth], name))
+        if candidate in visible:
+            return candidate
+    return name
 
 
 def _synthetic_target(clean: list[str], directives: list[Directive]) -> int:
@@ -266,12 +330,28 @@ def _synthetic_target(clean: list[str], directives: list[Directive]) -> int:
     return _target_line(clean, first)
 
 
-def _axioms(directives: list[Directive], clean: list[str]) -> tuple[str, ...]:
+def _axioms(
+    decl: _Decl,
+    decls: list[_Decl],
+    directives: list[Directive],
+    clean: list[str],
+    earlier: dict[str, tuple[str, ...]],
+) -> tuple[str, ...]:
+    """The axioms of ``decl``: an ``axioms`` directive inside it, else one outside every
+    declaration, else the standard three; ``Lean.ofReduceBool`` if it uses
+    ``native_decide``; and those of every ``earlier`` declaration its text names."""
     explicit = [d for d in directives if d.name == "axioms"]
-    axioms = explicit[-1].words if explicit else STANDARD_AXIOMS
-    if any(_NATIVE.search(t) for t in clean):
+    own = [d for d in explicit if _enclosing(decls, _target_line(clean, d.line)) is decl]
+    loose = [d for d in explicit if _enclosing(decls, _target_line(clean, d.line)) is None]
+    axioms: tuple[str, ...] = (own or loose)[-1].words if own or loose else STANDARD_AXIOMS
+    lines = clean[decl.line - 1 : decl.end_line]
+    if any(_NATIVE.search(t) for t in lines):
         axioms = (*axioms, "Lean.ofReduceBool")
-    return tuple(axioms)
+    words = set(_WORD.findall(" ".join(lines))) - {decl.name}
+    for name, used in earlier.items():
+        if name in words or name.rsplit(".", 1)[-1] in words:
+            axioms = (*axioms, *used)
+    return axioms
 
 
 def _print_axioms(

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, NoReturn
 
 from kimina_prover_rl.lean.standin import STANDIN_BANNER
-from kimina_prover_rl.lean.standin._lean import Directive, elaborate, parse_directives
+from kimina_prover_rl.lean.standin._lean import Directive, Namespace, elaborate, parse_directives
 
 _Z99 = 2.3263478740408408  # standard normal quantile at 0.99
 _MB = 1024 * 1024
@@ -54,9 +54,10 @@ def parse_latency(spec: str) -> Latency:
 
 @dataclass(slots=True)
 class _State:
-    """Environments handed out so far: each maps declaration names to their axioms."""
+    """Environments handed out so far: each maps declaration names to their axioms, and
+    keeps the namespace its command left open (the REPL keeps a command's scopes)."""
 
-    envs: list[dict[str, tuple[str, ...]]] = field(default_factory=list)
+    envs: list[tuple[dict[str, tuple[str, ...]], Namespace]] = field(default_factory=list)
     proof_states: int = 0
 
 
@@ -126,7 +127,7 @@ def _answer(query: dict[str, Any], cmd: str, state: _State, args: argparse.Names
     env = query.get("env")
     if env is not None and not (isinstance(env, int) and 0 <= env < len(state.envs)):
         return {"message": "Unknown environment."}
-    known = state.envs[env] if env is not None else {}
+    known, namespace = state.envs[env] if env is not None else ({}, ())
     result = elaborate(
         cmd,
         in_env=env is not None,
@@ -135,10 +136,11 @@ def _answer(query: dict[str, Any], cmd: str, state: _State, args: argparse.Names
         sorry_quote=args.sorry_quote,
         all_tactics=bool(query.get("allTactics")),
         infotree=bool(query.get("infotree")),
+        namespace=namespace,
     )
     response = result.response
     state.proof_states += len(response.get("sorries", ())) + len(response.get("tactics", ()))
-    state.envs.append({**known, **result.declarations})
+    state.envs.append(({**known, **result.declarations}, result.namespace))
     return {"env": len(state.envs) - 1, **response}
 
 
