@@ -11,8 +11,9 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Annotated, Any, TextIO
 
+import typer
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -27,12 +28,25 @@ from kimina_prover_rl.errors import InputError
 
 __all__ = [
     "OrderedWriter",
+    "OutputPath",
     "open_output",
     "progress_bar",
     "read_jsonl",
     "stderr_console",
     "write_line",
 ]
+
+
+OutputPath = Annotated[
+    Path | None,
+    typer.Option(
+        "-o",
+        "--output",
+        metavar="OUT.jsonl",
+        help="Where to write one result per input line (default stdout).",
+    ),
+]
+"""The ``-o/--output`` option every batch command takes."""
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any] | InputError]:

@@ -19,6 +19,7 @@ from kimina_prover_rl.cli._format_options import (
     format_config,
 )
 from kimina_prover_rl.cli._jsonl import (
+    OutputPath,
     open_output,
     progress_bar,
     read_jsonl,
@@ -41,12 +42,7 @@ def check_format(
         ),
     ],
     *,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "-o", "--output", metavar="OUT.jsonl", help="Where to write results (default stdout)."
-        ),
-    ] = None,
+    output: OutputPath = None,
     allow_native_decide: AllowNativeDecide = False,
     think_in_prompt: ThinkInPrompt = False,
     accept_lean_fence: AcceptLeanFence = False,

@@ -21,6 +21,7 @@ from kimina_prover_rl.cli._format_options import (
 )
 from kimina_prover_rl.cli._jsonl import (
     OrderedWriter,
+    OutputPath,
     open_output,
     progress_bar,
     read_jsonl,
@@ -49,12 +50,7 @@ def score(
         ),
     ],
     *,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "-o", "--output", metavar="OUT.jsonl", help="Where to write results (default stdout)."
-        ),
-    ] = None,
+    output: OutputPath = None,
     format_score: Annotated[
         float,
         typer.Option(

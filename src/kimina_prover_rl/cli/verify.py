@@ -12,6 +12,7 @@ import typer
 from kimina_prover_rl.cli._app import app
 from kimina_prover_rl.cli._jsonl import (
     OrderedWriter,
+    OutputPath,
     open_output,
     progress_bar,
     read_jsonl,
@@ -37,12 +38,7 @@ def verify(
         ),
     ],
     *,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "-o", "--output", metavar="OUT.jsonl", help="Where to write verdicts (default stdout)."
-        ),
-    ] = None,
+    output: OutputPath = None,
     verifier_options: VerifierOptions,
 ) -> None:
     """Check Lean proofs and write one verdict per input line, in input order.
