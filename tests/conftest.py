@@ -9,6 +9,11 @@ from typing import Any
 
 import pytest
 
+# Tests talk to loopback only: no usage reports or telemetry from the libraries we start.
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("KIMINA_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 
