@@ -1,0 +1,82 @@
+"""The verdict paths against real Lean + Mathlib, for machines that have them.
+
+Skipped unless ``KIMINA_LEAN_PROJECT`` names a Lean project with Mathlib built and
+``KIMINA_LEAN_REPL`` the REPL binary (run there with ``lake env``); no machine in this
+project's CI has Lean. Run with::
+
+    KIMINA_LEAN_PROJECT=~/lean/mathlib-project \\
+    KIMINA_LEAN_REPL=~/lean/repl/.lake/build/bin/repl \\
+    .venv/bin/python -m pytest -m lean tests/lean/test_real_lean.py
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kimina_prover_rl.lean import LocalPool, PoolConfig, ReplConfig, VerdictStatus, VerifyRequest
+
+pytestmark = [pytest.mark.lean, pytest.mark.timeout(900)]
+
+PROJECT = os.environ.get("KIMINA_LEAN_PROJECT")
+REPL = os.environ.get("KIMINA_LEAN_REPL")
+PROJECT_DIR = Path(PROJECT).expanduser() if PROJECT else None
+HEADER = "import Mathlib\n\n"
+
+if not (PROJECT and REPL):
+    pytest.skip(
+        "real Lean not configured: set KIMINA_LEAN_PROJECT and KIMINA_LEAN_REPL",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[LocalPool]:
+    assert PROJECT_DIR is not None
+    assert REPL is not None
+    config = PoolConfig(
+        repl=ReplConfig(command=("lake", "env", REPL), cwd=PROJECT_DIR),
+        max_repls=2,
+        timeout_s=120,
+    )
+    async with LocalPool(config) as verifier:
+        yield verifier
+
+
+async def _status(pool: LocalPool, body: str) -> VerdictStatus:
+    [verdict] = await pool.verify([VerifyRequest(HEADER + body)])
+    return verdict.status
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("theorem t (a b : ℕ) : a + b = b + a := by\n  omega", VerdictStatus.VALID),
+        ("theorem t (a : ℕ) : a + 1 = a := by\n  omega", VerdictStatus.LEAN_ERROR),
+        ("theorem t : (2 : ℕ) + 2 = 5 := by\n  sorry", VerdictStatus.SORRY),
+        ("theorem t : (2 : ℕ) + 2 = 5 := by\n  exact sorryAx _ false", VerdictStatus.UNSOUND),
+        ("axiom cheat : False\ntheorem t : (2 : ℕ) + 2 = 5 := cheat.elim", VerdictStatus.UNSOUND),
+        ("theorem t : (2 : ℕ) + 2 = 4 := by\n  native_decide", VerdictStatus.UNSOUND),
+        (
+            "theorem t : (2 : ℕ) + 2 = 4 := by norm_num\n"
+            "namespace Foo\ntheorem t : True := trivial",
+            VerdictStatus.VALID,
+        ),
+    ],
+)
+async def test_verdict_paths(pool: LocalPool, body: str, expected: VerdictStatus) -> None:
+    assert await _status(pool, body) is expected
+
+
+async def test_verified_training_proofs_are_valid(  # needs a v4.15-era Mathlib, as recorded
+    pool: LocalPool, train_sample: list[dict[str, Any]]
+) -> None:
+    rows = [r for r in train_sample if r.get("proof_verified_in_fixture")][:8]
+    verdicts = await pool.verify([VerifyRequest(r["formal_proof"], id=r["name"]) for r in rows])
+    assert [v.status for v in verdicts] == [VerdictStatus.VALID] * len(rows), [
+        (v.id, v.detail) for v in verdicts if not v.is_valid
+    ]
