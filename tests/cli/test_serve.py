@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from click.testing import Result
 from typer.testing import CliRunner
 
 from kimina_prover_rl.cli import app
@@ -19,8 +20,7 @@ from tests.lean.server._kimina import analyze, check_payload
 runner = CliRunner()
 
 
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def serve(monkeypatch: pytest.MonkeyPatch, *options: str) -> tuple[Result, dict[str, Any]]:
     """Run `serve` with uvicorn replaced by a recorder of what it would serve."""
     calls: dict[str, Any] = {}
 
@@ -28,8 +28,12 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         calls.update(kwargs, app=application)
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
-    args = ["serve", "--backend", "standin", "--no-cache", "--port", "8123", "--api-key", "k"]
-    result = runner.invoke(app, args)
+    return runner.invoke(app, ["serve", "--backend", "standin", "--no-cache", *options]), calls
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    result, calls = serve(monkeypatch, "--port", "8123", "--api-key", "k")
     assert result.exit_code == 0, result.output
     assert SIMULATED_NOTE in result.stderr
     assert "API key required" in result.stderr
@@ -92,3 +96,31 @@ async def test_bad_inputs_each_get_their_own_result(served: dict[str, Any]) -> N
         "import in body": "lean_error",
         "fine": "valid",
     }
+
+
+async def test_request_limits_are_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    result, calls = serve(monkeypatch, "--max-timeout", "1", "--max-snippets", "2")
+    assert result.exit_code == 0, result.output
+    assert "max timeout 1 s, max 2 proofs per request" in " ".join(result.stderr.split())
+    hung = ("hung", "theorem t : True := by\n  trivial -- standin: hang")
+    three = [hung, ("a", "theorem a : True := trivial"), ("b", "theorem b : True := trivial")]
+    async with running(calls["app"]) as client:
+        health = (await client.get("/health")).json()
+        refused = await client.post("/api/check", json=check_payload(three))
+        clamped = await client.post("/api/check", json=check_payload([hung], timeout=3600))
+    assert (health["max_timeout"], health["max_snippets"]) == (1, 2)
+    assert refused.status_code == 413
+    assert "limit of 2 per request" in refused.json()["detail"]
+    (result_of_hung,) = clamped.json()["results"]
+    assert analyze(result_of_hung) == "timeout_error"
+    assert "within 1.0 s" in result_of_hung["verdict"]["detail"]
+
+
+@pytest.mark.parametrize(("option", "value"), [("--max-timeout", "0"), ("--max-snippets", "0")])
+def test_bad_limits_are_refused_before_serving(
+    monkeypatch: pytest.MonkeyPatch, option: str, value: str
+) -> None:
+    result, calls = serve(monkeypatch, option, value)
+    assert result.exit_code == 2
+    assert option in result.stderr
+    assert not calls

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,54 @@ def test_bad_options_are_refused_before_anything_runs(tmp_path: Path) -> None:
     assert "no such directory" in " ".join(result.stderr.split())
     result = runner.invoke(app, ["verify", str(_input(tmp_path)), "--backend", "lean"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("repl_cmd", "fragment"),
+    [
+        ("{tmp}/no-such-repl", "no-such-repl"),
+        # what `lake env repl` does in a folder that is not a Lean project: exit at once
+        (
+            f"{sys.executable} -c 'import sys; sys.exit(\"error: no lakefile found\")'",
+            "no lakefile found",
+        ),
+    ],
+)
+def test_a_verifier_that_answers_nothing_exits_1_after_writing_every_line(
+    tmp_path: Path, repl_cmd: str, fragment: str
+) -> None:
+    out = tmp_path / "out.jsonl"
+    empty_project = tmp_path / "empty-project"
+    empty_project.mkdir()
+    args = ["verify", str(_input(tmp_path)), "-o", str(out), "--backend", "local",
+            "--repl-cmd", repl_cmd.format(tmp=tmp_path), "--project-dir", str(empty_project),
+            "--no-cache", "--timeout", "10"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["a", None, 7, "no code", "b", "c"]
+    statuses = [line["status"] for line in lines if "status" in line]
+    assert len(statuses) == 4
+    assert set(statuses) <= {"crash", "infra_error"}
+    stderr = " ".join(result.stderr.split())
+    assert "4 of 4 proofs sent to the verifier got no answer from Lean" in stderr
+    assert fragment in stderr.split("the first said:")[1]
+
+
+def test_some_infrastructure_failures_warn_but_exit_0(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    broken = 'import Broken -- standin: error "unknown package"\n\ntheorem t : True := trivial'
+    lines = [json.dumps({"id": "ok", "code": VALID}), json.dumps({"id": "bad", "code": broken})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["verify", str(path), "--backend", "standin", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    statuses = [json.loads(line)["status"] for line in result.stdout.splitlines()]
+    assert statuses == ["valid", "infra_error"]
+    assert "1 of 2 proofs sent to the verifier" in " ".join(result.stderr.split())
+
+
+def test_error_messages_are_printed_verbatim(tmp_path: Path) -> None:
+    path = tmp_path / "[bold]proofs.jsonl"
+    result = runner.invoke(app, ["verify", str(path), "--backend", "standin"])
+    assert result.exit_code == 2
+    assert f"{path}: no such file" in " ".join(result.stderr.split())

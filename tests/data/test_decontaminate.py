@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -10,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kimina_prover_rl.data import Problem, decontaminate, rename_binders, statement_key
-from tests.data._statements import disguise, rename_tokens, signature_names
+from kimina_prover_rl.data.decontaminate import canonical_spelling, merge_binder_groups
+from tests.data._statements import (
+    ascii_spelling,
+    disguise,
+    rename_tokens,
+    signature_names,
+    split_binder_groups,
+)
 
 HEADER = "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 400000\n\nopen Real Nat\n\n"
 
@@ -242,3 +250,248 @@ def test_a_comment_opener_formed_by_normalising_blocks_renaming() -> None:
     swapped = "theorem a (y x : ℤ) : y / -y = 0 := by sorry"
     assert statement_key(first) != statement_key(swapped)
     assert statement_key(first) == statement_key("theorem b (x y : ℤ) :\n    x / - y = 0 := by")
+
+
+# ----------------------------------------------------------------------------------------
+# Spellings and binder grouping: statements as tokens, each with its interchangeable forms.
+
+SPELLINGS = {
+    "→": ["→", "->"],
+    "≤": ["≤", "<="],
+    "≥": ["≥", ">="],
+    "≠": ["≠", "!="],
+    "∧": ["∧", "/\\"],
+    "∨": ["∨", "\\/"],
+    "↔": ["↔", "<->"],
+    "¬": ["¬", "~"],
+    "∀": ["∀", "forall"],
+    "∃": ["∃", "exists"],
+    "fun": ["fun", "λ"],
+    "=>": ["=>", "↦"],
+    "ℕ": ["ℕ", "Nat"],
+    "ℤ": ["ℤ", "Int"],
+    "ℚ": ["ℚ", "Rat"],
+    "ℝ": ["ℝ", "Real"],
+    "ℂ": ["ℂ", "Complex"],
+    "∈∑": ["∈", "in"],  # membership in a big operator's binder, where ``in`` is allowed
+    "⟪pq⟫": ["( p q : ℤ )", "( p : ℤ ) ( q : ℤ )", "( p : Int ) ( q : ℤ )", "( p q : Int )"],
+}
+KINDS = {"(": ")", "{": "}", "⦃": "⦄"}
+SPELLED_TYPES = ["ℕ", "ℤ", "ℝ", "ℚ", "ℂ", "ℕ → ℝ", "Finset ℕ"]
+BINDER_NAMES = ["a", "b", "c", "x", "y", "n", "m", "k₁"]
+# Conclusion atoms over a variable ``v`` and a constant ``c``, tokens separated by spaces.
+ATOMS = [
+    "v ≤ {c}",
+    "{c} ≥ v",
+    "¬ ( v = {c} )",
+    "( v ≠ {c} )",
+    "∀ t : ℕ , t + {c} ≥ t",
+    "∀ ⟪pq⟫ , p * q ≠ {c}",
+    "∃ ⟪pq⟫ , p + q = {c}",
+    "( fun ⟪pq⟫ => p - q ) 1 2 = {c}",
+    "∃ t : ℤ , t ≠ {c}",
+    "( fun t : ℝ => t + {c} ) 2 = 3",
+    "∑ j ∈∑ Finset.range {c} , j = 10",
+    "∏ j ∈∑ Finset.range 4 , ( j + {c} ) = 3",
+]
+CONNECTIVES = ["∧", "∨", "→", "↔"]
+
+
+@st.composite
+def spelled_statements(draw: st.DrawFn) -> dict[str, Any]:
+    """Binders ``[(kind, name, type)]`` and conclusion atoms ``[(template, constant)]``."""
+    names = draw(st.lists(st.sampled_from(BINDER_NAMES), min_size=1, max_size=6, unique=True))
+    kind = st.sampled_from(list(KINDS))
+    ty = st.sampled_from(SPELLED_TYPES)
+    binders = [(draw(kind), name, draw(ty)) for name in names]
+    atoms = draw(
+        st.lists(st.tuples(st.sampled_from(ATOMS), st.integers(0, 9)), min_size=1, max_size=3)
+    )
+    joins = [draw(st.sampled_from(CONNECTIVES)) for _ in atoms[1:]]
+    return {"binders": binders, "atoms": atoms, "joins": joins}
+
+
+def spell(draw: st.DrawFn, parts: dict[str, Any]) -> str:
+    """Lean text for ``parts`` with randomly chosen spellings and binder groups."""
+    groups: list[tuple[str, list[str], str]] = []
+    for kind, name, ty in parts["binders"]:
+        if groups and groups[-1][0] == kind and groups[-1][2] == ty and draw(st.booleans()):
+            groups[-1][1].append(name)
+        else:
+            groups.append((kind, [name], ty))
+    binders = " ".join(f"{k} {' '.join(ns)} : {ty} {KINDS[k]}" for k, ns, ty in groups)
+    first = parts["binders"][0][1]
+    pieces: list[str] = []
+    for i, (template, constant) in enumerate(parts["atoms"]):
+        if i:
+            pieces.append(parts["joins"][i - 1])
+        pieces.append(f"( {template.format(v=first, c=constant)} )")
+    tokens = f"theorem t {binders} : {' '.join(pieces)} := by".split(" ")
+    return " ".join(draw(st.sampled_from(SPELLINGS[t])) if t in SPELLINGS else t for t in tokens)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_respelling_and_regrouping_binders_keep_the_key(data: st.DataObject) -> None:
+    parts = data.draw(spelled_statements())
+    one, other = spell(data.draw, parts), spell(data.draw, parts)
+    assert statement_key(one) == statement_key(other), (one, other)
+    assert statement_key(one, rename=False) == statement_key(other, rename=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_changing_a_type_a_constant_or_a_binder_kind_changes_the_key(
+    data: st.DataObject,
+) -> None:
+    parts = data.draw(spelled_statements())
+    changed = {**parts, "binders": [*parts["binders"]], "atoms": [*parts["atoms"]]}
+    what = data.draw(st.sampled_from(["type", "constant", "kind"]))
+    if what == "constant":
+        i = data.draw(st.integers(0, len(parts["atoms"]) - 1))
+        template, constant = parts["atoms"][i]
+        changed["atoms"][i] = (template, (constant + data.draw(st.integers(1, 9))) % 10)
+    else:
+        i = data.draw(st.integers(0, len(parts["binders"]) - 1))
+        kind, name, ty = parts["binders"][i]
+        if what == "type":
+            ty = data.draw(st.sampled_from([t for t in SPELLED_TYPES if t != ty]))
+        else:
+            kind = data.draw(st.sampled_from([k for k in KINDS if k != kind]))
+        changed["binders"][i] = (kind, name, ty)
+    one, other = spell(data.draw, parts), spell(data.draw, changed)
+    assert statement_key(one) != statement_key(other), (one, other)
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        (
+            "theorem t (x y : Nat) : x <= y -> y >= x := by",
+            "theorem t (x : ℕ) (y : ℕ) : x ≤ y → y ≥ x",
+        ),
+        (
+            "theorem t {a b : ℝ} (h : a ≠ b) : True",
+            "theorem t {a : Real} {b : Real} (h : a != b) : True",
+        ),
+        (
+            "theorem t : forall n : Nat, exists m : Int, m = n",
+            "theorem t : ∀ n : ℕ, ∃ m : ℤ, m = n",
+        ),
+        (
+            "theorem t (p q : Prop) : p /\\ q \\/ ~p <-> q",
+            "theorem t (p q : Prop) : p ∧ q ∨ ¬p ↔ q",
+        ),
+        ("theorem t (f : Rat → Complex) : f = λ x ↦ 0", "theorem t (f : ℚ → ℂ) : f = fun x => 0"),
+        (
+            "theorem t (n : ℕ) : ∑ k in Finset.range n, k = 0",
+            "theorem t (n : ℕ) : ∑ k ∈ Finset.range n, k = 0",
+        ),
+        (
+            "theorem t (s : Finset ℕ) : ∏ i in s, ∑ j in s, i * j = 1",
+            "theorem t (s : Finset ℕ) : ∏ i ∈ s, ∑ j ∈ s, i * j = 1",
+        ),
+        ("theorem t : ∀ (x y : ℕ), x = y", "theorem t : ∀ (x : ℕ) (y : ℕ), x = y"),
+        ("theorem t : ∃ (x y : ℕ), x = y", "theorem t : exists (x : Nat) (y : ℕ), x = y"),
+        ("theorem t : (fun (x y : ℕ) => x) = f", "theorem t : (λ (x : ℕ) (y : ℕ) ↦ x) = f"),
+        (
+            # Merging inside the types makes the outer groups mergeable.
+            "theorem t (f g : ∀ (a : ℕ) (b : ℕ), a = b) : True",
+            "theorem t (f : ∀ (a b : ℕ), a = b) (g : ∀ (a : Nat) (b : ℕ), a = b) : True",
+        ),
+    ],
+)
+def test_known_respellings_match(written: str, canonical: str) -> None:
+    assert statement_key(written) == statement_key(canonical)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "theorem t (n : ℕ) : Nat.succ n = n.succ ∧ Real.sqrt 4 = 2 := by",
+        "theorem t (x : S) : x.Nat = x.Real := by",
+        "theorem t (Natural Nat' Real₁ : ℕ) : Natural = Nat' := by",
+        'theorem t : "Nat -> Int <= λ" = s := by',
+        "theorem t : True := by -- Nat -> Int /\\ forall\n  /- λ ↦ ~p -/ trivial",
+        "theorem t («Nat» : ℕ) : «Nat» = 0 := by",
+        "theorem t (l m : List ℕ) (h : l ~ m) : ~~~x = y := by",
+        "theorem t : (x >>= f) = (f <=< g) x ∧ (a <- b) ∧ x<=-y := by",
+        "theorem t : ∃! x : ℕ, x = 0 := by",
+    ],
+)
+def test_canonical_spelling_leaves_other_tokens_alone(text: str) -> None:
+    assert canonical_spelling(text) == text
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "theorem(a:ℝ){b:ℝ}:a=b",  # different kinds
+        "theorem(a:ℕ)(b:ℤ):a=b",  # different types
+        "theorem[a:C][b:C]:a=b",  # instance binders hold one name
+        "theorem(x:ℕ)(h:x=0)(y:ℕ):x=y",  # not adjacent
+        "theorem(x)(y):x=y",  # no type written
+        "theorem(f:ℕ→ℕ)(x:ℕ):(f:ℤ)(x:ℤ)=0",  # ascriptions in the conclusion
+        "theorem:∃!(x:ℕ)(y:ℕ),x=y",  # ``∃!`` is left alone
+        "theorem(x:ℕ)(«y z»:ℕ):x=0",  # quoted names are not plain names
+    ],
+)
+def test_binder_groups_that_must_not_merge(key: str) -> None:
+    assert merge_binder_groups(key) == key
+
+
+def test_binder_groups_merge_into_one() -> None:
+    assert (
+        merge_binder_groups("theorem(x:ℕ)(y:ℕ)(z:ℕ){a:ℝ}{b:ℝ}:x=y") == "theorem(x y z:ℕ){a b:ℝ}:x=y"
+    )
+    assert (
+        merge_binder_groups("theorem:∀(x:ℕ)(y:ℕ),fun(a:ℤ)(b:ℤ)=>x")
+        == "theorem:∀(x y:ℕ),fun(a b:ℤ)=>x"
+    )
+
+
+def test_binder_kind_and_type_still_distinguish_statements() -> None:
+    merged = statement_key("theorem t (a b : ℝ) : a = b := by")
+    assert statement_key("theorem t (a : ℝ) {b : ℝ} : a = b := by") != merged
+    assert statement_key("theorem t {a b : ℝ} : a = b := by") != merged
+    assert statement_key("theorem t (a : ℝ) (b : ℚ) : a = b := by") != merged
+    assert statement_key("theorem t (a : Real) (b : Real) : a = b := by") == merged
+
+
+def test_minif2f_keys_survive_ascii_spelling_and_split_binders(
+    minif2f: list[dict[str, Any]],
+) -> None:
+    changed = 0
+    for row in minif2f:
+        respelled = split_binder_groups(ascii_spelling(row["theorem"]))
+        changed += respelled != row["theorem"]
+        key = statement_key(row["formal_statement"])
+        assert statement_key(row["header"] + respelled) == key, (row["name"], respelled)
+    assert changed > 200
+
+
+def test_planted_benchmark_statements_are_found_among_training_rows(
+    minif2f: list[dict[str, Any]], train_sample: list[dict[str, Any]]
+) -> None:
+    reference = [Problem(r["name"], r["formal_statement"], "") for r in minif2f]
+    planted = minif2f[::30]
+    train = [Problem(r["name"], r["formal_statement"], "") for r in train_sample]
+    for i, row in enumerate(planted):
+        respelled = split_binder_groups(ascii_spelling(row["theorem"]))
+        train.insert(i * 50, Problem(f"planted-{i}", disguise(row["name"], respelled), ""))
+    kept, dropped = decontaminate(train, reference)
+    assert [(c.train_id, c.reference_id) for c in dropped] == [
+        (f"planted-{i}", row["name"]) for i, row in enumerate(planted)
+    ]
+    assert [p.id for p in kept] == [r["name"] for r in train_sample]
+
+
+def test_key_time_is_linear_in_statement_length() -> None:
+    n = 30_000  # ~700 kB: linear work takes well under a second, quadratic takes hours
+    binders = " ".join(f"(x{i} : Nat)" for i in range(n))
+    total = " + ".join(f"x{i}" for i in range(n))
+    start = time.perf_counter()
+    key = statement_key(f"theorem t {binders} : {total} = ∑ k in Finset.range 3, k := by")
+    assert time.perf_counter() - start < 20
+    assert key.startswith("theorem(")
+    assert key.count(":ℕ)") == 1

@@ -214,3 +214,12 @@ def test_config_validation_names_the_field(field: str, value: object, pattern: s
 def test_config_defaults_run_lake_env_repl() -> None:
     assert ReplConfig().command == ("lake", "env", "repl")
     assert standin_command()[:3] == (sys.executable, "-m", "kimina_prover_rl.lean.standin")
+
+
+async def test_a_repl_that_exits_at_start_says_why_in_the_error() -> None:
+    command = (sys.executable, "-c", "import sys; sys.exit('error: no lakefile found')")
+    repl = await LeanRepl.start(ReplConfig(command=command))
+    await asyncio.sleep(0.3)  # usually dead before the command is written, the case tested
+    with pytest.raises(ReplCrashed, match="no lakefile found"):
+        await repl.send({"cmd": "example : True := trivial"}, timeout_s=10)
+    await repl.aclose()

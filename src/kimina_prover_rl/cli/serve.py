@@ -9,7 +9,6 @@ import typer
 from kimina_prover_rl.cli._app import app
 from kimina_prover_rl.cli._jsonl import stderr_console
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
-from kimina_prover_rl.errors import ConfigError
 
 if TYPE_CHECKING:
     from kimina_prover_rl.lean import VerifierOptions
@@ -35,6 +34,20 @@ def serve(
     log_level: Annotated[
         str, typer.Option(help="uvicorn log level: debug, info, warning, error.")
     ] = "info",
+    max_timeout: Annotated[
+        float,
+        typer.Option(
+            help="Longest Lean time limit (seconds) a request gets; a larger `timeout` is "
+            "lowered to it, not refused, so kimina clients still get one result per proof.",
+        ),
+    ] = 300.0,
+    max_snippets: Annotated[
+        int,
+        typer.Option(
+            help="Most proofs one request may hold; a larger request is refused with HTTP "
+            "413 naming the limit (the client must send smaller batches).",
+        ),
+    ] = 4096,
     verifier_options: VerifierOptions,
 ) -> None:
     """Serve `POST /api/check`, `POST /verify` and `GET /health` as kimina-lean-server does.
@@ -45,19 +58,23 @@ def serve(
     unchanged (point `LEAN_SERVER_API_URL` here); each result also carries our full
     `verdict`. Every proof gets its own result: one failing proof never fails the request.
     With --backend remote, the upstream key is read from `LEAN_SERVER_API_KEY`.
+
+    Per request, a `timeout` above --max-timeout is lowered to it (a proof that needs longer
+    gets a `timeout` verdict naming the limit), and more than --max-snippets proofs is
+    refused with HTTP 413. `GET /health` reports both limits.
     """
     import uvicorn
 
     from kimina_prover_rl.lean import open_verifier
-    from kimina_prover_rl.lean.server import create_app
+    from kimina_prover_rl.lean.server import ServerLimits, create_app
 
-    try:
-        verifier = open_verifier(verifier_options)
-    except ConfigError as exc:
-        stderr_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    application = create_app(lambda: verifier, api_key=api_key)
+    limits = ServerLimits(max_timeout_s=max_timeout, max_snippets=max_snippets)
+    verifier = open_verifier(verifier_options)
+    application = create_app(lambda: verifier, api_key=api_key, limits=limits)
     where = f"http://{host}:{port}"
     guard = "API key required" if api_key else "no API key"
-    stderr_console.print(f"serving {verifier_options.backend} verifier at {where} ({guard})")
+    stderr_console.print(
+        f"serving {verifier_options.backend} verifier at {where} ({guard}; "
+        f"max timeout {limits.max_timeout_s:g} s, max {limits.max_snippets} proofs per request)"
+    )
     uvicorn.run(application, host=host, port=port, log_level=log_level)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kimina_prover_rl.cli._app import app
+from kimina_prover_rl.cli._app import app, exit_with_error
 from kimina_prover_rl.cli._jsonl import (
     OrderedWriter,
     OutputPath,
@@ -52,19 +53,58 @@ def verify(
     `status` is one of valid, lean_error, sorry, unsound, timeout, oom (Lean's judgement),
     crash, rejected, overloaded, infra_error (not the proof's fault). A line that is not a
     valid record becomes `{"id", "error": "<message>"}`. Counts per status go to stderr.
+
+    Exit status: 0 when every line was answered, 2 for a bad option or an unreadable input
+    or output file, 1 when every proof sent to the verifier got crash, overloaded or
+    infra_error (for example no Lean project: see `--project-dir`); the lines are written
+    either way, and stderr quotes the first failure.
+
+    Examples:
+
+    `kimina-rl verify proofs.jsonl -o verdicts.jsonl --project-dir ~/lean/mathlib-project`
+
+    `kimina-rl verify proofs.jsonl --backend standin` (simulated Lean, for a dry run)
     """
     try:
         records = read_jsonl(input_path)
-    except InputError as exc:
-        stderr_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    try:
-        counts = asyncio.run(_verify_all(records, output, verifier_options))
-    except ConfigError as exc:
-        stderr_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    summary = ", ".join(f"{name}: {n}" for name, n in counts.most_common())
-    stderr_console.print(f"verified {len(records)} proofs: {summary or 'nothing to verify'}")
+        tally = asyncio.run(_verify_all(records, output, verifier_options))
+    except (ConfigError, InputError) as exc:
+        raise exit_with_error(exc) from exc
+    summary = ", ".join(f"{name}: {n}" for name, n in tally.counts.most_common())
+    stderr_console.print(
+        f"verified {len(records)} proofs: {summary or 'nothing to verify'}",
+        markup=False,
+        highlight=False,
+    )
+    if tally.first_infra is not None:
+        stderr_console.print(
+            f"warning: {tally.infra_failures} of {tally.verified} proofs sent to the verifier "
+            f"got no answer from Lean (not the proof's fault); the first said: "
+            f"{tally.first_infra}",
+            markup=False,
+            highlight=False,
+            style="yellow",
+        )
+    if tally.infra_failures and tally.infra_failures == tally.verified:
+        raise typer.Exit(1)
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Counts per status, and how many verified proofs failed for infrastructure reasons."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    verified: int = 0
+    infra_failures: int = 0
+    first_infra: str | None = None
+
+    def add(self, verdict: Verdict) -> None:
+        self.counts[verdict.status.value] += 1
+        self.verified += 1
+        if verdict.status.is_infrastructure:
+            self.infra_failures += 1
+            if self.first_infra is None:
+                self.first_infra = verdict.detail or verdict.status.value
 
 
 def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest | dict[str, Any]:
@@ -82,7 +122,7 @@ def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest 
 
 async def _verify_all(
     records: list[dict[str, Any] | InputError], output: Path | None, options: VerifierOptions
-) -> Counter[str]:
+) -> _Tally:
     """Verify every record, writing lines in input order as soon as their turn comes."""
     from kimina_prover_rl.lean import open_verifier
 
@@ -96,9 +136,9 @@ async def _verify_all(
         else:
             requests.append(request)
             positions.append(number - 1)
-    counts: Counter[str] = Counter()
+    tally = _Tally()
     if errors:
-        counts["error"] = len(errors)
+        tally.counts["error"] = len(errors)
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("verifying", total=len(records))
         writer = OrderedWriter(stream, len(records))
@@ -110,9 +150,9 @@ async def _verify_all(
                 async for index, verdict in verifier.verify_stream(requests):
                     position = positions[index]
                     writer.put(position, _verdict_line(verdict, records[position]))
-                    counts[verdict.status.value] += 1
+                    tally.add(verdict)
                     bar.advance(task)
-    return counts
+    return tally
 
 
 def _verdict_line(verdict: Verdict, record: dict[str, Any] | InputError) -> dict[str, Any]:

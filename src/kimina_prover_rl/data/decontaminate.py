@@ -1,17 +1,50 @@
 """Statement keys: the same key for the same theorem however it is written.
 
-:func:`statement_key` ignores the header, comments, whitespace, the theorem's name and
-the names of the theorem's own binders (where renaming them is provably harmless, see
-:func:`rename_binders`). :func:`decontaminate` drops training problems whose key equals
-the key of a validation/test problem, so a benchmark statement that was reformatted,
-renamed or re-commented is still caught.
+:func:`statement_key` ignores the header, comments, whitespace, the theorem's name,
+interchangeable spellings, how binders are grouped and the names of the theorem's own
+binders. :func:`decontaminate` drops training problems whose key equals the key of a
+validation/test problem, so a benchmark statement that was reformatted, respelled,
+regrouped, renamed or re-commented is still caught (a missed benchmark statement costs
+far more than a wrongly dropped training row).
 
-Keys err on the side of *different*: when the text is not understood, nothing is renamed
-and two statements only match if they agree token for token.
+Canonicalisation rules, applied to both sides before the key is computed; each rewrites
+only spellings that Lean 4 / Mathlib elaborate to the same term:
+
+- **Operators** (:func:`canonical_spelling`): ``->`` → ``→``, ``<=`` → ``≤``, ``>=`` →
+  ``≥``, ``/\\`` → ``∧``, ``\\/`` → ``∨``, ``<->`` → ``↔`` (core declares both
+  spellings of each as the same notation), ``λ`` → ``fun`` and ``↦`` → ``=>`` (the
+  ``fun`` parser accepts either), ``forall`` → ``∀`` and ``exists`` → ``∃`` (core
+  macros with identical expansions). Only a whole run of ASCII operator characters is
+  rewritten, so ``>>=``, ``<=<``, ``<-`` and ``x<=-y`` stay as written.
+- ``!=`` → ``≠``: the one rule that is not the same term (``bne a b = true`` rather
+  than ``Ne a b``), kept because for the lawful ``BEq`` of number types it states the
+  same problem, and a spurious match only drops a training row.
+- ``~`` → ``¬`` only in prefix position (after a bracket, ``,``, ``:`` or a logical
+  connective): Lean 4 has no prefix ``~`` (that is Lean 3's ``¬``), while infix ``~``
+  is ``List.Perm`` and stays.
+- **Type names**: the standalone identifiers ``Nat``, ``Int``, ``Rat``, ``Real``,
+  ``Complex`` → ``ℕ ℤ ℚ ℝ ℂ`` (Mathlib's ``notation "ℕ" => Nat`` and friends).
+  Namespaced names keep their spelling: ``Nat.succ`` is a constant's name and
+  ``ℕ.succ`` is not, so neither ``Nat.succ`` nor a field ``x.Nat`` is touched.
+- **Big operators**: ``∑ x in s, f`` → ``∑ x ∈ s, f`` (and ``∏``): Mathlib deprecated
+  the ``in`` form for the ``∈`` form and both build the same ``Finset.sum``.
+- **Binder groups** (:func:`merge_binder_groups`): adjacent ``(x : T) (y : T)`` →
+  ``(x y : T)`` in the theorem's signature and after ``∀``/``∃``/``fun``, for ``()``,
+  ``{}`` and ``⦃⦄`` with textually equal types: Lean expands ``(x y : T)`` into exactly
+  ``(x : T) (y : T)``. Binders of different kinds or types, instance binders ``[…]``
+  and type ascriptions like ``(f x : ℕ)`` are never merged.
+
+Rewrites are token-aware: strings, comments and ``«»`` names are never touched, and an
+identifier is rewritten only when it is the whole token. Each rule is one linear scan.
+Keys err on the side of *different*: when the text is not understood, nothing is
+rewritten, and two statements only match if they then agree token for token. Redundant
+parentheses and rewrites that change the term (``a ≥ b`` versus ``b ≤ a``) are out of
+scope.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,7 +52,14 @@ from dataclasses import dataclass
 from kimina_prover_rl.data.sources import Problem
 from kimina_prover_rl.proof import mask_code, normalize_statement, parse_lean_code
 
-__all__ = ["Contamination", "decontaminate", "rename_binders", "statement_key"]
+__all__ = [
+    "Contamination",
+    "canonical_spelling",
+    "decontaminate",
+    "merge_binder_groups",
+    "rename_binders",
+    "statement_key",
+]
 
 # Lean 4's identifier characters (``Lean.isLetterLike``, ``isSubScriptAlnum``): ASCII
 # letters, Greek without λ Π Σ, Coptic, polytonic Greek, letter-like symbols (ℕ ℝ),
@@ -42,6 +82,25 @@ _OPEN = "([{⦃"
 _CLOSE = ")]}⦄"
 _PLACEHOLDER = "\ue000{}\ue001"
 
+# Canonical spellings: whole tokens only (see the module docstring for why each is safe).
+_WORDS = {"Nat": "ℕ", "Int": "ℤ", "Rat": "ℚ", "Real": "ℝ", "Complex": "ℂ"}
+_WORDS |= {"forall": "∀", "exists": "∃"}
+_SYMBOLS = {"->": "→", "<=": "≤", ">=": "≥", "!=": "≠", "/\\": "∧", "\\/": "∨", "<->": "↔"}
+_SYMBOLS |= {"λ": "fun", "↦": "=>"}
+# After these tokens a ``~`` cannot be infix (``List.Perm``), so it is Lean 3's ``¬``.
+_PREFIX_CONTEXT = {"", "(", "[", "{", "⦃", "⟨", ",", ":", "¬", "∧", "∨", "→", "↔", "=>"}
+_TOKEN = re.compile(
+    f"(?P<ident>{_IDENT.pattern})"
+    r"|(?P<number>[0-9](?:[0-9A-Za-z_]|\.[0-9])*)"
+    r"|(?P<symbols>[!#$%&*+\-./<=>?@\\^|~]+)"
+    r"|\S"
+)
+_GROUP_OPEN = "([{⦃⟨"
+_GROUP_CLOSE = ")]}⦄⟩"
+_MERGEABLE = "({⦃"
+# Where binder groups follow: ``∀``, ``∃`` (not ``∃!``) and ``fun`` in a normalised key.
+_BINDER_HEAD = re.compile(r"∀|∃(?!!)|(?<![\w'.!?₀-₉])fun(?![\w'!?₀-₉])")
+
 
 @dataclass(frozen=True, slots=True)
 class Contamination:
@@ -61,8 +120,153 @@ def statement_key(formal_statement: str, *, rename: bool = True) -> str:
     """
     parsed = parse_lean_code(formal_statement)
     declaration = parsed.statement + parsed.body if parsed.has_declaration else formal_statement
-    key = normalize_statement(declaration, ignore_name=True)
+    key = normalize_statement(canonical_spelling(declaration), ignore_name=True)
+    key = merge_binder_groups(key)
     return rename_binders(key) if rename else key
+
+
+def canonical_spelling(code: str) -> str:
+    """``code`` with every interchangeable spelling replaced by its canonical one.
+
+    The rules and why each is safe are in the module docstring. Replacements are padded
+    with spaces, which :func:`~kimina_prover_rl.proof.normalize_statement` then drops
+    wherever they do not separate two identifiers; strings and comments are untouched.
+    """
+    masked = mask_code(code)
+    out: list[str] = []
+    last = 0
+    previous = ""
+    depth = 0
+    big_operator: int | None = None  # depth of an open ``∑ x in s,`` binder
+    for m in _TOKEN.finditer(masked):
+        token = m.group()
+        start = m.start()
+        canonical: str | None = None
+        if m.lastgroup == "ident":
+            if start == 0 or masked[start - 1] != ".":
+                canonical = _WORDS.get(token)
+            if token == "in" and big_operator == depth:
+                canonical, big_operator = "∈", None
+        elif m.lastgroup == "symbols":
+            canonical = _SYMBOLS.get(token)
+            if token == "~" and previous in _PREFIX_CONTEXT:
+                canonical = "¬"
+        elif m.lastgroup is None:
+            canonical = _SYMBOLS.get(token)
+            if token in "∑∏":
+                big_operator = depth
+            elif token in _GROUP_OPEN:
+                depth += 1
+            elif token in _GROUP_CLOSE:
+                depth -= 1
+                if big_operator is not None and depth < big_operator:
+                    big_operator = None
+            elif token == "," and big_operator == depth:
+                big_operator = None
+        previous = token if canonical is None else canonical
+        if canonical is not None:
+            out.append(code[last:start])
+            out.append(f" {canonical} ")
+            last = m.end()
+    out.append(code[last:])
+    return "".join(out)
+
+
+def merge_binder_groups(key: str) -> str:
+    """Merge adjacent binder groups of one kind and type in a normalised statement.
+
+    ``(x:ℕ)(y:ℕ)`` becomes ``(x y:ℕ)`` in the signature and after ``∀``, ``∃`` and
+    ``fun``, for ``()``, ``{}`` and ``⦃⦄`` groups whose text after the ``:`` is equal.
+    A merge inside a binder's type can make two outer types equal, so the linear pass
+    repeats until nothing changes (at most once per level of binder nesting).
+    """
+    while True:
+        merged = _merge_pass(key)
+        if merged == key:
+            return key
+        key = merged
+
+
+def _merge_pass(key: str) -> str:
+    masked = mask_code(key)
+    close, colon = _bracket_table(masked)
+    decl = _DECL.match(masked)
+    starts = [decl.end()] if decl is not None else []
+    starts.extend(m.end() for m in _BINDER_HEAD.finditer(masked))
+    cuts: list[tuple[int, int]] = []
+    for start in starts:
+        groups = _binder_chain(masked, close, start)
+        for first, second in itertools.pairwise(groups):
+            if _same_binder_kind(key, masked, first, second, colon):
+                cuts.append((colon[first[0]], second[0] + 1))
+    if not cuts:
+        return key
+    cuts.sort()
+    out: list[str] = []
+    last = 0
+    for start, end in cuts:
+        if start < last:
+            continue  # inside the type of a group that an outer merge removes
+        out.append(key[last:start])
+        out.append(" ")
+        last = end
+    out.append(key[last:])
+    return "".join(out)
+
+
+def _binder_chain(masked: str, close: dict[int, int], pos: int) -> list[tuple[int, int]]:
+    """``(open, close)`` of the bracket groups that follow ``pos`` one after another."""
+    groups: list[tuple[int, int]] = []
+    while True:
+        pos += masked.startswith(" ", pos)
+        end = close.get(pos)
+        if end is None or masked[pos] not in "([{⦃":
+            return groups
+        groups.append((pos, end))
+        pos = end + 1
+
+
+def _bracket_table(masked: str) -> tuple[dict[int, int], dict[int, int]]:
+    """For each opening bracket: its closing bracket and its first top-level ``:``."""
+    close: dict[int, int] = {}
+    colon: dict[int, int] = {}
+    stack: list[int] = []
+    for i, char in enumerate(masked):
+        if char in _GROUP_OPEN:
+            stack.append(i)
+        elif char in _GROUP_CLOSE:
+            if stack:
+                close[stack.pop()] = i
+        elif (
+            char == ":"
+            and stack
+            and stack[-1] not in colon
+            and masked[i - 1] != ":"
+            and masked[i + 1 : i + 2] not in (":", "=")
+        ):
+            colon[stack[-1]] = i  # not ``:=`` or ``::``
+    return close, colon
+
+
+def _same_binder_kind(
+    key: str,
+    masked: str,
+    first: tuple[int, int],
+    second: tuple[int, int],
+    colon: dict[int, int],
+) -> bool:
+    """Whether two adjacent groups are mergeable binders: same bracket, names, same type."""
+    (open1, close1), (open2, close2) = first, second
+    if masked[open1] != masked[open2] or masked[open1] not in _MERGEABLE:
+        return False
+    colon1, colon2 = colon.get(open1), colon.get(open2)
+    if colon1 is None or colon2 is None:
+        return False
+    for names in (masked[open1 + 1 : colon1], masked[open2 + 1 : colon2]):
+        words = names.split(" ")
+        if not all(w == "_" or _NAME.fullmatch(w) for w in words):
+            return False
+    return key[colon1:close1] == key[colon2:close2]
 
 
 def rename_binders(key: str) -> str:
@@ -118,10 +322,10 @@ def rename_binders(key: str) -> str:
         if head_end == end and masked.startswith(":=", end):
             unsafe.add(head)
         heads.append((start, head_end, head))
-    for name, pos in first_binding.items():
-        first_use = next((start for start, _, head in heads if head == name), None)
-        if first_use != pos:
-            unsafe.add(name)
+    first_use: dict[str, int] = {}
+    for start, _, head in heads:
+        first_use.setdefault(head, start)
+    unsafe.update(name for name, pos in first_binding.items() if first_use.get(name) != pos)
     index = {name: i for i, name in enumerate(first_binding)}
     out: list[str] = []
     last = 0

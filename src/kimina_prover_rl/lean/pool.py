@@ -16,16 +16,9 @@ How a proof travels::
   REPLs in the background, so a REPL that is killed (timeout, memory) or recycled
   (``LeanRepl.needs_recycle``) is replaced by a warm one at once. When another header
   needs a process and none is free, the least recently used idle REPL is evicted.
-- **Soundness.** ``valid`` needs no error, no ``sorry`` and, from ``#print axioms`` run in
-  the proof's own environment, only the standard axioms (see ``outcome``). The axioms of
-  the *main* declaration are checked (the one ``parse_lean_code`` picks: the last
-  ``theorem``/``lemma``/``example``); they are transitive, so the lemmas it uses are
-  covered. The REPL keeps the scopes the proof left open, so the check names the
-  declaration as ``_root_.<fully-qualified name>`` and only a report about exactly that
-  constant counts (see ``_axiom_check``). An ``example`` has no name to print, so it is
-  re-elaborated once more as a root theorem for the check. A check that cannot run is
-  ``unsound``, never ``valid``. Code without any declaration is checked for errors and
-  sorries only.
+- **Soundness.** ``valid`` needs no error, no ``sorry`` and only the standard axioms,
+  from ``#print axioms`` on the main declaration in the proof's own environment;
+  ``_proof_check`` sends both commands and says exactly what counts.
 - **Faults.** A crash (the process died or broke the protocol) retries the proof once on
   another REPL; a second crash is the proof's ``crash`` verdict. A timeout is ``timeout``
   and an exceeded memory cap ``oom`` (no retry: Lean would do the same again).
@@ -43,15 +36,11 @@ How a proof travels::
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
-import shlex
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kimina_prover_rl.errors import (
@@ -62,18 +51,10 @@ from kimina_prover_rl.errors import (
     ReplTimeout,
 )
 from kimina_prover_rl.lean._jobs import Job, JobQueue, prepare
-from kimina_prover_rl.lean._supply import HeaderFailure, ReplSupply, Warm
-from kimina_prover_rl.lean.outcome import (
-    has_error,
-    judge,
-    messages_of,
-    shift_positions,
-    uses_sorry,
-)
-from kimina_prover_rl.lean.protocol import ErrorResponse, parse_response
+from kimina_prover_rl.lean._proof_check import check_proof, make_verdict
+from kimina_prover_rl.lean._scope import describe_lean, verdict_scope
+from kimina_prover_rl.lean._supply import HeaderFailure, ReplSupply
 from kimina_prover_rl.lean.repl import ReplConfig
-from kimina_prover_rl.lean.standin import MODULE as STANDIN_MODULE
-from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.verifier import Verifier
 
@@ -169,7 +150,7 @@ class LocalPool(Verifier):
     def lean_version(self) -> str:
         """Lean toolchain and Mathlib revision of ``repl.cwd``, or what the command is."""
         if self._lean_version is None:
-            self._lean_version = _describe_lean(self._config.repl)
+            self._lean_version = describe_lean(self._config.repl)
         return self._lean_version
 
     @property
@@ -182,23 +163,11 @@ class LocalPool(Verifier):
         project whose own ``.lean`` files change needs a fresh cache.
         """
         if self._verdict_scope is None:
-            config, repl = self._config, self._config.repl
-            project = Path(repl.cwd) if repl.cwd is not None else Path.cwd()
-            manifest = project / "lake-manifest.json"
-            digest = (
-                hashlib.sha256(manifest.read_bytes()).hexdigest()[:16] if manifest.is_file() else ""
-            )
-            self._verdict_scope = json.dumps(
-                {
-                    "lean": self.lean_version,
-                    "project": str(project.resolve()),
-                    "manifest": digest,
-                    "command": list(repl.command),
-                    "timeout_s": config.timeout_s,
-                    "memory_limit_mb": repl.memory_limit_mb,
-                    "allow_native_decide": config.allow_native_decide,
-                },
-                sort_keys=True,
+            self._verdict_scope = verdict_scope(
+                self._config.repl,
+                lean_version=self.lean_version,
+                timeout_s=self._config.timeout_s,
+                allow_native_decide=self._config.allow_native_decide,
             )
         return self._verdict_scope
 
@@ -377,7 +346,18 @@ class LocalPool(Verifier):
             extra["header_s"] = round(header_s, 6)
             started = time.perf_counter()
             try:
-                verdict = await self._check(warm, job, extra)
+                verdict = await check_proof(
+                    warm.repl,
+                    warm.env,
+                    job.prepared,
+                    job.request,
+                    timeout_s=job.request.timeout_s or self._config.timeout_s,
+                    allow_native_decide=(
+                        job.request.allow_native_decide or self._config.allow_native_decide
+                    ),
+                    lean_version=self.lean_version,
+                    extra=extra,
+                )
             except ReplCrashed as exc:
                 self._supply.retire(warm)
                 if first_crash is None and not job.done:
@@ -405,57 +385,6 @@ class LocalPool(Verifier):
             )
             return
 
-    async def _check(self, warm: Warm, job: Job, extra: dict[str, Any]) -> Verdict:
-        """Run the proof command and, if Lean accepted it, the axiom check."""
-        proof = job.prepared
-        timeout = job.request.timeout_s or self._config.timeout_s
-        command: dict[str, Any] = {"cmd": proof.body}
-        if warm.env is not None:
-            command["env"] = warm.env
-        started = time.perf_counter()
-        raw = await warm.repl.send(command, timeout_s=timeout)
-        time_s = time.perf_counter() - started
-        answer = parse_response(raw)
-        if isinstance(answer, ErrorResponse) or answer.env is None:
-            reason = answer.message if isinstance(answer, ErrorResponse) else "no env in answer"
-            detail = f"the REPL refused the proof command: {reason}"
-            return self._verdict(
-                job.request, VerdictStatus.INFRA_ERROR, detail, time_s=time_s, extra=extra
-            )
-        axioms_raw: dict[str, Any] | None = None
-        check = proof.check
-        if check is not None and not has_error(raw) and not uses_sorry(raw):
-            axiom_started = time.perf_counter()
-            request = {"cmd": check.command, "env": answer.env}
-            axioms_raw = await warm.repl.send(request, timeout_s=timeout)
-            extra["axiom_check_s"] = round(time.perf_counter() - axiom_started, 6)
-            checked = parse_response(axioms_raw)
-            if isinstance(checked, ErrorResponse):
-                detail = f"the REPL refused the axiom check: {checked.message}"
-                return self._verdict(
-                    job.request, VerdictStatus.INFRA_ERROR, detail, time_s=time_s, extra=extra
-                )
-        judgement = judge(
-            raw,
-            axioms_response=axioms_raw,
-            checked_name=None if check is None else check.shown,
-            axioms_constant=None if check is None else check.constant,
-            allow_native_decide=job.request.allow_native_decide or self._config.allow_native_decide,
-            axioms_line=None if check is None else check.line,
-        )
-        if judgement.offending_axioms:
-            extra["offending_axioms"] = list(judgement.offending_axioms)
-        return self._verdict(
-            job.request,
-            judgement.status,
-            judgement.detail,
-            time_s=time_s,
-            extra=extra,
-            messages=messages_of(raw, line_offset=proof.line_offset),
-            axioms=judgement.axioms,
-            response=shift_positions(raw, proof.line_offset),
-        )
-
     def _verdict(
         self,
         request: VerifyRequest,
@@ -464,16 +393,9 @@ class LocalPool(Verifier):
         *,
         time_s: float = 0.0,
         extra: dict[str, Any] | None = None,
-        **lean: Any,
     ) -> Verdict:
-        return Verdict(
-            status,
-            id=request.id,
-            detail=detail,
-            time_s=time_s,
-            lean_version=self.lean_version,
-            extra=extra or {},
-            **lean,
+        return make_verdict(
+            request, status, detail, lean_version=self.lean_version, time_s=time_s, extra=extra
         )
 
     def _finish(self, job: Job, verdict: Verdict) -> None:
@@ -488,30 +410,3 @@ class LocalPool(Verifier):
     ) -> None:
         self._counts[verdict.status.value] += 1
         sink.put_nowait((index, verdict))
-
-
-def _describe_lean(config: ReplConfig) -> str:
-    """The Lean toolchain and Mathlib revision of the project, or what runs instead.
-
-    Reads ``lean-toolchain`` and ``lake-manifest.json`` in ``config.cwd``. Without them,
-    the REPL command is described; the stand-in REPL says it is simulated.
-    """
-    if STANDIN_MODULE in config.command:
-        return STANDIN_LEAN_VERSION
-    parts: list[str] = []
-    if config.cwd is not None:
-        toolchain = Path(config.cwd) / "lean-toolchain"
-        if toolchain.is_file():
-            parts.append(toolchain.read_text(encoding="utf-8").strip())
-        manifest = Path(config.cwd) / "lake-manifest.json"
-        if manifest.is_file():
-            try:
-                packages = json.loads(manifest.read_text(encoding="utf-8")).get("packages", [])
-            except (json.JSONDecodeError, AttributeError):
-                packages = []
-            for package in packages:
-                if isinstance(package, dict) and package.get("name") == "mathlib":
-                    parts.append(f"mathlib@{package.get('rev', 'unknown')}")
-    if parts:
-        return " ".join(parts)
-    return f"unknown Lean version (REPL command: {shlex.join(config.command)})"

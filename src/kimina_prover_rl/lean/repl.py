@@ -214,8 +214,13 @@ class LeanRepl:
         payload = encode_request(request)
         async with self._lock:
             if not self.alive:
+                if self._state != "closed":
+                    # It exited on its own (say, `lake` found no project): reap it and
+                    # read its stderr to the end, so the error says why.
+                    await self._kill_shielded(natural_exit=True)
                 raise ReplCrashed(
-                    f"{self!r} is no longer running; start a new LeanRepl",
+                    f"{self!r} is no longer running; start a new LeanRepl; "
+                    f"stderr tail: {self._stderr_tail[-500:]!r}",
                     pid=self.pid,
                     stderr_tail=self._stderr_tail,
                 )

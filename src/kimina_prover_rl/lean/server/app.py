@@ -25,6 +25,7 @@ from kimina_prover_rl.errors import (
 )
 from kimina_prover_rl.lean.server import check, health, verify
 from kimina_prover_rl.lean.server.deps import ApiKeyRejected
+from kimina_prover_rl.lean.server.limits import BatchTooLarge, ServerLimits
 from kimina_prover_rl.lean.verifier import Verifier
 
 __all__ = ["ERROR_STATUS", "create_app"]
@@ -33,6 +34,7 @@ _logger = logging.getLogger(__name__)
 
 ERROR_STATUS: dict[type[KiminaError], int] = {
     ApiKeyRejected: 401,
+    BatchTooLarge: 413,
     ConfigError: 400,
     InputError: 400,
     PoolClosed: 503,
@@ -59,11 +61,17 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
 
-def create_app(open_verifier: Callable[[], Verifier], *, api_key: str | None = None) -> FastAPI:
+def create_app(
+    open_verifier: Callable[[], Verifier],
+    *,
+    api_key: str | None = None,
+    limits: ServerLimits | None = None,
+) -> FastAPI:
     """A kimina-lean-server compatible app over the verifier ``open_verifier()`` returns.
 
     ``open_verifier`` runs at startup; the verifier is entered as an async context manager
     and closed at shutdown. With ``api_key``, ``/api/check`` and ``/verify`` require it.
+    ``limits`` (default :class:`ServerLimits`) caps each request's timeout and size.
     """
 
     @asynccontextmanager
@@ -79,6 +87,7 @@ def create_app(open_verifier: Callable[[], Verifier], *, api_key: str | None = N
         openapi_url="/api/openapi.json",
     )
     app.state.api_key = api_key or None
+    app.state.limits = limits or ServerLimits()
     for error in ERROR_STATUS:
         app.add_exception_handler(error, _domain_error)
     app.include_router(check.router)

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the verifier the app was started with, and the API key check.
+"""FastAPI dependencies: the verifier and limits the app was started with, the API key check.
 
 Tests replace :func:`get_verifier` through ``app.dependency_overrides``.
 """
@@ -10,9 +10,10 @@ import hmac
 from fastapi import Request
 
 from kimina_prover_rl.errors import KiminaError
+from kimina_prover_rl.lean.server.limits import ServerLimits
 from kimina_prover_rl.lean.verifier import Verifier
 
-__all__ = ["ApiKeyRejected", "get_verifier", "require_api_key"]
+__all__ = ["ApiKeyRejected", "get_limits", "get_verifier", "require_api_key"]
 
 
 class ApiKeyRejected(KiminaError):
@@ -23,6 +24,12 @@ def get_verifier(request: Request) -> Verifier:
     """The verifier created in the app's lifespan."""
     verifier: Verifier = request.app.state.verifier
     return verifier
+
+
+def get_limits(request: Request) -> ServerLimits:
+    """The per-request limits the app was created with."""
+    limits: ServerLimits = request.app.state.limits
+    return limits
 
 
 def require_api_key(request: Request) -> None:

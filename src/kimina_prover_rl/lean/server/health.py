@@ -1,4 +1,4 @@
-"""``GET /health``: liveness, as in kimina-lean-server, plus the Lean version served."""
+"""``GET /health``: liveness, as in kimina-lean-server, plus the Lean version and limits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from kimina_prover_rl.lean.server.deps import get_verifier
+from kimina_prover_rl.lean.server.deps import get_limits, get_verifier
+from kimina_prover_rl.lean.server.limits import ServerLimits
 from kimina_prover_rl.lean.server.models import HealthResponse
 from kimina_prover_rl.lean.verifier import Verifier
 
@@ -17,6 +18,13 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=HealthResponse)
 @router.get("/health/", response_model=HealthResponse, include_in_schema=False)
-async def health(verifier: Annotated[Verifier, Depends(get_verifier)]) -> HealthResponse:
-    """``{"status": "ok", "lean_version": ...}`` while the server is up."""
-    return HealthResponse(lean_version=verifier.lean_version)
+async def health(
+    verifier: Annotated[Verifier, Depends(get_verifier)],
+    limits: Annotated[ServerLimits, Depends(get_limits)],
+) -> HealthResponse:
+    """``{"status": "ok", "lean_version": ...}`` and the per-request limits, while up."""
+    return HealthResponse(
+        lean_version=verifier.lean_version,
+        max_timeout=limits.max_timeout_s,
+        max_snippets=limits.max_snippets,
+    )

@@ -115,8 +115,13 @@ class VerifyResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    """Answer of ``GET /health``: kimina's ``{"status": "ok"}``, the Lean version, who we are."""
+    """Answer of ``GET /health``: kimina's ``{"status": "ok"}``, the Lean version, who we are.
+
+    ``max_timeout`` (seconds) and ``max_snippets`` are this server's per-request limits.
+    """
 
     status: Literal["ok"] = "ok"
     lean_version: str = ""
     server: str = SERVER_NAME
+    max_timeout: float
+    max_snippets: int

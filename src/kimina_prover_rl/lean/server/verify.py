@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from kimina_prover_rl.lean.server.convert import backward_result
-from kimina_prover_rl.lean.server.deps import get_verifier, require_api_key
+from kimina_prover_rl.lean.server.deps import get_limits, get_verifier, require_api_key
+from kimina_prover_rl.lean.server.limits import ServerLimits
 from kimina_prover_rl.lean.server.models import VerifyRequestBody, VerifyResponse
 from kimina_prover_rl.lean.verdict import VerifyRequest
 from kimina_prover_rl.lean.verifier import Verifier
@@ -25,12 +26,19 @@ router = APIRouter(tags=["verify"], dependencies=[Depends(require_api_key)])
     include_in_schema=False,
 )
 async def verify(
-    body: VerifyRequestBody, verifier: Annotated[Verifier, Depends(get_verifier)]
+    body: VerifyRequestBody,
+    verifier: Annotated[Verifier, Depends(get_verifier)],
+    limits: Annotated[ServerLimits, Depends(get_limits)],
 ) -> VerifyResponse:
-    """Check every proof; ``custom_id`` is echoed as a string, as kimina does."""
+    """Check every proof; ``custom_id`` is echoed as a string, as kimina does.
+
+    Limits as for ``/api/check``: too many codes is HTTP 413, a long ``timeout`` is lowered.
+    """
+    limits.check_count(len(body.codes), field="codes")
+    timeout = limits.timeout_for(body.timeout)
     ids = [str(c.custom_id) for c in body.codes]
     requests = [
-        VerifyRequest(c.content, id=i, timeout_s=body.timeout)
+        VerifyRequest(c.content, id=i, timeout_s=timeout)
         for c, i in zip(body.codes, ids, strict=True)
     ]
     verdicts = await verifier.verify(requests)
