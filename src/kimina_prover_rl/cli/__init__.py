@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from kimina_prover_rl.cli import check_format, prepare, score, serve, verify
+# Importing a command module registers its command on the app.
+from kimina_prover_rl.cli import check_format, prepare, score, serve, verify  # noqa: F401
 from kimina_prover_rl.cli._app import app
 
 __all__ = ["app", "main"]
-
-_COMMAND_MODULES = (check_format, prepare, score, serve, verify)
 
 
 def main() -> None:
