@@ -26,7 +26,7 @@ from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
 from kimina_prover_rl.lean.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
 from kimina_prover_rl.lean.sync import SyncVerifier
 from kimina_prover_rl.lean.verdict import LeanMessage, Verdict, VerdictStatus, VerifyRequest
-from kimina_prover_rl.lean.verifier import Verifier
+from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
 
 __all__ = [
     "NATIVE_DECIDE_AXIOMS",
@@ -57,6 +57,7 @@ __all__ = [
     "Verifier",
     "VerifierOptions",
     "VerifyRequest",
+    "WrappingVerifier",
     "encode_request",
     "open_verifier",
     "parse_response",

@@ -30,7 +30,7 @@ from types import TracebackType
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.dedup import proof_key
 from kimina_prover_rl.lean.verdict import Verdict, VerifyRequest
-from kimina_prover_rl.lean.verifier import Verifier
+from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
 
 __all__ = ["CACHE_SCHEMA_VERSION", "CachingVerifier", "VerdictCache"]
 
@@ -207,7 +207,7 @@ def _stored(verdict: Verdict) -> dict[str, object]:
     return data
 
 
-class CachingVerifier(Verifier):
+class CachingVerifier(WrappingVerifier):
     """Answers from a :class:`VerdictCache` where it can, and asks ``inner`` for the rest.
 
     Hits are yielded first, marked ``cached=True`` and carrying the request's own id.
@@ -223,7 +223,7 @@ class CachingVerifier(Verifier):
         default_timeout_s: float | None = None,
         close_cache: bool = True,
     ) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.cache = cache
         self._default_timeout_s = default_timeout_s
         self._close_cache = close_cache
@@ -231,22 +231,9 @@ class CachingVerifier(Verifier):
     def __repr__(self) -> str:
         return f"<CachingVerifier cache={self.cache!r} inner={self._inner!r}>"
 
-    @property
-    def inner(self) -> Verifier:
-        """The verifier asked on a cache miss."""
-        return self._inner
-
-    @property
-    def lean_version(self) -> str:
-        return self._inner.lean_version
-
-    @property
-    def verdict_scope(self) -> str:
-        return self._inner.verdict_scope
-
     async def aclose(self) -> None:
         try:
-            await self._inner.aclose()
+            await super().aclose()
         finally:
             if self._close_cache:
                 self.cache.close()

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
-from kimina_prover_rl.lean.verifier import Verifier
+from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
 
 __all__ = ["DedupStats", "DedupVerifier", "proof_key"]
 
@@ -52,7 +52,7 @@ class DedupStats:
         return self.submitted - self.checked
 
 
-class DedupVerifier(Verifier):
+class DedupVerifier(WrappingVerifier):
     """Checks each distinct proof in flight once and copies the verdict to its duplicates.
 
     Duplicates are found within a batch and across concurrent calls (for example several
@@ -61,7 +61,7 @@ class DedupVerifier(Verifier):
     """
 
     def __init__(self, inner: Verifier, *, default_timeout_s: float | None = None) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._default_timeout_s = default_timeout_s
         self._in_flight: dict[str, asyncio.Future[Verdict | None]] = {}
         self.stats = DedupStats()
@@ -71,22 +71,6 @@ class DedupVerifier(Verifier):
             f"<DedupVerifier in_flight={len(self._in_flight)} submitted={self.stats.submitted} "
             f"checked={self.stats.checked} inner={self._inner!r}>"
         )
-
-    @property
-    def inner(self) -> Verifier:
-        """The verifier that does the checking."""
-        return self._inner
-
-    @property
-    def lean_version(self) -> str:
-        return self._inner.lean_version
-
-    @property
-    def verdict_scope(self) -> str:
-        return self._inner.verdict_scope
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
     async def verify_stream(
         self, requests: Sequence[VerifyRequest]

@@ -15,7 +15,7 @@ from typing import Self
 
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 
-__all__ = ["Verifier"]
+__all__ = ["Verifier", "WrappingVerifier"]
 
 
 class Verifier(abc.ABC):
@@ -75,3 +75,30 @@ class Verifier(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class WrappingVerifier(Verifier):
+    """A verifier that adds behaviour around another (dedup, cache) and judges as it does.
+
+    It reports the inner verifier's Lean version and verdict scope, and closing it
+    closes the inner verifier.
+    """
+
+    def __init__(self, inner: Verifier) -> None:
+        self._inner = inner
+
+    @property
+    def inner(self) -> Verifier:
+        """The verifier that does the checking."""
+        return self._inner
+
+    @property
+    def lean_version(self) -> str:
+        return self._inner.lean_version
+
+    @property
+    def verdict_scope(self) -> str:
+        return self._inner.verdict_scope
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
