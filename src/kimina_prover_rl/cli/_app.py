@@ -18,7 +18,13 @@ from typer.core import TyperGroup
 
 from kimina_prover_rl.errors import ConfigError, DatasetUnavailable, InputError, KiminaError
 
-__all__ = ["USAGE_ERROR", "app", "exit_with_error", "stderr_console"]
+__all__ = [
+    "USAGE_ERROR",
+    "app",
+    "exit_with_error",
+    "report_infrastructure_failures",
+    "stderr_console",
+]
 
 #: The exit code of a usage or input error (click's own usage errors use it too).
 USAGE_ERROR = 2
@@ -32,6 +38,26 @@ def exit_with_error(exc: BaseException, *, code: int = USAGE_ERROR) -> typer.Exi
     """Print ``error: <message>`` on stderr (markup-safe) and return the ``Exit`` to raise."""
     stderr_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def report_infrastructure_failures(
+    failed: int, sent: int, first_detail: str | None, *, blamed: str
+) -> None:
+    """Warn when proofs got no answer from Lean; exit 1 when none of them did.
+
+    Called after every output line is written, so a missing Lean project can never look
+    like success while the per-line results are still kept.
+    """
+    if first_detail is not None:
+        stderr_console.print(
+            f"warning: {failed} of {sent} proofs sent to the verifier got no answer from "
+            f"Lean (not the {blamed}'s fault); the first said: {first_detail}",
+            markup=False,
+            highlight=False,
+            style="yellow",
+        )
+    if failed and failed == sent:
+        raise typer.Exit(1)
 
 
 def _expected(exc: BaseException) -> KiminaError | None:

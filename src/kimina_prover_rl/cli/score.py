@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kimina_prover_rl.cli._app import app, exit_with_error
+from kimina_prover_rl.cli._app import app, exit_with_error, report_infrastructure_failures
 from kimina_prover_rl.cli._format_options import (
     DEFAULT_MAX_RESPONSE_CHARS,
     AcceptLeanFence,
@@ -120,8 +120,9 @@ def score(
         raise exit_with_error(exc) from exc
     _print_summary(outcome)
     stats = outcome.stats
-    if stats.infra_failures and stats.infra_failures == stats.verified:
-        raise typer.Exit(1)
+    report_infrastructure_failures(
+        stats.infra_failures, stats.verified, outcome.first_infra, blamed="model"
+    )
 
 
 def _sample(record: dict[str, Any] | InputError, number: int) -> Sample | dict[str, Any]:
@@ -213,12 +214,3 @@ def _print_summary(outcome: _Outcome) -> None:
     ):
         text = ", ".join(f"{name}: {n}" for name, n in counts.items()) or "none"
         stderr_console.print(f"  {title}: {text}", markup=False, highlight=False)
-    if outcome.first_infra is not None:
-        stderr_console.print(
-            f"warning: {stats.infra_failures} of {stats.verified} proofs sent to the verifier "
-            f"got no answer from Lean (not the model's fault); the first said: "
-            f"{outcome.first_infra}",
-            markup=False,
-            highlight=False,
-            style="yellow",
-        )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kimina_prover_rl.cli._app import app, exit_with_error
+from kimina_prover_rl.cli._app import app, exit_with_error, report_infrastructure_failures
 from kimina_prover_rl.cli._jsonl import (
     OrderedWriter,
     OutputPath,
@@ -76,17 +76,9 @@ def verify(
         markup=False,
         highlight=False,
     )
-    if tally.first_infra is not None:
-        stderr_console.print(
-            f"warning: {tally.infra_failures} of {tally.verified} proofs sent to the verifier "
-            f"got no answer from Lean (not the proof's fault); the first said: "
-            f"{tally.first_infra}",
-            markup=False,
-            highlight=False,
-            style="yellow",
-        )
-    if tally.infra_failures and tally.infra_failures == tally.verified:
-        raise typer.Exit(1)
+    report_infrastructure_failures(
+        tally.infra_failures, tally.verified, tally.first_infra, blamed="proof"
+    )
 
 
 @dataclass(slots=True)
