@@ -11,6 +11,7 @@ from kimina_prover_rl.reward.correction import (
     build_correction,
     correction_for,
 )
+from kimina_prover_rl.reward.metrics import NOT_VERIFIED, correction_metrics, step_metrics
 from kimina_prover_rl.reward.score import (
     RewardConfig,
     RewardStats,
@@ -21,6 +22,7 @@ from kimina_prover_rl.reward.score import (
 )
 
 __all__ = [
+    "NOT_VERIFIED",
     "BatchingConfig",
     "CorrectionCache",
     "CorrectionConfig",
@@ -35,4 +37,6 @@ __all__ = [
     "SyncScorer",
     "build_correction",
     "correction_for",
+    "correction_metrics",
+    "step_metrics",
 ]
