@@ -38,15 +38,19 @@ class SimulatedCluster:
     @contextmanager
     def namespace(self) -> Iterator[str]:
         """A fresh actor namespace; its pool actors are killed on exit, freeing the slots."""
-        import ray
-
         name = f"test-{uuid.uuid4().hex[:8]}"
         try:
             yield name
         finally:
-            for actor in ray.util.list_named_actors(all_namespaces=True):
-                if actor["namespace"] == name:
-                    ray.kill(ray.get_actor(actor["name"], namespace=name))
+            self.kill_pools(name)
+
+    def kill_pools(self, namespace: str) -> None:
+        """Kill every named actor of ``namespace``."""
+        import ray
+
+        for actor in ray.util.list_named_actors(all_namespaces=True):
+            if actor["namespace"] == namespace:
+                ray.kill(ray.get_actor(actor["name"], namespace=namespace))
 
 
 @contextmanager
