@@ -70,7 +70,13 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         envvar="KIMINA_LEAN_PROJECT",
         help="Lean project with Mathlib (holds lakefile and lean-toolchain).",
     ),
-    "workers": _option(int, 4, "--workers", min=1, help="REPL processes checking at once."),
+    "workers": _option(
+        int,
+        4,
+        "--workers",
+        min=1,
+        help="REPL processes checking at once (`ray`: each node's --ray-resource instead).",
+    ),
     "timeout": _option(
         float,
         60.0,

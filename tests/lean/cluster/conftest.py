@@ -7,13 +7,14 @@ tests that remove nodes or need other settings add nodes of their own.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kimina_prover_rl.lean import ClusterConfig, VerifierOptions
+from kimina_prover_rl.lean import ClusterConfig, ClusterVerifier, VerifierOptions
 from tests.lean.cluster._cluster import SimulatedCluster, simulated_cluster
 
 
@@ -37,4 +38,8 @@ def shared_config(
     cache = Path(tmp_path_factory.mktemp("cluster")) / "verdicts.sqlite"
     pool = VerifierOptions(backend="standin", standin_latency="0.02", cache_path=cache)
     with ray_cluster.namespace() as namespace:
-        yield ClusterConfig(pool=pool, namespace=namespace, refresh_s=3600)
+        config = ClusterConfig(pool=pool, namespace=namespace, refresh_s=3600)
+        keeper = ClusterVerifier(config)  # holds the pools, so they outlive each test's client
+        asyncio.run(keeper.refresh())
+        yield config
+        del keeper

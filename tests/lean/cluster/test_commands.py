@@ -37,9 +37,7 @@ def cli_nodes(ray_cluster: SimulatedCluster) -> Iterator[list[Any]]:
         ray_cluster.remove_node(node)
 
 
-def test_verify_checks_on_the_cluster_in_input_order(
-    cli_nodes: list[Any], tmp_path: Path
-) -> None:
+def test_verify_checks_on_the_cluster_in_input_order(cli_nodes: list[Any], tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     codes = [f"theorem t{i} : True := trivial" for i in range(8)] + ["theorem s : True := sorry"]
     source.write_text(

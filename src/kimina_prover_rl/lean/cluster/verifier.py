@@ -2,25 +2,33 @@
 
 How a proof travels::
 
-    verify_stream ─► proof key ─► BoundedLoadRouter ─► sub-batch per pool ─► pool actor (node)
-         ▲             (sha256)    (home pool, or the        (streaming call)     dedup ─► cache
-         └──────────── (index, verdict) as each proof finishes ◄───────────────── ─► REPL pool
+    verify_stream ─► proof key ─► BoundedLoadRouter ─► its pool's queue ─► window ─► pool actor
+         ▲            (sha256)     (home pool, or the   (idle pools steal   (streaming   (node):
+         │                          next within bound)   the newest)         call)   dedup, cache,
+         └──────── (index, verdict) as each proof finishes ◄────────────────────────── REPLs
 
 - **Pools** run where the Lean slots are: one actor per alive node offering
   ``resource`` (``ray start --resources='{"lean_slots": 32}'``), with as many REPLs as the
   node has units of it. Actors are named per node in ``namespace``, so every client in
   the cluster (verl reward workers, ``serve``, the CLI) finds and shares the same ones;
-  they end with their owner unless ``detached``.
-- **Routing** keys each proof by its digest (code, time limit, options, Lean version):
-  identical proofs meet on one pool while its load is within the bound, so that pool's
-  dedup and SQLite cache answer them; a pool holds at most ``in_flight_per_slot`` proofs
-  per REPL of this client's, the rest wait here and go to whichever pool frees up.
-- **Elastic**: the node list is read again every ``refresh_s`` (and when a pool fails);
-  pools that appear start taking proofs at once, from the ones still waiting.
-- **Faults**: when a pool's stream breaks (its actor or node died), its unanswered proofs
-  go back to the queue for the other pools; a proof whose pools died under it more than
-  ``max_reroutes`` times, or that no pool is left for, gets ``infra_error`` saying why.
-  Every proof gets exactly one verdict.
+  the client that starts a node's pool decides its settings (Lean project, REPL command,
+  cache file), and a pool reporting another Lean version than the others is not used.
+  A pool ends when no client holds it any more or when the process that started it
+  exits (Ray's ownership), so REPLs never outlive training; ``detached`` pools outlive
+  both (stop them with ``ray.kill``).
+- **Routing** keys each proof by its digest (code, time limit, options, Lean version) and
+  queues it at the pool the router picks: its home on the hash ring unless that pool is
+  past its bounded share of this client's load. Identical proofs (and so their header)
+  meet on one pool, whose in-flight dedup, SQLite cache and warm header REPLs serve them
+  whichever client sent them. Each pool is sent at most ``in_flight_per_slot`` proofs per
+  REPL at a time; a pool with room and an empty queue steals the newest proofs of the
+  longest queue, so a batch never waits on one slow pool.
+- **Elastic**: the node list is read again every ``refresh_s``, and at once when no pool
+  is left; a pool that appears starts with an empty queue, so it steals work at once.
+- **Faults**: when a pool's stream breaks (its actor or node died), its unanswered and
+  queued proofs are routed again to the other pools; a proof whose pools died under it
+  more than ``max_reroutes`` times, or that no pool is left for, gets ``infra_error``
+  saying why. Every proof gets exactly one verdict.
 - **Cache across restarts**: each pool's SQLite file lives on its node
   (``pool.cache_path``). Keys keep their home pool while the set of nodes is the same, and
   only the keys of nodes that came or went move, so a restarted job finds most verdicts.
@@ -48,6 +56,9 @@ from kimina_prover_rl.lean.verifier import Verifier
 __all__ = ["ClusterConfig", "ClusterVerifier"]
 
 _logger = logging.getLogger(__name__)
+
+_RESTART_DELAYS_S = (0.2, 1.0)
+"""Waits before starting again a pool that was found dying (its name is being freed)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,6 +165,7 @@ class ClusterVerifier(Verifier):
 
     @property
     def config(self) -> ClusterConfig:
+        """Where the pools run and how proofs are spread."""
         return self._config
 
     @property
@@ -197,26 +209,37 @@ class ClusterVerifier(Verifier):
         self._wake_all()
 
     async def _start(self, node_id: str, slots: int) -> PoolHandle | None:
-        """The node's pool once it answers, or None (logged) to try again next refresh."""
-        from ray.exceptions import RayError
+        """The node's pool once it answers, or None (logged) to try again next refresh.
+
+        A pool found by name may be dying (its last client let go of it): then its name
+        is freed shortly and a fresh pool is started in its place.
+        """
+        from ray.exceptions import RayActorError, RayError
 
         config = self._config
-        try:
-            handle = await asyncio.to_thread(
-                _discovery.start_pool,
-                node_id=node_id,
-                slots=slots,
-                options=config.pool,
-                resource=config.resource,
-                name_prefix=config.name_prefix,
-                namespace=config.namespace,
-                detached=config.detached,
-            )
-            async with asyncio.timeout(config.start_timeout_s):
-                version: str = await handle.actor.describe.remote()
-        except (RayError, TimeoutError) as exc:
-            _logger.warning("Lean pool on node %s is not answering yet: %r", node_id, exc)
-            return None
+        for delay in (*_RESTART_DELAYS_S, None):
+            try:
+                handle = await asyncio.to_thread(
+                    _discovery.start_pool,
+                    node_id=node_id,
+                    slots=slots,
+                    options=config.pool,
+                    resource=config.resource,
+                    name_prefix=config.name_prefix,
+                    namespace=config.namespace,
+                    detached=config.detached,
+                )
+                async with asyncio.timeout(config.start_timeout_s):
+                    version: str = await handle.actor.describe.remote()
+                break
+            except RayActorError as exc:
+                if delay is None:
+                    _logger.warning("Lean pool on node %s died as it started: %r", node_id, exc)
+                    return None
+                await asyncio.sleep(delay)
+            except (RayError, TimeoutError) as exc:
+                _logger.warning("Lean pool on node %s is not answering yet: %r", node_id, exc)
+                return None
         if not self._lean_version:
             self._lean_version = version
         elif version != self._lean_version:
@@ -309,12 +332,17 @@ class ClusterVerifier(Verifier):
         events: asyncio.Queue[_Event],
         tasks: set[asyncio.Task[None]],
     ) -> None:
-        """Fill every pool's window from its own queue, then idle room by stealing."""
+        """Fill every pool's window from its own queue, then idle room by stealing.
+
+        A pool is topped up once no more than its slots are in flight (so all its REPLs
+        still have work), in one call for the whole gap: fewer, larger Ray calls.
+        """
         for steal in (False, True):
             for handle in self._pools.values():
                 window = math.ceil(handle.slots * self._config.in_flight_per_slot)
                 room = window - plan.in_flight[handle.key]
-                indices = plan.take(handle.key, room, steal=steal) if room > 0 else []
+                ready = room >= max(1, window - handle.slots)
+                indices = plan.take(handle.key, room, steal=steal) if ready else []
                 if indices:
                     self._start_sub_batch(_SubBatch(handle, indices), plan, requests, events, tasks)
 
