@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kimina_prover_rl.lean.cluster import BoundedLoadRouter
 from kimina_prover_rl.lean.cluster._plan import Plan
 
@@ -76,3 +79,49 @@ def test_a_pool_with_room_steals_only_when_asked() -> None:
     router.add("b", 1)
     assert plan.take("b", 2, steal=False) == []
     assert plan.take("b", 2) == [3, 2]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("take"), st.integers(0, 3), st.integers(0, 6), st.booleans()),
+            st.tuples(st.just("done"), st.integers(0, 3), st.integers(1, 3), st.booleans()),
+            st.tuples(st.just("remove"), st.integers(0, 3), st.integers(0, 0), st.booleans()),
+            st.tuples(st.just("add"), st.integers(0, 3), st.integers(1, 4), st.booleans()),
+        ),
+        max_size=60,
+    )
+)
+def test_every_proof_is_waiting_or_sent_exactly_once_and_loads_add_up(
+    steps: list[tuple[str, int, int, bool]],
+) -> None:
+    router = BoundedLoadRouter(epsilon=0.25, points_per_slot=2)
+    for name in ("p0", "p1"):
+        router.add(name, 2)
+    plan = Plan(router, [f"proof {i}" for i in range(40)])
+    plan.route(range(40))
+    sent: dict[str, list[int]] = {}
+    finished: list[int] = []
+    for action, number, count, steal in steps:
+        pool = f"p{number}"
+        if action == "take" and pool in router:
+            sent.setdefault(pool, []).extend(plan.take(pool, count, steal=steal))
+        elif action == "done" and sent.get(pool):
+            for _ in range(min(count, len(sent[pool]))):
+                finished.append(sent[pool].pop(0))
+                plan.done(pool)
+        elif action == "remove" and pool in router:
+            router.remove(pool)
+            returned = sent.pop(pool, [])
+            plan.done(pool, len(returned))  # a failed sub-batch hands its proofs back
+            plan.route(returned)
+        elif action == "add" and pool not in router:
+            router.add(pool, count)
+        plan.reroute_orphans()
+        in_flight = [i for indices in sent.values() for i in indices]
+        waiting_or_unrouted = plan.waiting + len(plan.unrouted)
+        assert len(finished) + len(in_flight) + waiting_or_unrouted == 40
+        assert len(set(finished) | set(in_flight)) == len(finished) + len(in_flight)
+        assert router.total_load == plan.waiting + sum(
+            len(v) for p, v in sent.items() if p in router
+        )

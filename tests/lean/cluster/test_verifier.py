@@ -146,3 +146,26 @@ async def test_no_pool_left_is_an_infra_error_that_says_so(
     assert {v.status for v in after} == {VerdictStatus.INFRA_ERROR}
     assert all("no Lean pool is left" in v.detail and "lonely_slots" in v.detail for v in after)
     assert [v.id for v in after] == ["q0", "q1", "q2"]
+
+
+async def test_proofs_on_a_pool_that_dies_past_max_reroutes_get_infra_error(
+    shared_config: ClusterConfig,
+) -> None:
+    import ray
+
+    requests = _proofs(40, "poison")
+    verdicts: dict[int, Verdict] = {}
+    config = replace(shared_config, max_reroutes=0)
+    async with ClusterVerifier(config) as verifier:
+        async for index, verdict in verifier.verify_stream(requests):
+            assert index not in verdicts
+            verdicts[index] = verdict
+            if len(verdicts) == 1:
+                victim = next(p for p in verifier.pools if p.node_id == verdict.extra["ray_node"])
+                ray.kill(victim.actor)
+    assert sorted(verdicts) == list(range(40))
+    failed = [v for v in verdicts.values() if v.status is VerdictStatus.INFRA_ERROR]
+    assert failed  # what the killed pool held in flight
+    assert all("1 time(s) with max_reroutes=0" in v.detail for v in failed)
+    assert all(v.detail.endswith("resubmit it") for v in failed)
+    assert len(failed) + sum(v.is_valid for v in verdicts.values()) == 40

@@ -312,8 +312,8 @@ class ClusterVerifier(Verifier):
                             retry.append(index)
                             continue
                         detail = (
-                            f"the Lean pools checking it failed {failures[index]} times "
-                            f"(last: {event.reason})"
+                            f"a Lean pool failed while checking it, {failures[index]} time(s) "
+                            f"with max_reroutes={self._config.max_reroutes} (last: {event.reason})"
                         )
                         remaining -= 1
                         yield index, self._infra_error(requests[index], detail)
