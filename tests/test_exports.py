@@ -13,6 +13,7 @@ PACKAGES = [
     "kimina_prover_rl",
     "kimina_prover_rl.proof",
     "kimina_prover_rl.lean",
+    "kimina_prover_rl.lean.cluster",
     "kimina_prover_rl.reward",
     "kimina_prover_rl.data",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean import (
     CachingVerifier,
+    ClusterVerifier,
     DedupVerifier,
     RemoteServer,
     VerdictStatus,
@@ -80,3 +82,27 @@ def test_a_repl_command_running_the_standin_counts_as_simulated() -> None:
     assert VerifierOptions(repl_cmd="python -m kimina_prover_rl.lean.standin").simulated
     assert VerifierOptions(backend="ray", ray_pool="standin").simulated
     assert not VerifierOptions(repl_cmd="lake env repl").simulated
+
+
+def test_the_ray_backend_is_the_cluster_verifier_with_the_pools_settings(
+    tmp_path: Path,
+) -> None:
+    options = VerifierOptions(
+        backend="ray",
+        ray_pool="standin",
+        ray_resource="cpu_lean",
+        timeout_s=7.0,
+        cache_path=tmp_path / "v.sqlite",
+    )
+    verifier = open_verifier(options)
+    assert isinstance(verifier, DedupVerifier)
+    cluster = verifier.inner
+    assert isinstance(cluster, ClusterVerifier)
+    assert cluster.config.resource == "cpu_lean"
+    pool = cluster.config.pool
+    assert (pool.backend, pool.timeout_s, pool.cache_path) == (
+        "standin",
+        7.0,
+        tmp_path / "v.sqlite",
+    )
+    assert isinstance(open_verifier(replace(options, dedup=False)), ClusterVerifier)

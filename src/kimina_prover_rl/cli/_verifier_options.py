@@ -52,7 +52,8 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         "local",
         "--backend",
         help="`local`: REPLs in --project-dir. `standin`: SIMULATED Lean for tests and demos. "
-        "`remote`: a kimina-lean-server at --url. `ray`: one pool per Ray node.",
+        "`remote`: a kimina-lean-server at --url. `ray`: the Lean pools of a Ray cluster, "
+        "one per node offering --ray-resource.",
     ),
     "repl_cmd": _option(
         str | None,
@@ -69,7 +70,13 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         envvar="KIMINA_LEAN_PROJECT",
         help="Lean project with Mathlib (holds lakefile and lean-toolchain).",
     ),
-    "workers": _option(int, 4, "--workers", min=1, help="REPL processes checking at once."),
+    "workers": _option(
+        int,
+        4,
+        "--workers",
+        min=1,
+        help="REPL processes checking at once (`ray`: each node's --ray-resource instead).",
+    ),
     "timeout": _option(
         float,
         60.0,
@@ -115,6 +122,15 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         "--ray-pool",
         help="What the per-node Ray actor runs.",
     ),
+    "ray_resource": _option(
+        str,
+        "lean_slots",
+        "--ray-resource",
+        metavar="NAME",
+        help="Ray resource marking Lean slots: a pool on each node offering it, one REPL per "
+        "unit (`ray start --resources='{\"lean_slots\": 32}'`). Joins $RAY_ADDRESS or the "
+        "local cluster.",
+    ),
     "standin_latency": _option(
         str,
         "0",
@@ -148,6 +164,7 @@ def _to_options(values: dict[str, Any]) -> VerifierOptions:
             api_key=values["api_key"],
             remote_endpoint=values["endpoint"],
             ray_pool=values["ray_pool"],
+            ray_resource=values["ray_resource"],
             standin_latency=values["standin_latency"],
             standin_seed=values["standin_seed"],
         )

@@ -57,7 +57,9 @@ def serve(
     takes `{"codes": [{"custom_id", "proof"}], "timeout"}`. Existing kimina clients work
     unchanged (point `LEAN_SERVER_API_URL` here); each result also carries our full
     `verdict`. Every proof gets its own result: one failing proof never fails the request.
-    With --backend remote, the upstream key is read from `LEAN_SERVER_API_KEY`.
+    With --backend remote, the upstream key is read from `LEAN_SERVER_API_KEY`. With
+    --backend ray, this one endpoint checks on every Lean pool of the Ray cluster (a pool
+    per node offering --ray-resource; run it on a node of the cluster or set RAY_ADDRESS).
 
     Per request, a `timeout` above --max-timeout is lowered to it (a proof that needs longer
     gets a `timeout` verdict naming the limit), and more than --max-snippets proofs is

@@ -6,6 +6,7 @@ Builds on ``proof`` only; never imports verl, trl or torch.
 from __future__ import annotations
 
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
+from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
 from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
 from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS
@@ -20,7 +21,6 @@ from kimina_prover_rl.lean.protocol import (
     encode_request,
     parse_response,
 )
-from kimina_prover_rl.lean.ray_backend import RayVerifier
 from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
 from kimina_prover_rl.lean.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
@@ -34,6 +34,8 @@ __all__ = [
     "STANDIN_BANNER",
     "STANDIN_LEAN_VERSION",
     "CachingVerifier",
+    "ClusterConfig",
+    "ClusterVerifier",
     "CommandRequest",
     "CommandResponse",
     "DedupStats",
@@ -43,7 +45,6 @@ __all__ = [
     "LeanRepl",
     "LocalPool",
     "PoolConfig",
-    "RayVerifier",
     "RemoteConfig",
     "RemoteServer",
     "ReplConfig",

@@ -2,7 +2,7 @@
 
 Every command (``verify``, ``serve``, ``score``) and adapter builds its verifier here, so a
 backend behaves the same wherever it is used: in-flight dedup over a verdict cache over the
-backend (a local REPL pool, the stand-in, a remote server or a Ray actor per node).
+backend (a local REPL pool, the stand-in, a remote server or the pools of a Ray cluster).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class VerifierOptions:
     project_dir: Path | None = None
     """The Lean project (with Mathlib) the REPL runs in."""
     workers: int = 4
-    """REPL processes checking proofs at once (per node for ``ray``)."""
+    """REPL processes checking proofs at once (``ray``: each node's ``ray_resource`` instead)."""
     timeout_s: float = 60.0
     """Per-proof time limit in seconds (the header's import is not counted)."""
     cache_path: Path | None = None
@@ -61,6 +61,8 @@ class VerifierOptions:
     """``check`` (``/api/check``) or the legacy ``verify`` (``/verify``)."""
     ray_pool: Literal["local", "standin"] = "local"
     """What the per-node Ray actor runs (``ray``)."""
+    ray_resource: str = "lean_slots"
+    """Ray resource marking Lean slots: a pool on each node offering it, a REPL per unit."""
     standin_latency: str = "0"
     """Stand-in latency: ``SECONDS``, ``uniform:LOW,HIGH`` or ``lognormal:MEDIAN,P99``."""
     standin_seed: int | None = None
@@ -105,10 +107,14 @@ def open_verifier(options: VerifierOptions) -> Verifier:
     if options.simulated:
         print(SIMULATED_NOTE, file=sys.stderr, flush=True)
     if options.backend == "ray":
-        from kimina_prover_rl.lean.ray_backend import RayVerifier
+        from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 
-        inner = replace(options, backend=options.ray_pool)
-        return RayVerifier(inner)
+        pool = replace(options, backend=options.ray_pool)
+        cluster = ClusterVerifier(ClusterConfig(pool=pool, resource=options.ray_resource))
+        # each node's pool caches and dedups for every client; this dedups our own calls
+        if not options.dedup:
+            return cluster
+        return DedupVerifier(cluster, default_timeout_s=options.timeout_s)
     verifier = _open_backend(options)
     if options.cache_path is not None:
         cache = VerdictCache(options.cache_path)
