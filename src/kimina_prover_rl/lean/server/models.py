@@ -117,7 +117,8 @@ class VerifyResponse(BaseModel):
 class HealthResponse(BaseModel):
     """Answer of ``GET /health``: kimina's ``{"status": "ok"}``, the Lean version, who we are.
 
-    ``max_timeout`` (seconds) and ``max_snippets`` are this server's per-request limits.
+    ``max_timeout`` (seconds), ``max_snippets`` and ``max_body_bytes`` are this server's
+    per-request limits.
     """
 
     status: Literal["ok"] = "ok"
@@ -125,3 +126,4 @@ class HealthResponse(BaseModel):
     server: str = SERVER_NAME
     max_timeout: float
     max_snippets: int
+    max_body_bytes: int
