@@ -40,11 +40,12 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kimina_prover_rl.errors import (
     ConfigError,
+    LeanError,
     PoolClosed,
     ReplCrashed,
     ReplOutOfMemory,
@@ -53,7 +54,12 @@ from kimina_prover_rl.errors import (
 from kimina_prover_rl.lean._jobs import Job, JobQueue, prepare
 from kimina_prover_rl.lean._proof_check import check_proof, make_verdict
 from kimina_prover_rl.lean._scope import describe_lean, verdict_scope
-from kimina_prover_rl.lean._supply import HeaderFailure, ReplSupply
+from kimina_prover_rl.lean._statement_check import (
+    ReferenceCommand,
+    ReferenceFailed,
+    run_reference,
+)
+from kimina_prover_rl.lean._supply import HeaderFailure, ReplSupply, Warm
 from kimina_prover_rl.lean.repl import ReplConfig
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.verifier import Verifier
@@ -63,6 +69,10 @@ __all__ = ["LocalPool", "PoolConfig"]
 logger = logging.getLogger(__name__)
 
 _CLOSED_DETAIL = "the pool was closed before this proof was checked; resubmit it"
+
+
+class _ReferenceTimeout(LeanError):
+    """The given statement's own check timed out: not the proof's fault."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +150,7 @@ class LocalPool(Verifier):
         self._closing: asyncio.Task[None] | None = None
         self._lean_version: str | None = None
         self._verdict_scope: str | None = None
+        self._references: dict[ReferenceCommand, str] = {}
 
     @property
     def config(self) -> PoolConfig:
@@ -266,7 +277,7 @@ class LocalPool(Verifier):
                     verdict = self._verdict(request, status, reason or _CLOSED_DETAIL)
                     self._deliver(sink, index, verdict)
                     continue
-                job = Job(index, request, prepare(request.code), sink, submitted=submitted)
+                job = Job(index, request, prepare(request), sink, submitted=submitted)
                 jobs.append(job)
                 self._live.add(job)
                 if not await self._queue.put(job, deadline=deadline):
@@ -333,6 +344,7 @@ class LocalPool(Verifier):
         first_crash: ReplCrashed | None = None
         header_retried = False
         while True:
+            provisional = False
             try:
                 warm, header_s = await self._supply.acquire(job.prepared.key)
             except HeaderFailure as failure:
@@ -345,18 +357,25 @@ class LocalPool(Verifier):
                 return
             extra["header_s"] = round(header_s, 6)
             started = time.perf_counter()
+            timeout_s = job.request.timeout_s or self._config.timeout_s
             try:
+                reference = await self._reference(warm, job, timeout_s=timeout_s, extra=extra)
+                if isinstance(reference, Verdict):
+                    self._supply.release(warm)
+                    self._finish(job, reference)
+                    return
                 verdict = await check_proof(
                     warm.repl,
                     warm.env,
                     job.prepared,
                     job.request,
-                    timeout_s=job.request.timeout_s or self._config.timeout_s,
+                    timeout_s=timeout_s,
                     allow_native_decide=(
                         job.request.allow_native_decide or self._config.allow_native_decide
                     ),
                     lean_version=self.lean_version,
                     extra=extra,
+                    reference=reference,
                 )
             except ReplCrashed as exc:
                 self._supply.retire(warm)
@@ -366,9 +385,13 @@ class LocalPool(Verifier):
                     first_crash = exc
                     continue
                 status, detail = VerdictStatus.CRASH, f"the REPL crashed twice on this proof: {exc}"
+            except _ReferenceTimeout as exc:
+                self._supply.retire(warm)
+                status, detail = VerdictStatus.INFRA_ERROR, str(exc)
             except ReplTimeout as exc:
                 self._supply.retire(warm)
                 status, detail = VerdictStatus.TIMEOUT, f"the proof ran past its time limit: {exc}"
+                provisional = job.prepared.plan is not None and job.prepared.plan.redeclares
             except ReplOutOfMemory as exc:
                 self._supply.retire(warm)
                 status, detail = VerdictStatus.OOM, f"the proof ran past its memory cap: {exc}"
@@ -380,10 +403,39 @@ class LocalPool(Verifier):
                 self._finish(job, verdict)
                 return
             elapsed = time.perf_counter() - started
-            self._finish(
-                job, self._verdict(job.request, status, detail, time_s=elapsed, extra=extra)
-            )
+            verdict = self._verdict(job.request, status, detail, time_s=elapsed, extra=extra)
+            self._finish(job, replace(verdict, provisional=provisional))
             return
+
+    async def _reference(
+        self, warm: Warm, job: Job, *, timeout_s: float, extra: dict[str, Any]
+    ) -> str | Verdict | None:
+        """The given statement's printed type (None: not asked for), or the proof's verdict
+        when the statement itself cannot be checked. Computed once per statement."""
+        reference = job.prepared.reference
+        if reference is None:
+            return None
+        if reference.key != job.prepared.key:
+            detail = (
+                "the code's header differs from the formal statement's header; "
+                "send the proof under the header it was given"
+            )
+            return self._verdict(job.request, VerdictStatus.REJECTED, detail)
+        known = self._references.get(reference)
+        if known is not None:
+            return known
+        try:
+            text, elapsed = await run_reference(warm.repl, warm.env, reference, timeout_s=timeout_s)
+        except ReferenceFailed as exc:
+            return self._verdict(job.request, VerdictStatus.REJECTED, str(exc))
+        except ReplTimeout as exc:
+            raise _ReferenceTimeout(
+                f"checking the given statement alone ran past the time limit: {exc}; "
+                "raise the timeout or check the formal statement"
+            ) from exc
+        extra["statement_check_s"] = round(elapsed, 6)
+        self._references[reference] = text
+        return text
 
     def _verdict(
         self,

@@ -1,0 +1,115 @@
+"""The given statement's own ``#check``: what the graded theorem's type must print as.
+
+The text layer compares the statement as written; this is the second line of defence,
+where Lean itself says what the statement means. The given statement (header + the code
+before the theorem + the theorem with ``sorry`` as its proof) runs once from the header's
+environment, followed by the same one-line ``#check`` the proof's check ends with
+(``_axiom_check.statement_probe``). A proof is valid only if, in its own environment, that
+line prints exactly the same text: anything the proof declared that changes what the
+statement means (notation, ``variable … include``, instances, options) changes the
+elaborated type, and with ``pp.all``-style options, full names and explicit universes
+and arguments, the printed text.
+
+The text is computed once per (header, statement) and kept in memory by the pool; it is
+only ever stored when Lean printed it without error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kimina_prover_rl.errors import InputError
+from kimina_prover_rl.lean._axiom_check import scope_namespace, statement_probe
+from kimina_prover_rl.lean.outcome import ELIDED, has_error
+from kimina_prover_rl.lean.protocol import ErrorResponse, parse_response
+from kimina_prover_rl.proof import parse_lean_code
+
+__all__ = ["ReferenceCommand", "ReferenceFailed", "reference_command", "run_reference"]
+
+_ROOT = "_root_."
+
+
+class ReferenceFailed(InputError):
+    """The given statement does not elaborate: the request, not the proof, is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceCommand:
+    """The command that prints the given statement's type, from its header's environment.
+
+    ``key`` is the header (as the pool keys REPLs), ``body`` the command, ``line`` the
+    line of its ``#check``, ``constant`` the theorem's fully-qualified name.
+    """
+
+    key: str
+    body: str
+    line: int
+    constant: str
+
+
+class _Session(Protocol):
+    async def send(
+        self, request: Mapping[str, Any], *, timeout_s: float | None
+    ) -> dict[str, Any]: ...
+
+
+def reference_command(formal_statement: str, theorem_name: str) -> ReferenceCommand | None:
+    """The reference command for ``theorem_name`` in ``formal_statement`` (None: not there)."""
+    parsed = parse_lean_code(formal_statement, theorem_name)
+    if parsed.name != theorem_name or parsed.keyword == "example":
+        return None
+    if theorem_name.startswith(_ROOT):
+        constant = theorem_name[len(_ROOT) :]
+    else:
+        namespace = scope_namespace(parsed.header + parsed.prelude)
+        constant = f"{namespace}.{theorem_name}" if namespace else theorem_name
+    probe = statement_probe(constant)
+    text = f"{parsed.prelude}{parsed.statement} sorry\n\n"
+    return ReferenceCommand(
+        parsed.header.rstrip(), text + probe.command, text.count("\n") + 1, constant
+    )
+
+
+async def run_reference(
+    repl: _Session, env: int | None, reference: ReferenceCommand, *, timeout_s: float
+) -> tuple[str, float]:
+    """Run ``reference`` from ``env``: the printed type and the seconds it took.
+
+    Raises :class:`ReferenceFailed` when Lean reports an error (the given statement does
+    not elaborate in its header) or prints no complete type; REPL faults pass through.
+    """
+    command: dict[str, Any] = {"cmd": reference.body}
+    if env is not None:
+        command["env"] = env
+    started = time.perf_counter()
+    raw = await repl.send(command, timeout_s=timeout_s)
+    elapsed = time.perf_counter() - started
+    answer = parse_response(raw)
+    if isinstance(answer, ErrorResponse):
+        raise ReferenceFailed(f"the REPL refused the given statement: {answer.message}")
+    if has_error(raw):
+        errors = "; ".join(
+            str(m.get("data", ""))
+            for m in raw.get("messages", ())
+            if isinstance(m, Mapping) and m.get("severity", "error") == "error"
+        )
+        raise ReferenceFailed(
+            f"the given statement does not elaborate in its header: {errors}; "
+            "fix the formal statement"
+        )
+    for message in raw.get("messages", ()) or ():
+        pos = message.get("pos") if isinstance(message, Mapping) else None
+        if (
+            isinstance(pos, Mapping)
+            and pos.get("line") == reference.line
+            and message.get("severity") == "info"
+            and ELIDED not in str(message.get("data"))
+        ):
+            return str(message["data"]), elapsed
+    raise ReferenceFailed(
+        f"Lean printed no complete type for {reference.constant} from the given statement; "
+        "check that the formal statement declares this theorem"
+    )
