@@ -49,6 +49,7 @@ from kimina_prover_rl.proof.lean_code import (
     normalize_whitespace,
     strip_comments,
 )
+from kimina_prover_rl.proof.options import option_uses
 
 __all__ = ["CodeScan", "ConstructUse", "is_empty_proof", "scan_code", "statement_difference"]
 
@@ -87,7 +88,6 @@ _WORDS = [
     "with_weak_namespace",
 ]
 _BEFORE_WORDS = ["instance", "variable", "attribute", "export", "open", "mutual", "unif_hint"]
-_FORBIDDEN_OPTION_ROOTS = frozenset({"debug", "warn", "internal", "Elab", "trace"})
 _ALLOWED_ATTRIBUTES = frozenset(
     {
         "bound",
@@ -148,7 +148,6 @@ _ALL_WORDS = [
 _ANYWHERE_FAST = re.compile(_keywords(_ALL_WORDS, checked=False))
 _ANYWHERE = re.compile(_keywords(_ALL_WORDS, checked=True))
 _BEFORE_STATEMENT = re.compile(_keywords([w + _END for w in _BEFORE_WORDS], checked=True))
-_SET_OPTION = re.compile(r"(?<![\w'.!?«])set_option[ \t\r\n]+(\S+)")
 _SET_OPTION_IN = re.compile(r"set_option\s+\S+\s+\S+\s+in")
 _ENDS_WITH_IN = re.compile(r"(?<![\w'.!?»])in$")
 _ATTRIBUTES = re.compile(r"@\[|(?<![\w'.!?«])attribute[ \t\r\n]*\[")
@@ -268,12 +267,9 @@ def _reason(construct: str) -> str:
 
 
 def _forbidden_option(code: str, masked: str) -> _Hit | None:
-    """The first ``set_option`` of a debugging, warning, internal or trace option."""
-    for m in _SET_OPTION.finditer(masked):
-        option = code[m.start(1) : m.end(1)].replace("«", "").replace("»", "")
-        if option.split(".", 1)[0] in _FORBIDDEN_OPTION_ROOTS:
-            reason = "weakens what Lean reports or checks, or floods its messages"
-            return m.start(), f"set_option {option}", reason
+    """The first ``set_option`` outside the allow-list (:mod:`.options`)."""
+    for use in option_uses(mask_code(code, keep_names=True)):
+        return use.offset, f"set_option {use.name}".rstrip(), use.reason
     return None
 
 
