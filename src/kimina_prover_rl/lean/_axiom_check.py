@@ -41,12 +41,17 @@ from kimina_prover_rl.proof.lean_code import mask_code, strip_comments
 
 __all__ = [
     "AXIOM_CHECK_NAME",
+    "CHECK_RULES_VERSION",
     "AxiomReport",
     "CheckPlan",
     "StatementProbe",
     "plan_checks",
     "scope_namespace",
 ]
+
+CHECK_RULES_VERSION = 2
+"""Bump when what the check covers or accepts changes: cached verdicts of older rules
+then stop matching (it is part of every backend's verdict scope)."""
 
 AXIOM_CHECK_NAME = "kimina_axiom_check"
 """Re-declared examples are named ``kimina_axiom_check_1``, ``_2``, … at the root."""

@@ -10,12 +10,15 @@ statement means (notation, ``variable … include``, instances, options) changes
 elaborated type, and with ``pp.all``-style options, full names and explicit universes
 and arguments, the printed text.
 
-The text is computed once per (header, statement) and kept in memory by the pool; it is
-only ever stored when Lean printed it without error.
+The text is computed once per (header, statement) and kept in memory by the pool and, with
+a verdict cache, in its SQLite file under the pool's verdict scope; it is only ever stored
+when Lean printed it without error.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +30,14 @@ from kimina_prover_rl.lean.outcome import ELIDED, has_error
 from kimina_prover_rl.lean.protocol import ErrorResponse, parse_response
 from kimina_prover_rl.proof import parse_lean_code
 
-__all__ = ["ReferenceCommand", "ReferenceFailed", "reference_command", "run_reference"]
+__all__ = [
+    "ReferenceCommand",
+    "ReferenceFailed",
+    "StatementStore",
+    "reference_command",
+    "run_reference",
+    "statement_key",
+]
 
 _ROOT = "_root_."
 
@@ -48,6 +58,20 @@ class ReferenceCommand:
     body: str
     line: int
     constant: str
+
+
+class StatementStore(Protocol):
+    """Where printed statements outlive the pool (the SQLite verdict cache)."""
+
+    def get_statement(self, key: str) -> str | None: ...
+
+    def put_statement(self, key: str, printed: str) -> None: ...
+
+
+def statement_key(scope: str, reference: ReferenceCommand) -> str:
+    """The store key of ``reference`` under a verifier's verdict scope."""
+    material = json.dumps([scope, reference.key, reference.body], ensure_ascii=False)
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class _Session(Protocol):

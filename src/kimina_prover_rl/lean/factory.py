@@ -117,16 +117,16 @@ def open_verifier(options: VerifierOptions) -> Verifier:
 
         inner = replace(options, backend=options.ray_pool)
         return RayVerifier(inner)
-    verifier = _open_backend(options)
-    if options.cache_path is not None:
-        cache = VerdictCache(options.cache_path)
+    cache = None if options.cache_path is None else VerdictCache(options.cache_path)
+    verifier = _open_backend(options, cache)
+    if cache is not None:
         verifier = CachingVerifier(verifier, cache, default_timeout_s=options.timeout_s)
     if options.dedup:
         verifier = DedupVerifier(verifier, default_timeout_s=options.timeout_s)
     return verifier
 
 
-def _open_backend(options: VerifierOptions) -> Verifier:
+def _open_backend(options: VerifierOptions, cache: VerdictCache | None) -> Verifier:
     if options.backend == "remote":
         config = RemoteConfig(
             url=options.url,
@@ -153,5 +153,6 @@ def _open_backend(options: VerifierOptions) -> Verifier:
             max_repls=options.workers,
             spares=options.spares,
             timeout_s=options.timeout_s,
-        )
+        ),
+        statements=cache,
     )

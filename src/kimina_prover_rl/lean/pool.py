@@ -57,7 +57,9 @@ from kimina_prover_rl.lean._scope import describe_lean, verdict_scope
 from kimina_prover_rl.lean._statement_check import (
     ReferenceCommand,
     ReferenceFailed,
+    StatementStore,
     run_reference,
+    statement_key,
 )
 from kimina_prover_rl.lean._supply import HeaderFailure, ReplSupply, Warm
 from kimina_prover_rl.lean.repl import ReplConfig
@@ -127,12 +129,18 @@ class PoolConfig:
 class LocalPool(Verifier):
     """Checks proofs on local REPL processes; see the module docstring for the design.
 
+    ``statements`` (a :class:`~kimina_prover_rl.lean.cache.VerdictCache` fits) keeps how
+    Lean printed each given statement across runs; without it they are kept in memory.
+
     >>> async with LocalPool(PoolConfig(repl=ReplConfig(cwd=Path("lean-project")))) as pool:
     ...     verdicts = await pool.verify([VerifyRequest(code)])      # doctest: +SKIP
     """
 
-    def __init__(self, config: PoolConfig | None = None) -> None:
+    def __init__(
+        self, config: PoolConfig | None = None, *, statements: StatementStore | None = None
+    ) -> None:
         self._config = config = config or PoolConfig()
+        self._statements = statements
         self._supply = ReplSupply(
             config.repl,
             max_busy=config.max_repls,
@@ -422,7 +430,11 @@ class LocalPool(Verifier):
             )
             return self._verdict(job.request, VerdictStatus.REJECTED, detail)
         known = self._references.get(reference)
+        stored_key = statement_key(self.verdict_scope, reference)
+        if known is None and self._statements is not None:
+            known = await asyncio.to_thread(self._statements.get_statement, stored_key)
         if known is not None:
+            self._references[reference] = known
             return known
         try:
             text, elapsed = await run_reference(warm.repl, warm.env, reference, timeout_s=timeout_s)
@@ -435,6 +447,8 @@ class LocalPool(Verifier):
             ) from exc
         extra["statement_check_s"] = round(elapsed, 6)
         self._references[reference] = text
+        if self._statements is not None:
+            await asyncio.to_thread(self._statements.put_statement, stored_key, text)
         return text
 
     def _verdict(

@@ -9,9 +9,12 @@ and never turned into error-correction prompts.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+from kimina_prover_rl.proof import parse_lean_code
 
 __all__ = ["LeanMessage", "Verdict", "VerdictStatus", "VerifyRequest"]
 
@@ -75,7 +78,8 @@ class VerifyRequest:
     the ``Lean.ofReduceBool`` axiom. ``theorem_name`` names the graded theorem (as written
     in the given statement) and ``formal_statement`` is the statement given to the model
     (header included); with both, Lean confirms that the theorem proves exactly that
-    statement. Whatever is given, every declaration's axioms are checked.
+    statement. Given only the statement, the name is read from it (its last theorem).
+    Whatever is given, every declaration's axioms are checked.
     """
 
     code: str
@@ -84,6 +88,16 @@ class VerifyRequest:
     allow_native_decide: bool = False
     theorem_name: str | None = None
     formal_statement: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.theorem_name is None and self.formal_statement is not None:
+            object.__setattr__(self, "theorem_name", _graded_name(self.formal_statement))
+
+
+@functools.lru_cache(maxsize=4096)
+def _graded_name(formal_statement: str) -> str | None:
+    """The name of the theorem a formal statement gives (its last ``theorem``/``lemma``)."""
+    return parse_lean_code(formal_statement).name
 
 
 @dataclass(frozen=True, slots=True)

@@ -257,6 +257,7 @@ class _ScoringRules:
             id=sample.id,
             timeout_s=self.config.timeout_s,
             allow_native_decide=self.config.format.allow_native_decide,
+            formal_statement=sample.formal_statement,
         )
 
     def _combine(self, sample: Sample, check: AnswerCheck, verdict: Verdict | None) -> ScoredSample:
