@@ -41,8 +41,10 @@ def config(**overrides: Any) -> PoolConfig:
         "repl": standin(),
         "max_repls": 2,
         "spares": 1,
-        "timeout_s": 5.0,
-        "header_timeout_s": 5.0,
+        # Upper bounds only (a test that needs a limit to fire sets its own): generous, so
+        # that a loaded machine never turns a slow start into a timeout.
+        "timeout_s": 60.0,
+        "header_timeout_s": 60.0,
     }
     settings.update(overrides)
     return PoolConfig(**settings)
@@ -58,6 +60,21 @@ async def check(pool: LocalPool, *codes: str, **request: Any) -> list[Verdict]:
     return await pool.verify(
         [VerifyRequest(code, id=str(i), **request) for i, code in enumerate(codes)]
     )
+
+
+async def _eventually(predicate: Any, *, within_s: float = 60.0) -> bool:
+    """Poll ``predicate()`` until it holds; the bound only keeps a broken test from hanging."""
+    async with asyncio.timeout(within_s):
+        for _ in itertools.count():
+            if predicate():
+                return True
+            await asyncio.sleep(0.02)
+    return False
+
+
+def _idle_repls(pool: LocalPool) -> int:
+    """Warm REPLs waiting for work, over every header."""
+    return sum(len(group.idle) for group in pool._supply._groups.values())
 
 
 def processes_with(seed: int) -> list[int]:
@@ -275,18 +292,18 @@ async def test_a_header_that_keeps_hanging_fails_fast_for_a_while() -> None:
     header = "import Mathlib -- standin: hang\n\n"
     codes = [theorem(f"t{i}", header=header) for i in range(4)]
     cfg = config(
-        max_repls=1, spares=0, header_timeout_s=0.3, max_header_failures=2, header_retry_s=0.5
+        max_repls=1, spares=0, header_timeout_s=0.3, max_header_failures=2, header_retry_s=1.0
     )
     async with LocalPool(cfg) as pool:
         verdicts = await check(pool, *codes)
         assert pool.stats["repls_started"] == 2  # one attempt and its retry, then fail fast
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(1.1)
         (later,) = await check(pool, codes[0])
         assert pool.stats["repls_started"] == 3  # one probe after header_retry_s
     assert all(v.status is VerdictStatus.INFRA_ERROR for v in [*verdicts, later])
     assert "ReplTimeout" in verdicts[0].detail
     assert "failure 2 in a row" in verdicts[0].detail
-    assert "header_retry_s=0.5" in verdicts[3].detail
+    assert "header_retry_s=1" in verdicts[3].detail
     assert "next attempt in" in verdicts[3].detail
 
 
@@ -319,9 +336,12 @@ async def test_concurrent_batches_share_the_pool(pool: LocalPool) -> None:
 
 
 async def test_proofs_not_started_in_time_are_overloaded_alone() -> None:
-    codes = [theorem(f"t{i}", "simp -- standin: slow=0.5") for i in range(6)]
+    codes = [theorem(f"t{i}", "simp -- standin: slow=1") for i in range(6)]
     cfg = config(max_repls=1, spares=0, queue_size=1, max_wait_s=0.3)
     async with LocalPool(cfg) as pool:
+        # Warm the one REPL first, so the first proof starts at once however slowly a REPL
+        # starts on a loaded machine; the others then wait a whole slow proof (1 s > 0.3 s).
+        await check(pool, theorem("warm"))
         verdicts = await check(pool, *codes)
     statuses = [v.status for v in verdicts]
     assert statuses[0] is VerdictStatus.VALID
@@ -353,7 +373,7 @@ async def test_headers_are_keyed_exactly() -> None:
 async def test_a_warm_spare_replaces_a_killed_repl() -> None:
     async with LocalPool(config(max_repls=1, spares=1)) as pool:
         (first,) = await check(pool, theorem("first"))
-        await asyncio.sleep(1.0)  # let the spare finish its header (generous: CI is loaded)
+        assert await _eventually(lambda: _idle_repls(pool) == 2)  # the spare is warm
         (hung,) = await check(pool, theorem("h", "simp -- standin: hang"), timeout_s=0.5)
         (after,) = await check(pool, theorem("after"))
     assert first.extra["header_s"] > 0
