@@ -17,7 +17,7 @@ STANDARD_AXIOMS = ("propext", "Classical.choice", "Quot.sound")
 _DIRECTIVE = re.compile(r"--\s*standin:\s*(?P<body>.*)$")
 _DECL = re.compile(
     r"^\s*(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|nonrec)\s+)*"
-    r"(?P<kind>theorem|lemma|def|abbrev|instance|example)\b\s*(?P<name>[^\s:(\[{⦃]*)"
+    r"(?P<kind>theorem|lemma|def|abbrev|instance|example|axiom|opaque)\b\s*(?P<name>[^\s:(\[{⦃]*)"
 )
 _PRINT_AXIOMS = re.compile(r"^\s*#print\s+axioms\s+(?P<name>\S+)")
 _SCOPE = re.compile(
@@ -133,6 +133,7 @@ class _Decl:
     end_line: int
     goal: str
     signature: str
+    kind: str = "theorem"
     uses_sorry: bool = False
     synthetic: bool = False
 
@@ -249,7 +250,7 @@ def elaborate(
         )
 
     declarations: dict[str, Constant] = {}
-    rewrite = _environment_rewrite(clean, directives)
+    rewrite = _environment_rewrite(clean, code.split("\n"))
     for decl in decls:
         if decl.uses_sorry:
             kind = "declaration uses 'sorry'".replace("'", sorry_quote)
@@ -262,6 +263,8 @@ def elaborate(
                 messages.append(_message("error", data, decl.line, clean[decl.line - 1]))
                 continue
             axioms = _axioms(decl, decls, directives, clean, {**known, **declarations})
+            if decl.kind == "axiom":
+                axioms = (full,)
             extra = ("sorryAx",) if decl.uses_sorry or decl.synthetic else ()
             declarations[full] = Constant(
                 tuple(dict.fromkeys(axioms + extra)), rewrite(decl, directives, clean)
@@ -376,6 +379,7 @@ def _axioms(
     if any(_NATIVE.search(t) for t in lines):
         axioms = (*axioms, "Lean.ofReduceBool")
     words = set(_WORD.findall(" ".join(lines))) - {decl.name}
+    words |= {word.split(".", 1)[0] for word in words}
     for name, used in earlier.items():
         if name in words or name.rsplit(".", 1)[-1] in words:
             axioms = (*axioms, *used.axioms)
@@ -390,7 +394,7 @@ def _mark_synthetic(decls: list[_Decl], line: int, fallback: _Decl | None) -> No
 
 
 def _environment_rewrite(
-    clean: list[str], directives: list[Directive]
+    clean: list[str], raw: list[str]
 ) -> Callable[[_Decl, list[Directive], list[str]], str]:
     """How ``#check`` prints a declaration's type in this command's environment.
 
@@ -402,8 +406,8 @@ def _environment_rewrite(
     notations: list[tuple[int, str, str]] = []
     variables: list[tuple[int, str]] = []
     includes: list[int] = []
-    for number, text in enumerate(clean, start=1):
-        if match := _NOTATION.match(text):
+    for number, (text, written) in enumerate(zip(clean, raw, strict=True), start=1):
+        if _NOTATION.match(text) and (match := _NOTATION.match(written)):
             notations.append((number, match["token"], match["meaning"].strip()))
         elif match := _VARIABLE.match(text):
             variables.append((number, match["binders"].strip()))
@@ -494,7 +498,15 @@ def _declarations(clean: list[str]) -> list[_Decl]:
         signature = header.split(":=", 1)[0]
         binders = signature[len(name) :] if name else signature
         decls.append(
-            _Decl(number, column, name, end, _goal(signature, name), " ".join(binders.split()))
+            _Decl(
+                number,
+                column,
+                name,
+                end,
+                _goal(signature, name),
+                " ".join(binders.split()),
+                match["kind"],
+            )
         )
     return decls
 
