@@ -74,9 +74,47 @@ def test_statement_on_fewer_lines_in_answer_still_maps(row: dict[str, Any]) -> N
 def test_header_of_answer_is_replaced_by_given_header(row: dict[str, Any]) -> None:
     answer = make_answer(row, PROOF).replace("open BigOperators", "open Classical BigOperators")
     check = check_answer(row["formal_statement"], answer)
+    assert check.ok, check.detail
     assert check.proof is not None
-    assert "Classical" not in check.proof
     assert check.proof.startswith(row["header"])
+    # The answer's own `open` reaches the proof only, never the statement.
+    assert "\nopen Classical" not in check.proof
+    assert ":= open Classical in by\n" in check.proof
+    assert _answer_line(check, len(check.proof.split("\n"))) == "  norm_num"
+
+
+def test_answer_header_opens_scope_over_lemmas_and_proof_but_not_the_statement(
+    row: dict[str, Any],
+) -> None:
+    lemmas = (
+        "open Finset\n\nlemma card_aux : (range 3).card = 3 := by simp\n\n"
+        "set_option maxRecDepth 9000 in\n"
+    )
+    answer = make_answer(row, PROOF, lemmas=row["header"] + lemmas, repeat_header=False)
+    check = check_answer(
+        row["formal_statement"], answer, FormatConfig(check_tactics_coverage=False)
+    )
+    assert check.ok, check.detail
+    assert check.proof is not None
+    assert "\nopen Finset in lemma card_aux" in check.proof
+    # Never before a `… in` modifier, which would carry it over to the given theorem.
+    assert "open Finset in set_option" not in check.proof
+    assert "\nset_option maxRecDepth 9000 in\n" in check.proof
+    assert ":= open Finset in by\n" in check.proof
+    assert _answer_line(check, len(check.proof.split("\n"))) == "  norm_num"
+
+
+def test_answer_header_options_are_kept_and_lines_still_map(row: dict[str, Any]) -> None:
+    answer = make_answer(row, PROOF).replace(
+        "set_option maxHeartbeats 0", "set_option maxHeartbeats 400000\nset_option maxRecDepth 9000"
+    )
+    check = check_answer(row["formal_statement"], answer)
+    assert check.ok, check.detail
+    assert check.proof is not None
+    given_options = check.proof.index("set_option maxHeartbeats 0")
+    assert given_options < check.proof.index("set_option maxHeartbeats 400000")
+    assert "set_option maxRecDepth 9000\n" in check.proof
+    assert _answer_line(check, len(check.proof.split("\n"))) == "  norm_num"
 
 
 def test_trailing_sorry_of_given_statement_is_dropped(train_sample: list[dict[str, Any]]) -> None:
@@ -108,21 +146,43 @@ def test_auxiliary_lemmas_dropped_when_switched_off(row: dict[str, Any]) -> None
     assert _answer_line(check, len(check.proof.split("\n"))) == "  norm_num"
 
 
+_GIVEN_WITH_DEFINITION = (
+    "import Mathlib\n\ndef f (x : ℕ) : ℕ := x + 1\n\ntheorem f_pos (x : ℕ) : 0 < f x := by sorry\n"
+)
+
+
+def _answer_with_code(code: str) -> str:
+    drafts = "```tactics\nunfold f\n```\n```tactics\nomega\n```\n"
+    return f"<think>\n{drafts}</think>\n```lean4\n{code}\n```"
+
+
 def test_given_definitions_are_kept_and_answer_copies_dropped() -> None:
-    statement = (
-        "import Mathlib\n\ndef f (x : ℕ) : ℕ := x + 1\n\n"
-        "theorem f_pos (x : ℕ) : 0 < f x := by sorry\n"
+    code = (
+        "import Mathlib\n\ndef f (x : ℕ) : ℕ :=\n  x + 1 -- copied\n\n"
+        "lemma helper (x : ℕ) : 0 < f x := by\n  unfold f\n  omega\n\n"
+        "theorem f_pos (x : ℕ) : 0 < f x := by\n  exact helper x"
     )
-    answer = (
-        "<think>\n```tactics\nunfold f\n```\n```tactics\nomega\n```\n</think>\n```lean4\n"
-        "import Mathlib\n\ndef f (x : ℕ) : ℕ := 0\n\ntheorem f_pos (x : ℕ) : 0 < f x := by\n"
-        "  unfold f\n  omega\n```"
-    )
-    check = check_answer(statement, answer, FormatConfig(check_tactics_coverage=False))
+    config = FormatConfig(check_tactics_coverage=False)
+    check = check_answer(_GIVEN_WITH_DEFINITION, _answer_with_code(code), config)
     assert check.ok, check.detail
     assert check.proof is not None
+    assert check.proof.count("def f") == 1
     assert "x + 1" in check.proof
-    assert ":= 0" not in check.proof
+    # The helper is kept after the given definition (it used to be dropped silently).
+    assert check.proof.index("def f") < check.proof.index("lemma helper")
+    assert _answer_line(check, len(check.proof.split("\n"))) == "  exact helper x"
+
+
+def test_a_changed_given_definition_is_refused_with_what_to_do() -> None:
+    code = (
+        "import Mathlib\n\ndef f (x : ℕ) : ℕ := 0\n\n"
+        "theorem f_pos (x : ℕ) : 0 < f x := by\n  unfold f\n  omega"
+    )
+    config = FormatConfig(check_tactics_coverage=False)
+    check = check_answer(_GIVEN_WITH_DEFINITION, _answer_with_code(code), config)
+    assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT
+    assert "`f`" in check.detail
+    assert "copy them unchanged" in check.detail
 
 
 def test_last_lean4_block_with_the_statement_is_final(row: dict[str, Any]) -> None:

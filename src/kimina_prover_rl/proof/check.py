@@ -47,16 +47,31 @@ and more lines than the answer's (then its lines are not joined).
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from kimina_prover_rl.proof.answer import CodeBlock, ParsedAnswer, parse_answer
 from kimina_prover_rl.proof.format import FormatConfig, FormatError, check_structure, check_style
-from kimina_prover_rl.proof.integrity import is_empty_proof, scan_code, statement_difference
-from kimina_prover_rl.proof.lean_code import LeanCode, parse_lean_code, strip_comments
+from kimina_prover_rl.proof.integrity import (
+    header_opens,
+    is_empty_proof,
+    scan_code,
+    statement_difference,
+)
+from kimina_prover_rl.proof.lean_code import (
+    LeanCode,
+    mask_code,
+    normalize_whitespace,
+    parse_lean_code,
+    strip_comments,
+)
 
 __all__ = ["AnswerCheck", "check_answer"]
 
 _DEFAULT_CONFIG = FormatConfig()
+_OPTION_LINE = re.compile(r"^[ \t]*set_option[^\n]*", re.MULTILINE)
+_COMMAND_START = re.compile(r"\n(?=\S)")
+_MODIFIER_END = re.compile(r"(?<![\w'.!?»])in$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +201,18 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
     if is_empty_proof(code.body):
         return _fail(FormatError.NO_PROOF, f"{where} has no proof after `:=`", block.content)
     statement_start = len(code.header) + len(code.prelude)
+    opens, refused = header_opens(given, code)
+    lemmas = _own_lemmas(given, code, []) if config.allow_auxiliary_lemmas else None
+    sent = code.header + (code.prelude if lemmas is None else lemmas) + code.statement + code.body
     scan = scan_code(
-        block.content,
+        sent,
         statement_start,
         statement_start + len(code.statement),
-        prelude_start=len(code.header) if _keeps_lemmas(given, config) else statement_start,
+        prelude_start=statement_start if lemmas is None else len(code.header),
         name=code.name,
     )
     forbidden, native = scan.forbidden, scan.native_decide
+    forbidden = forbidden or refused
     if forbidden is not None:
         return _fail(
             FormatError.FORBIDDEN_CONSTRUCT,
@@ -207,7 +226,9 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
             f"{where}: {native.describe()} (allow_native_decide is off)",
             block.content,
         )
-    proof, offset = _assemble(given, code, config)
+    if lemmas is not None and opens:
+        lemmas = _own_lemmas(given, code, opens)
+    proof, offset = _assemble(given, code, lemmas, opens)
     failure = check_structure(answer, block, config) or check_style(
         answer, block, code, given, config
     )
@@ -215,13 +236,16 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
     return AnswerCheck(error, detail, proof, block.content, native is not None, offset)
 
 
-def _assemble(given: LeanCode, code: LeanCode, config: FormatConfig) -> tuple[str, int]:
+def _assemble(
+    given: LeanCode, code: LeanCode, own_lemmas: str | None, opens: list[str]
+) -> tuple[str, int]:
     """Build the code sent to Lean and its line offset (see the module docstring)."""
-    keep_lemmas = _keeps_lemmas(given, config)
-    statement = _fit_lines(given.statement, code.statement.count("\n"))
-    before = given.header + given.prelude if not keep_lemmas else given.header
+    keep_lemmas = own_lemmas is not None
+    statement = _fit_lines(given.statement, code.statement.count("\n")) + _scoped(opens)
+    prelude = given.prelude if strip_comments(given.prelude).strip() else ""
+    before = given.header + _kept_options(given.header, code.header) + prelude
     answer_before = code.header + code.prelude
-    lemmas = code.prelude if keep_lemmas else ""
+    lemmas = own_lemmas or ""
     o1 = before.count("\n") - answer_before.count("\n") + lemmas.count("\n")
     o2 = o1 + statement.count("\n") - code.statement.count("\n")
     if keep_lemmas and o2 <= o1:
@@ -234,9 +258,56 @@ def _assemble(given: LeanCode, code: LeanCode, config: FormatConfig) -> tuple[st
     return proof, offset
 
 
-def _keeps_lemmas(given: LeanCode, config: FormatConfig) -> bool:
-    """Whether the answer's code before the theorem is sent to Lean (module docstring)."""
-    return config.allow_auxiliary_lemmas and not strip_comments(given.prelude).strip()
+def _kept_options(given_header: str, header: str) -> str:
+    """The answer header's ``set_option`` lines that the given header does not have (every
+    option left after the integrity checks is allowed)."""
+    given = {normalize_whitespace(m.group()) for m in _OPTION_LINE.finditer(given_header)}
+    lines = [
+        header[m.start() : m.end()].rstrip() + "\n"
+        for m in _OPTION_LINE.finditer(mask_code(header))
+        if normalize_whitespace(header[m.start() : m.end()]) not in given
+    ]
+    return "".join(lines)
+
+
+def _scoped(opens: list[str]) -> str:
+    """``open … in`` modifiers for the answer header's own ``open`` lines, on one line."""
+    return "".join(f" open {arguments} in" for arguments in opens)
+
+
+def _own_lemmas(given: LeanCode, code: LeanCode, opens: list[str]) -> str:
+    """The answer's code before its theorem, its copies of the given prelude blanked.
+
+    Commands (each from a line that starts at column 0 to the next) whose text, comments
+    and layout aside, is one of the given prelude's commands are blanked (offsets and
+    lines kept): the given prelude is sent verbatim, and a copy would be declared twice.
+    Without ``opens`` the result is as long as the answer's prelude. The answer
+    header's own ``open`` lines are put before each other command as ``open … in``
+    (never before a ``… in`` modifier, which would carry them to the next command).
+    """
+    given_commands = {key for key, _, _ in _commands(given.prelude) if key}
+    prefix = _scoped(opens).lstrip()
+    parts: list[str] = []
+    for key, start, end in _commands(code.prelude):
+        chunk = code.prelude[start:end]
+        if key in given_commands:
+            parts.append(re.sub(r"[^\n]", " ", chunk))
+        elif key and prefix and not _MODIFIER_END.search(key):
+            parts.append(f"{prefix} {chunk}")
+        else:
+            parts.append(chunk)
+    return "".join(parts)
+
+
+def _commands(text: str) -> list[tuple[str, int, int]]:
+    """``(comparison key, start, end)`` of each top-level command of ``text``."""
+    masked = mask_code(text)
+    starts = [0, *(m.start() + 1 for m in _COMMAND_START.finditer(masked))]
+    ends = [*starts[1:], len(text)]
+    return [
+        (normalize_whitespace(strip_comments(text[a:b])), a, b)
+        for a, b in zip(starts, ends, strict=True)
+    ]
 
 
 def _fit_lines(statement: str, newlines: int) -> str:

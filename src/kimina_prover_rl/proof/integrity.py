@@ -51,7 +51,14 @@ from kimina_prover_rl.proof.lean_code import (
 )
 from kimina_prover_rl.proof.options import option_uses
 
-__all__ = ["CodeScan", "ConstructUse", "is_empty_proof", "scan_code", "statement_difference"]
+__all__ = [
+    "CodeScan",
+    "ConstructUse",
+    "header_opens",
+    "is_empty_proof",
+    "scan_code",
+    "statement_difference",
+]
 
 _IDENT = r"\w'.!?«"
 _END = r"(?![\w'!?»])"
@@ -87,7 +94,7 @@ _WORDS = [
     "namespace",
     "with_weak_namespace",
 ]
-_BEFORE_WORDS = ["instance", "variable", "attribute", "export", "open", "mutual", "unif_hint"]
+_BEFORE_WORDS = ["instance", "variable", "export", "mutual", "unif_hint"]
 _ALLOWED_ATTRIBUTES = frozenset(
     {
         "bound",
@@ -149,6 +156,15 @@ _ANYWHERE_FAST = re.compile(_keywords(_ALL_WORDS, checked=False))
 _ANYWHERE = re.compile(_keywords(_ALL_WORDS, checked=True))
 _BEFORE_STATEMENT = re.compile(_keywords([w + _END for w in _BEFORE_WORDS], checked=True))
 _SET_OPTION_IN = re.compile(r"set_option\s+\S+\s+\S+\s+in")
+# ``open``/``attribute`` before the theorem only as ``… in`` (on the same line), which
+# scopes them over the one command that follows.
+_SCOPED_COMMAND = re.compile(_keywords(["open" + _END, "attribute" + _END], checked=True))
+_SCOPED_IN = re.compile(r"[^\n]*?(?<![\w'.!?»])in(?![\w'!?«])")
+_OPEN_LINE = re.compile(r"[ \t]*open[ \t]+([^\n]*)")
+_OPEN_ARGUMENTS = re.compile(r"[\w.'!?«»₀-₉ᵢ-ᵪ \t()→>-]+")
+_OPEN_NAMES = re.compile(r"[\w.'!?«»₀-₉ᵢ-ᵪ ]+")
+_OPEN_KEYWORDS = frozenset({"hiding", "renaming", "scoped"})
+_IN_WORD = re.compile(r"(?<![\w'.!?«])in(?![\w'!?»])")
 _ENDS_WITH_IN = re.compile(r"(?<![\w'.!?»])in$")
 _ATTRIBUTES = re.compile(r"@\[|(?<![\w'.!?«])attribute[ \t\r\n]*\[")
 _ATTRIBUTE_EDGE = re.compile(r"[\[\],]")
@@ -327,6 +343,16 @@ def _before_statement(
     if m is not None:
         reason = "commands before the theorem may not change how its statement elaborates"
         hits.append((m.start(), m.group(), reason))
+    for scoped in _SCOPED_COMMAND.finditer(masked, prelude, start):
+        if _SCOPED_IN.match(masked, scoped.end(), start) is None:
+            word = scoped.group()
+            reason = (
+                f"a bare `{word}` before the theorem changes how its statement elaborates: "
+                f"write `{word} … in` on the line right before the lemma that needs it, "
+                "or use qualified names"
+            )
+            hits.append((scoped.start(), word, reason))
+            break
     modifier = _trailing_modifier(masked[:start])
     if modifier is not None and modifier >= prelude:
         reason = "a `… in` modifier other than set_option would apply to the given theorem"
@@ -334,7 +360,8 @@ def _before_statement(
     named = mask_code(code[:end], keep_names=True).replace("«", " ").replace("»", " ")
     if name is not None:
         bare = name.replace("«", "").replace("»", "")
-        own = re.compile(rf"(?<![\w'!?]){re.escape(bare)}(?![\w'!?])")
+        # ``name.aux`` (a helper in the theorem's namespace) names another constant.
+        own = re.compile(rf"(?<![\w'!?.]){re.escape(bare)}(?![\w'!?]|\.[^\W\d])")
         found = own.search(named, prelude, start)
         if found is not None:
             reason = "the theorem's name may not be used before it (the axiom check names it)"
@@ -343,10 +370,45 @@ def _before_statement(
     for declared in _DECLARED_NAME.finditer(named, prelude, start):
         last = declared.group(1).rsplit(".", 1)[-1]
         if last in used:
-            reason = f"redefines `{last}`, which the theorem's statement uses"
+            reason = (
+                f"redefines `{last}`, which the theorem's statement uses (the given "
+                "definitions are sent as they are: copy them unchanged or leave them out)"
+            )
             hits.append((declared.start(1), declared.group(1), reason))
             break
     return hits
+
+
+def header_opens(given: LeanCode, answer: LeanCode) -> tuple[list[str], ConstructUse | None]:
+    """The ``open`` lines of the answer's header that the given header does not have.
+
+    Returns their arguments (``Classical``, ``Real hiding pi``) for the caller to apply
+    as ``open … in`` to the proof and to each auxiliary lemma only: an ``open`` before the
+    theorem would change how the given statement elaborates (``open Real`` turns ``π``
+    from a bound name into ``Real.pi``). An ``open`` line whose arguments are not plain
+    names (``hiding``/``renaming``/``scoped`` allowed) is refused instead. Line numbers
+    in the refusal are those of the answer's code.
+    """
+    given_lines = [
+        normalize_whitespace(m.group(1)) for m in _OPEN_LINE.finditer(mask_code(given.header))
+    ]
+    given_words = {word for line in given_lines for word in line.split()}
+    masked = mask_code(answer.header)
+    extra: list[str] = []
+    for m in _OPEN_LINE.finditer(masked):
+        if m.start() and masked[m.start() - 1] != "\n":
+            continue
+        arguments = normalize_whitespace(answer.header[m.start(1) : m.end(1)])
+        if arguments in given_lines:
+            continue
+        if not _OPEN_ARGUMENTS.fullmatch(arguments) or _IN_WORD.search(arguments):
+            reason = "an `open` line in the header may only name namespaces"
+            return extra, _use(answer.header, m.start(), f"open {arguments}", reason)
+        if _OPEN_NAMES.fullmatch(arguments) and not _OPEN_KEYWORDS & set(arguments.split()):
+            arguments = " ".join(w for w in arguments.split() if w not in given_words)
+        if arguments:
+            extra.append(arguments)
+    return extra, None
 
 
 def _trailing_modifier(before: str) -> int | None:

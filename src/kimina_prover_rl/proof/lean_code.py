@@ -39,7 +39,7 @@ DECLARATION_KEYWORDS = ("theorem", "lemma", "example")
 _COMMENT, _STRING, _IDENT = COMMENT, STRING, NAME
 _IDENT_CHAR = re.compile(r"[\w'.!?₀-₉ᵢ-ᵪ]")
 _HEADER_LINE = re.compile(r"[ \t]*(?:import|set_option|open)[ \t]")
-_ENDS_WITH_IN = re.compile(r"\bin[ \t]*$")
+_IN_WORD = re.compile(f"(?<![{ID_REST}.»])in(?![{ID_REST}«])")
 _DECLARATION = re.compile(f"(?<![{ID_REST}.«])(theorem|lemma|example)(?![{ID_REST}»])")
 _NAME = re.compile(r"[ \t\r\n]*([^\s()\[\]{}⦃⦄⟨⟩:,]+)")
 _STATEMENT_TOKEN = re.compile(
@@ -131,7 +131,8 @@ class LeanCode:
     """Lean source split into four consecutive parts whose concatenation is the input.
 
     - ``header``: leading ``import`` / ``set_option`` / ``open`` commands (and the comments
-      and blank lines among and right after them); ``… in`` modifiers are not header.
+      and blank lines among and right after them); a line holding ``in`` (a ``… in``
+      modifier) is not header.
     - ``prelude``: everything between the header and the chosen declaration (docstrings,
       auxiliary lemmas, definitions).
     - ``statement``: the declaration from its keyword to its top-level ``:=`` inclusive.
@@ -172,7 +173,7 @@ def _header_end(code: str, masked: str, spans: tuple[tuple[int, int, int], ...])
         newline = masked.find("\n", pos)
         line_end = n if newline < 0 else newline + 1
         line = masked[pos:line_end]
-        if _HEADER_LINE.match(line) and not _ENDS_WITH_IN.search(line.rstrip("\r\n")):
+        if _HEADER_LINE.match(line) and not _IN_WORD.search(line):
             end = line_end
         elif line.strip():
             break
