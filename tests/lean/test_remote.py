@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Literal
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from kimina_prover_rl.lean import VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.server import create_app
 from tests.lean._fake_verifier import LEAN_VERSION, FakeVerifier
+from tests.lean._kimina_replay import Replay, recorded_pairs
 from tests.lean.server._kimina import FakeKimina
 
 FAST = {"backoff_s": 0.001, "max_backoff_s": 0.005}
@@ -49,14 +51,71 @@ async def test_kimina_answers_become_verdicts_by_the_pools_rules(endpoint: str) 
         "slow": VerdictStatus.TIMEOUT,
         "no_decl": VerdictStatus.VALID,
     }
-    valid, error, _, cheat, *_ = verdicts
+    valid, _, _, cheat, *_ = verdicts
     assert valid.axioms == ("propext", "Classical.choice", "Quot.sound")
     assert "cheat" in cheat.detail
-    # kimina numbers lines from the first line after the imports; they are shifted back
-    assert error.errors[0].line == 4
     # the appended axiom check is not part of what the proof is told about itself
     assert all("axioms" not in m.data for v in verdicts for m in v.messages)
     assert any("\n#print axioms _root_.t" in code for code in kimina.snippets_seen)
+
+
+def _line_of(code: str, needle: str) -> int:
+    """The 1-based line of ``code`` holding ``needle`` (the truth positions are held to)."""
+    (line,) = [n for n, text in enumerate(code.split("\n"), start=1) if needle in text]
+    return line
+
+
+_STATUS = {
+    "valid": VerdictStatus.VALID,
+    "error": VerdictStatus.LEAN_ERROR,
+    "sorry": VerdictStatus.SORRY,
+    "axiom": VerdictStatus.UNSOUND,
+    "synthetic_sorry": VerdictStatus.UNSOUND,
+    "example_error": VerdictStatus.LEAN_ERROR,
+}
+
+
+@pytest.mark.parametrize("server", ["2.1.3", "main"])
+@pytest.mark.parametrize("endpoint", ["check", "verify"])
+async def test_recorded_kimina_answers_land_on_the_submitted_lines(
+    server: str, endpoint: Literal["check", "verify"]
+) -> None:
+    """Against real kimina servers' answers (two numberings, six headers, no option saying
+    which), every message is on the line of the submitted code it is about."""
+    pairs = recorded_pairs(server, "/api/check" if endpoint == "check" else "/verify")
+    replay = Replay(server)
+    config = RemoteConfig(
+        url="http://kimina.test",
+        endpoint=endpoint,
+        chunk_size=5,
+        backoff_s=0.001,
+        max_backoff_s=0.01,
+    )
+    async with RemoteServer(config, transport=replay.transport()) as remote:
+        requests = [VerifyRequest(p["submitted"], id=f"{p['header']}/{p['case']}") for p in pairs]
+        verdicts = await remote.verify(requests)
+    assert replay.misses == [], "the client sends other code than recorded: re-record (README)"
+    for pair, verdict in zip(pairs, verdicts, strict=True):
+        code, case = pair["submitted"], pair["case"]
+        assert verdict.status is _STATUS[case], (verdict.id, verdict.detail)
+        assert verdict.extra["positions"]["how"] == "detected", verdict.id
+        lines = [(m.severity, m.line) for m in verdict.messages]
+        if case in ("valid", "axiom"):
+            assert lines == []
+        elif case == "error":
+            assert lines == [("error", _line_of(code, "exact oops"))]
+        elif case == "sorry":
+            assert lines == [("warning", _line_of(code, "theorem sorry_"))]
+            assert verdict.response is not None
+            (hole,) = verdict.response["sorries"]
+            assert hole["pos"]["line"] == _line_of(code, "  sorry")
+        elif case == "synthetic_sorry":
+            assert lines == [("info", _line_of(code, "apply?"))]
+            assert "sorryAx" in verdict.detail
+        else:
+            assert lines == [("error", _line_of(code, "  skip"))]
+    numberings = {v.extra["positions"]["numbering"] for v in verdicts}
+    assert numberings == ({"submitted"} if server == "main" else {"submitted", "after_header"})
 
 
 async def test_a_sorry_warning_alone_is_a_sorry() -> None:

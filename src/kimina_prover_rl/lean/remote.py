@@ -13,9 +13,15 @@ its verdict. Once an item's attempts are spent it gets an ``infra_error`` verdic
 is raised, nothing is lost.
 
 kimina-lean-server judges a proof by errors and listed sorries only; answers are judged
-here by the local pool's rules instead, with an appended ``#print axioms`` check (see
+here by the local pool's rules instead, with the pool's checks appended (see
 :mod:`kimina_prover_rl.lean._kimina_results`). A server that is ``kimina-rl serve`` (its
 ``/health`` says so) judges proofs itself and its verdicts are used as they are.
+
+Message positions come back relative to the submitted code whichever of kimina's three
+line numberings the server uses: each answer reveals its own through the appended check
+(:mod:`kimina_prover_rl.lean._kimina_numbering`), what it revealed is remembered for
+answers that cannot tell, and each verdict records the numbering it was read with in
+``extra["positions"]``.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from typing import Any, Literal
 import httpx
 
 from kimina_prover_rl.errors import ConfigError, PoolClosed
+from kimina_prover_rl.lean._kimina_numbering import LineNumbering, learn
 from kimina_prover_rl.lean._kimina_results import (
     SentProof,
     prepare_proof,
@@ -54,6 +61,9 @@ _logger = logging.getLogger(__name__)
 _HEALTH_TIMEOUT_S = 10.0
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _EXCERPT = 200
+_POSITIONS_RULE = "numbering=detected/1"
+"""Names how message positions are mapped back; cached verdicts read by an older rule
+(which assumed one numbering) are never reused."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,9 +91,6 @@ class RemoteConfig:
     """How long to wait for one HTTP answer (a chunk of proofs) before retrying."""
     check_axioms: bool = True
     """Append ``#print axioms`` to each proof so the verdict is as sound as the local pool's."""
-    body_relative_positions: bool = True
-    """kimina-lean-server runs the ``import`` lines separately and numbers lines from the
-    first line after them; shift them back. Set False for servers that number from the top."""
     lean_version: str = ""
     """The server's Lean/Mathlib version, for the verdict cache; empty = ask ``/health``."""
     extra_headers: Mapping[str, str] = field(default_factory=dict)
@@ -171,6 +178,7 @@ class RemoteServer(Verifier):
         self._probed = False
         self._probe_lock = asyncio.Lock()
         self._server_judges = False
+        self._numbering: frozenset[LineNumbering] = frozenset()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -182,13 +190,21 @@ class RemoteServer(Verifier):
         return self._lean_version
 
     @property
+    def learned_numbering(self) -> frozenset[LineNumbering]:
+        """The line numberings this server's answers have fitted so far (empty: none told)."""
+        return self._numbering
+
+    @property
     def verdict_scope(self) -> str:
-        """The server's Lean version, its URL and whether axioms are checked; empty until
-        the version is known (then nothing is cached)."""
+        """What this client's verdicts depend on: the server's Lean version, URL and route,
+        whether axioms are checked, and the rule positions are read by; empty until the
+        version is known (then nothing is cached)."""
         if not self._lean_version:
             return ""
         checks = "server" if self._server_judges else str(self.config.check_axioms)
-        return json.dumps([self._lean_version, self.url, checks])
+        return json.dumps(
+            [self._lean_version, self.url, self.config.endpoint, checks, _POSITIONS_RULE]
+        )
 
     async def aclose(self) -> None:
         if not self._closed:
@@ -230,7 +246,9 @@ class RemoteServer(Verifier):
         for index, request in enumerate(requests):
             prepared.append(
                 prepare_proof(
-                    request.code, check_axioms=self.config.check_axioms and not self._server_judges
+                    request.code,
+                    check_axioms=self.config.check_axioms and not self._server_judges,
+                    theorem_name=request.theorem_name,
                 )
             )
             reason = rejection(request.code)
@@ -286,13 +304,15 @@ class RemoteServer(Verifier):
                         self._infra(requests[index], "the server's answer left it out", attempt),
                     )
                     continue
-                verdict = verdict_from_result(
+                verdict, numbering = verdict_from_result(
                     requests[index],
                     prepared[index],
                     result,
                     lean_version=self._lean_version,
-                    body_relative_positions=self.config.body_relative_positions,
+                    learned=self._numbering,
                 )
+                if numbering is not None:
+                    self._numbering = learn(self._numbering, numbering)
                 if (
                     verdict.status is VerdictStatus.OVERLOADED
                     and attempt < self.config.max_attempts
