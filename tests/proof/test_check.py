@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -302,12 +301,16 @@ def test_hostile_responses_give_a_format_error(response: str, row: dict[str, Any
     assert check.detail
 
 
-def test_ten_megabytes_are_rejected_fast(row: dict[str, Any]) -> None:
-    response = "<think>" + "a" * 10_000_000
-    start = time.perf_counter()
-    check = check_answer(row["formal_statement"], response)
-    assert time.perf_counter() - start < 0.5
+def test_ten_megabytes_are_rejected_before_any_parsing(
+    row: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def parse_answer(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an over-long response must be refused before it is parsed")
+
+    monkeypatch.setattr("kimina_prover_rl.proof.check.parse_answer", parse_answer)
+    check = check_answer(row["formal_statement"], "<think>" + "a" * 10_000_000)
     assert check.format_error is FormatError.RESPONSE_TOO_LONG
+    assert "10000007" in check.detail
 
 
 _PIECES = st.sampled_from(
@@ -328,31 +331,6 @@ def test_no_input_raises(minif2f: list[dict[str, Any]], pieces: list[str]) -> No
     assert (check.format_error is None) == (check.detail == "")
     if check.proof is not None:
         assert check.proof.startswith(row["header"])
-
-
-@settings(max_examples=15, deadline=None)
-@given(
-    st.sampled_from(
-        ["\n", "`", "```\n", "<think>", "a ", "/-", "-- x\n", "(", "theorem ", "a'", "«",
-         'r#"', "@[simp,", "set_option a b in\n", '"{', "//-"]
-    )
-)  # fmt: skip
-def test_time_grows_about_linearly(minif2f: list[dict[str, Any]], unit: str) -> None:
-    statement = row_named(minif2f, "mathd_algebra_478")["formal_statement"]
-    config = FormatConfig(max_fences=10**6)
-
-    def cost(n: int) -> float:
-        text = "<think>" + unit * n + "</think>```lean4\n" + unit * n + "\n```"
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            check_answer(statement, text, config)
-            best = min(best, time.perf_counter() - start)
-        return best
-
-    small, large = cost(2_000), cost(40_000)
-    # 20x the input: linear is ~20x, quadratic ~400x. The bound is loose for a busy machine.
-    assert large < 100 * small + 0.05
 
 
 def test_every_format_error_is_reachable_and_keeps_proof_as_documented(

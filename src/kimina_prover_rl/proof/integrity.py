@@ -1,34 +1,45 @@
 """Statement integrity and forbidden constructs in the answer's final Lean code.
 
-The code sent to Lean is *given header + the answer's code before the theorem + given
-statement + the answer's code after its* ``:=`` (see :mod:`~kimina_prover_rl.proof.check`),
-and ``#print axioms`` of the theorem runs after all of it. So the answer cannot edit the
-statement, but all the code around it reaches Lean: it must not run code at check time,
-weaken the kernel, hide messages, change how the given statement elaborates, or change
-which constant the axiom check reports on. Each rule names the construct and its line.
+The code sent to Lean is *given header + the answer's allowed header options + the given
+definitions + the answer's code before the theorem + given statement + the answer's code
+after its* ``:=`` (see :mod:`~kimina_prover_rl.proof.check`), and Lean-level checks (every
+declaration's axioms, the graded statement) run after all of it. So the answer cannot edit
+the statement, but all the code around it reaches Lean: it must not run code at check
+time, weaken the kernel, hide messages, change how the given statement elaborates, or
+change which constant the checks report on. Each rule names the construct and its line,
+and says what to write instead where there is an honest way.
 
 - Anywhere: ``axiom``, ``unsafe``, ``implemented_by``, ``extern``, ``local instance``,
   ``#eval``, ``#exit``, ``#guard_msgs`` (it swallows errors such as "already declared"),
   ``run_cmd``/``run_tac``/``run_elab``/``run_meta``, ``by_elab``, ``elab``/``elab_rules``,
   ``macro``/``macro_rules``, ``syntax``, ``simproc``/``dsimproc``,
   ``initialize``/``builtin_initialize``, notation commands (``notation``, ``infix``, …),
-  ``namespace`` and ``with_weak_namespace``; ``set_option`` of a ``debug.``, ``warn.``,
-  ``internal.``, ``Elab.`` or ``trace.`` option (``«»`` quoting does not hide it); every
-  attribute but a short list of lemma attributes (``simp``, ``ext``, ``gcongr``, …), since
-  ``tactic``, ``command_elab``, ``norm_num``, ``instance`` and the like register code or
-  instances; and, outside the statement, whatever
-  :func:`~kimina_prover_rl.proof.lean_code.lexing_hazards` reports (where Lean may see
-  code that this scan takes for a string or a comment).
+  ``namespace`` and ``with_weak_namespace``; a ``set_option`` outside the allow-list of
+  :mod:`~kimina_prover_rl.proof.options` (matched on the name as Lean parses it, so
+  ``set_option«debug».skipKernelTC`` is ``debug.skipKernelTC``); every attribute but a
+  short list of lemma attributes (``simp``, ``ext``, ``gcongr``, …), since ``tactic``,
+  ``command_elab``, ``norm_num``, ``instance`` and the like register code or instances;
+  and, outside the statement, whatever :func:`~kimina_prover_rl.proof.lean_code.
+  lexing_hazards` reports (where Lean's token table could make it read code that the
+  scan takes for a string or a comment).
 - Before the theorem, anywhere in that text (not only at the start of a line):
   ``instance``, ``variable`` (``variable [Fact False]`` would become a hypothesis),
-  ``attribute``, ``export``, ``open``, ``mutual``, ``unif_hint``; a trailing ``… in``
-  modifier other than ``set_option … in`` (it would apply to the given theorem); any
-  mention of the theorem's own name (an earlier constant of that name, its error hidden,
-  would answer the axiom check); a declaration named like an identifier of the statement
-  (it could capture an auto-bound implicit variable or a field).
-- After the theorem: a trailing ``… in`` modifier (it would wrap the appended axiom
-  check). Other commands there are checked by Lean like the rest: redeclaring the theorem
-  is an error, and no namespace can be open when the axiom check runs.
+  ``export``, ``mutual``, ``unif_hint``; ``open`` and ``attribute`` unless written as
+  ``open … in``/``attribute […] … in`` on one line before a helper, since the ``in``
+  form scopes over that one command while a bare one scopes over the given statement
+  too (``open Real`` turns a bound ``π`` into ``Real.pi``); a trailing ``… in`` modifier
+  other than ``set_option … in`` (it would apply to the given theorem); any mention of
+  the theorem's own name but as a namespace (``t.aux`` names another constant, while an
+  earlier constant ``t``, its error hidden, would answer the axiom check); a declaration
+  named like an identifier of the statement (it could capture an auto-bound implicit
+  variable or a field), which is also how a changed copy of a given definition is caught.
+- The answer's header is replaced by the given one. Its ``set_option`` lines (already
+  through the allow-list) are kept; an ``open`` line the given header lacks never comes
+  before the statement: :func:`header_opens` hands it to the caller, which scopes it as
+  ``open … in`` over each helper and over the proof term only.
+- After the theorem: a trailing ``… in`` modifier (it would wrap the appended checks).
+  Other commands there are checked by Lean like the rest: redeclaring the theorem is an
+  error, and every declaration's axioms are printed.
 - ``native_decide`` (and ``decide +native``, ``ofReduceBool``) is reported separately:
   it is allowed only when configured.
 
@@ -41,6 +52,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kimina_prover_rl.proof.attributes import first_refused_attribute
 from kimina_prover_rl.proof.lean_code import (
     LeanCode,
     lexing_hazards,
@@ -95,40 +107,6 @@ _WORDS = [
     "with_weak_namespace",
 ]
 _BEFORE_WORDS = ["instance", "variable", "export", "mutual", "unif_hint"]
-_ALLOWED_ATTRIBUTES = frozenset(
-    {
-        "bound",
-        "cases_eliminator",
-        "congr",
-        "continuity",
-        "deprecated",
-        "elab_as_elim",
-        "ext",
-        "field_simps",
-        "fun_prop",
-        "gcongr",
-        "induction_eliminator",
-        "inherit_doc",
-        "inline",
-        "irreducible",
-        "match_pattern",
-        "measurability",
-        "mono",
-        "noinline",
-        "nolint",
-        "norm_cast",
-        "push_cast",
-        "reducible",
-        "refl",
-        "semireducible",
-        "simp",
-        "simps",
-        "specialize",
-        "symm",
-        "to_additive",
-        "trans",
-    }
-)
 
 
 def _keywords(words: list[str], *, checked: bool) -> str:
@@ -166,9 +144,6 @@ _OPEN_NAMES = re.compile(r"[\w.'!?«»₀-₉ᵢ-ᵪ ]+")
 _OPEN_KEYWORDS = frozenset({"hiding", "renaming", "scoped"})
 _IN_WORD = re.compile(r"(?<![\w'.!?«])in(?![\w'!?»])")
 _ENDS_WITH_IN = re.compile(r"(?<![\w'.!?»])in$")
-_ATTRIBUTES = re.compile(r"@\[|(?<![\w'.!?«])attribute[ \t\r\n]*\[")
-_ATTRIBUTE_EDGE = re.compile(r"[\[\],]")
-_ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][\w.]*")
 _DECLARED_NAME = re.compile(
     r"(?<![\w'.!?])(?:def|abbrev|theorem|lemma|structure|class|inductive|opaque|alias"
     r"|irreducible_def)[ \t\r\n]+([^\s()\[\]{}⦃⦄⟨⟩:,]+)"
@@ -239,10 +214,12 @@ def scan_code(
         m = _ANYWHERE.search(masked, m.start() + 1)
     if m is not None:
         hits.append((m.start(), m.group(), _reason(m.group())))
-    for rule in (_forbidden_option, _forbidden_attribute):
-        hit = rule(code, masked)
-        if hit is not None:
-            hits.append(hit)
+    hit = _forbidden_option(code, masked)
+    if hit is not None:
+        hits.append(hit)
+    use = first_refused_attribute(masked)
+    if use is not None:
+        hits.append((use.offset, f"@[{use.name}]", use.reason))
     hazard = next((h for h in lexing_hazards(code) if not statement_start <= h[0] < end), None)
     if hazard is not None:
         reason = "Lean may read this differently from the checker: write it another way"
@@ -287,47 +264,6 @@ def _forbidden_option(code: str, masked: str) -> _Hit | None:
     for use in option_uses(mask_code(code, keep_names=True)):
         return use.offset, f"set_option {use.name}".rstrip(), use.reason
     return None
-
-
-def _forbidden_attribute(code: str, masked: str) -> _Hit | None:
-    """The first attribute (in ``@[…]`` or ``attribute […]``) outside the allowed list."""
-    pos = 0
-    n = len(masked)
-    while (m := _ATTRIBUTES.search(masked, pos)) is not None:
-        depth, entry, pos = 1, m.end(), n
-        for edge in _ATTRIBUTE_EDGE.finditer(masked, m.end()):
-            char = edge.group()
-            if char == "[" or (char == "," and depth > 1):
-                depth += char == "["
-                continue
-            if char == "]" and depth > 1:
-                depth -= 1
-                continue
-            hit = _check_attribute(masked, entry, edge.start())
-            if hit is not None:
-                return hit
-            entry = edge.end()
-            if char == "]":
-                pos = edge.end()
-                break
-        else:
-            return _check_attribute(masked, entry, n)
-    return None
-
-
-def _check_attribute(masked: str, start: int, end: int) -> _Hit | None:
-    words = masked[start:end].replace("-", " ").split()
-    while words and words[0] in ("local", "scoped"):
-        words.pop(0)
-    if not words:
-        return None
-    m = _ATTRIBUTE_NAME.match(words[0])
-    attribute = m.group() if m is not None else words[0]
-    if attribute in _ALLOWED_ATTRIBUTES:
-        return None
-    allowed = ", ".join(sorted(_ALLOWED_ATTRIBUTES))
-    reason = f"may register code or instances (allowed attributes: {allowed})"
-    return masked.index(words[0], start), f"@[{attribute}]", reason
 
 
 def _before_statement(
