@@ -313,6 +313,37 @@ async def test_against_our_server_verdicts_round_trip_exactly() -> None:
     assert [r.code for r in fake.checked] == codes
 
 
+@pytest.mark.parametrize("endpoint", ["check", "verify"])
+async def test_our_server_is_told_the_graded_theorem_and_statement(
+    endpoint: Literal["check", "verify"],
+) -> None:
+    fake = FakeVerifier()
+    app = create_app(lambda: fake)
+    statement = "import Mathlib\n\ntheorem t : True := by"
+    request = VerifyRequest(f"{statement}\n  trivial", formal_statement=statement)
+    async with app.router.lifespan_context(app):
+        config = RemoteConfig(url="http://ours.test", endpoint=endpoint)
+        async with RemoteServer(config, transport=httpx.ASGITransport(app=app)) as remote:
+            await remote.verify([request])
+    (seen,) = fake.checked
+    assert (seen.theorem_name, seen.formal_statement) == ("t", statement)
+
+
+async def test_a_kimina_server_gets_only_kiminas_fields() -> None:
+    bodies: list[bytes] = []
+
+    def record(n: int, request: httpx.Request) -> httpx.Response | None:
+        bodies.append(request.content)
+        return None
+
+    kimina = FakeKimina(record)
+    statement = "theorem t : True := by"
+    async with _remote(kimina) as remote:
+        await remote.verify([VerifyRequest(f"{statement}\n  trivial", formal_statement=statement)])
+    (snippet,) = json.loads(bodies[-1])["snippets"]
+    assert set(snippet) == {"id", "code"}
+
+
 async def test_without_health_our_server_is_treated_as_any_kimina_server() -> None:
     fake = FakeVerifier()
     app = create_app(lambda: fake)

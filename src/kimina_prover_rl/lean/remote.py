@@ -284,7 +284,11 @@ class RemoteServer(Verifier):
         requests, prepared, emit = batch.requests, batch.prepared, batch.emit
         async with self._semaphore:
             try:
-                answer = await self._post([prepared[i].code for i in indices], batch.limit_s)
+                answer = await self._post(
+                    [prepared[i].code for i in indices],
+                    [self._graded(requests[i]) for i in indices],
+                    batch.limit_s,
+                )
             except Exception as exc:  # a bug must cost these proofs a verdict, not a hang
                 _logger.exception("RemoteServer: sending %d proofs failed", len(indices))
                 answer = _Failure(f"the client failed: {type(exc).__name__}: {exc}", False)
@@ -338,13 +342,27 @@ class RemoteServer(Verifier):
             delay = max(delay, min(answer.retry_after_s, self.config.max_backoff_s))
         return delay
 
-    async def _post(self, codes: list[str], limit_s: int) -> dict[int, dict[str, Any]] | _Failure:
+    def _graded(self, request: VerifyRequest) -> dict[str, str]:
+        """What ``kimina-rl serve`` needs to check the graded statement (other servers
+        get nothing extra: the client checks their answers itself)."""
+        if not self._server_judges:
+            return {}
+        fields = {
+            "theorem_name": request.theorem_name,
+            "formal_statement": request.formal_statement,
+        }
+        return {name: value for name, value in fields.items() if value is not None}
+
+    async def _post(
+        self, codes: list[str], extras: list[dict[str, str]], limit_s: int
+    ) -> dict[int, dict[str, Any]] | _Failure:
         """One HTTP request; httpx errors and bad answers become a :class:`_Failure` here."""
         ids = [str(i) for i in range(len(codes))]
+        items = list(zip(ids, codes, extras, strict=True))
         if self.config.endpoint == "check":
             path, id_field = "/api/check", "id"
             payload: dict[str, Any] = {
-                "snippets": [{"id": i, "code": c} for i, c in zip(ids, codes, strict=True)],
+                "snippets": [{"id": i, "code": c, **x} for i, c, x in items],
                 "timeout": limit_s,
                 "debug": False,
                 "reuse": True,
@@ -353,7 +371,7 @@ class RemoteServer(Verifier):
         else:
             path, id_field = "/verify", "custom_id"
             payload = {
-                "codes": [{"custom_id": i, "proof": c} for i, c in zip(ids, codes, strict=True)],
+                "codes": [{"custom_id": i, "proof": c, **x} for i, c, x in items],
                 "timeout": limit_s,
                 "infotree_type": None,
                 "disable_cache": False,
