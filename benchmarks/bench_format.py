@@ -140,8 +140,8 @@ def main() -> None:
     unit_config = FormatConfig(max_fences=10**6, max_code_chars=10**7, max_response_chars=10**8)
     for unit in HOSTILE_UNITS:
         small, large = growth(formal_statement, unit, unit_config)
-        shown = unit.replace("\n", "\\n").replace("|", "\\|")
-        print(f"| `{shown}` | {small * 1e3:.1f} | {large * 1e3:.1f} | {large / small:.0f} |")
+        shown = repr(unit).replace("|", "\\|")
+        print(f"| {shown} | {small * 1e3:.1f} | {large * 1e3:.1f} | {large / small:.0f} |")
 
     print("\n| 1 MB worst case | config | result | ms / call |")
     print("|---|---|---|---:|")

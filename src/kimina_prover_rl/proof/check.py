@@ -24,15 +24,20 @@ of a well-formed answer is the only one after the think block. **What is sent to
 (``proof``) is built from the given statement, so the answer can never change the header
 or the statement that get checked::
 
-    given header + [answer's lemmas] + given statement (up to ``:=``) + answer's body
+    given header + answer header's own set_option lines + given definitions
+        + [answer's lemmas] + given statement (up to ``:=``) + answer's body
 
-The answer's own header (imports, ``set_option``, ``open``) is dropped, and so is the
-given statement's trailing ``by sorry``. The answer's *lemmas* (everything between its
-header and the theorem: auxiliary lemmas, definitions, comments) are kept when
-``allow_auxiliary_lemmas`` is on and the given statement has no code of its own between
-its header and the theorem (only comments); they pass the forbidden-construct check like
-the rest. When the given statement brings definitions, those are kept verbatim instead
-and the answer's lemmas are dropped (its copies of the definitions would clash).
+The answer's header is replaced by the given one, keeping (and never silently dropping)
+what an honest answer puts there: its ``set_option`` lines the given header lacks (every
+one left has passed the allow-list of :mod:`~kimina_prover_rl.proof.options`) follow the
+given header, and its ``open`` lines the given header lacks become ``open … in`` in front
+of each of its lemmas and of the proof term (``theorem t : S := open X in by …``), so
+they never reach the statement. The given statement's trailing ``by sorry`` is dropped.
+The answer's *lemmas* (everything between its header and the theorem) are kept when
+``allow_auxiliary_lemmas`` is on; they pass the forbidden-construct check like the rest.
+When the given statement brings definitions, those are sent verbatim before the lemmas,
+and the answer's commands that copy one of them (comments and layout aside) are blanked;
+a changed copy stays and is refused, since it redefines a name the statement uses.
 
 **Line mapping.** Blank lines are inserted (after the header, after ``:=``) and, when
 the given statement spans more lines than the answer's, the given statement's lines are
@@ -41,7 +46,8 @@ joined, so that every line taken from the answer's body (and lemmas) sits exactl
 proof line - ``proof_line_offset``. The offset is 0 whenever the answer repeats the
 header (the usual case); lines of the given header and statement have no answer line.
 The lemmas keep that mapping too, except when the given statement has a string literal
-and more lines than the answer's (then its lines are not joined).
+and more lines than the answer's (then its lines are not joined). The ``open … in``
+modifiers are inserted on existing lines, so they move columns, never lines.
 """
 
 from __future__ import annotations
