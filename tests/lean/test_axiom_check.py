@@ -160,3 +160,34 @@ def test_ends_close_what_namespaces_opened(opened: list[list[str]], closed: int)
     )
     expected = ".".join(p for parts in opened[: len(opened) - closed] for p in parts)
     assert scope_namespace(code) == expected
+
+
+_KINDS = st.sampled_from(
+    ["theorem", "lemma", "@[simp] lemma", "private theorem", "def", "noncomputable def", "abbrev"]
+)
+_SEPARATORS = st.sampled_from(
+    ["\n", "\n\n", "\n-- theorem fake : True := trivial\n", "\n/- def x -/\n"]
+)
+_NAMES = st.from_regex(r"h[a-z0-9_']{0,6}", fullmatch=True)
+
+
+@given(
+    st.lists(st.tuples(_KINDS, _NAMES, _SEPARATORS), max_size=4, unique_by=lambda t: t[1]),
+    st.integers(0, 4),
+    st.booleans(),
+)
+def test_every_declaration_is_reported_wherever_it_is_placed(
+    helpers: list[tuple[str, str, str]], graded_at: int, named: bool
+) -> None:
+    parts = [f"{kind} {name} : True := trivial{sep}" for kind, name, sep in helpers]
+    parts.insert(min(graded_at, len(parts)), "theorem main (x : ℕ) : x = x := rfl\n")
+    plan = plan_checks(
+        "import Mathlib\n\n" + "".join(parts), theorem_name="main" if named else None
+    )
+    assert plan is not None
+    assert sorted(r.constant for r in plan.reports) == sorted(
+        [name for _, name, _ in helpers] + ["main"]
+    )
+    assert [r.constant for r in plan.reports if r.graded] == (["main"] if named else [])
+    lines = plan.text.split("\n")
+    assert all(lines[r.line - 1] == f"#print axioms _root_.{r.constant}" for r in plan.reports)

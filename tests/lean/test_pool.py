@@ -491,3 +491,87 @@ def test_lean_version_comes_from_the_project(tmp_path: Path) -> None:
 def test_config_errors_name_the_field(field: str, value: Any) -> None:
     with pytest.raises(ConfigError, match=rf"PoolConfig\.{field}={value}"):
         PoolConfig(**{field: value})
+
+
+# -- the given statement, one round trip, what may be cached --------------------------------
+
+GIVEN = f"{HEADER}theorem t : 1 + 1 = 2 := by\n  sorry\n"
+
+
+class _Store:
+    """An in-memory statement store that records what the pool asks of it."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, str] = {}
+        self.gets = 0
+
+    def get_statement(self, key: str) -> str | None:
+        self.gets += 1
+        return self.items.get(key)
+
+    def put_statement(self, key: str, printed: str) -> None:
+        self.items[key] = printed
+
+
+async def test_the_given_statement_runs_once_and_a_tampered_one_is_unsound() -> None:
+    store = _Store()
+    honest = theorem("t")
+    tampered = (
+        f"{HEADER}variable (h : False)\ninclude h\n\ntheorem t : 1 + 1 = 2 := by\n  norm_num\n"
+    )
+    async with LocalPool(config(max_repls=1, spares=0), statements=store) as pool:
+        first, second, bad = await check(pool, honest, honest, tampered, formal_statement=GIVEN)
+    assert (first.status, second.status) == (VerdictStatus.VALID, VerdictStatus.VALID)
+    assert "statement_check_s" in first.extra
+    assert "statement_check_s" not in second.extra
+    assert list(store.items.values()) == ["@t : 1 + 1 = 2"]
+    assert bad.status is VerdictStatus.UNSOUND
+    assert bad.extra["unsound_reason"] == "statement"
+    assert "(h : False)" in bad.detail
+
+
+async def test_a_stored_statement_is_used_by_the_next_pool() -> None:
+    store = _Store()
+    async with LocalPool(config(max_repls=1, spares=0), statements=store) as pool:
+        await check(pool, theorem("t"), formal_statement=GIVEN)
+    async with LocalPool(config(max_repls=1, spares=0), statements=store) as pool:
+        (verdict,) = await check(pool, theorem("t"), formal_statement=GIVEN)
+    assert verdict.status is VerdictStatus.VALID
+    assert "statement_check_s" not in verdict.extra
+
+
+async def test_a_statement_that_does_not_elaborate_or_another_header_is_rejected() -> None:
+    broken = f'{HEADER}theorem t : 1 + 1 = two -- standin: error "unknown identifier"\n  := by\n'
+    other_header = theorem("t", header="import Mathlib\n\n")
+    async with LocalPool(config(max_repls=1, spares=0)) as pool:
+        (bad_statement,) = await check(pool, theorem("t"), formal_statement=broken)
+        (bad_header,) = await check(pool, other_header, formal_statement=GIVEN)
+    assert bad_statement.status is VerdictStatus.REJECTED
+    assert "does not elaborate" in bad_statement.detail
+    assert "fix the formal statement" in bad_statement.detail
+    assert bad_header.status is VerdictStatus.REJECTED
+    assert "header differs" in bad_header.detail
+    assert not bad_statement.is_cacheable
+    assert not bad_header.is_cacheable
+
+
+async def test_one_command_per_proof_from_the_header_environment() -> None:
+    async with LocalPool(config(max_repls=1, spares=0)) as pool:
+        await check(pool, theorem("warm"))
+        before = pool.stats.get("repls_started", 0)
+        verdicts = await check(pool, *(theorem(f"t{i}") for i in range(3)))
+        assert [v.status for v in verdicts] == [VerdictStatus.VALID] * 3
+        (repl,) = [w.repl for group in pool._supply._groups.values() for w in group.idle]
+        assert repl.commands_run == 1 + 1 + 3  # header, warm-up, one per proof
+    assert pool.stats.get("repls_started", 0) == before
+
+
+async def test_a_timeout_while_examples_are_elaborated_again_is_never_cached() -> None:
+    slow_example = f"{HEADER}example : 1 + 1 = 2 := by\n  norm_num -- standin: hang\n"
+    slow_theorem = theorem("t", "norm_num -- standin: hang")
+    async with LocalPool(config(max_repls=1, spares=0, timeout_s=0.5)) as pool:
+        example, named = await check(pool, slow_example, slow_theorem)
+    assert (example.status, named.status) == (VerdictStatus.TIMEOUT, VerdictStatus.TIMEOUT)
+    assert example.provisional
+    assert not example.is_cacheable
+    assert named.is_cacheable

@@ -3,7 +3,7 @@
 :func:`plan_checks` is the one planning function every backend uses (the local pool and the
 remote client append its :attr:`CheckPlan.text` to the proof and send both as one command).
 
-- **Every declaration.** Each ``theorem``/``lemma``/``def``/``abbrev``/``opaque`` and named
+- **Every declaration.** Each ``theorem``/``lemma``/``def``/``abbrev``/``opaque``/``axiom``, named
   ``instance`` the code adds gets its own ``#print axioms _root_.<fully-qualified name>``,
   wherever it sits (before or after the graded theorem), so no declaration can carry an
   axiom unseen. An ``example`` adds nothing to the environment, so its text is elaborated
@@ -32,12 +32,11 @@ only make a report go missing (not valid), unless another declaration has exactl
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kimina_prover_rl.proof.lean_code import mask_code, strip_comments
+from kimina_prover_rl.proof.lean_code import declarations, mask_code, strip_comments
 
 __all__ = [
     "AXIOM_CHECK_NAME",
@@ -80,13 +79,19 @@ _SCOPE_COMMAND = re.compile(
 _NOT_A_SCOPE_NAME = frozenset(
     {"theorem", "lemma", "def", "example", "abbrev", "instance", "namespace", "section", "end"}
 )
-_DECLARATION = re.compile(
-    r"(?<![\w'.!?«»])(theorem|lemma|def|abbrev|opaque|instance|example)(?![\w'!?»])"
+_CHECKED_KEYWORDS = frozenset(
+    {
+        "theorem",
+        "lemma",
+        "def",
+        "abbrev",
+        "opaque",
+        "instance",
+        "example",
+        "axiom",
+        "irreducible_def",
+    }
 )
-_PRIORITY = re.compile(r"\s*\(\s*priority\s*:=[^)]*\)")
-_NAME = re.compile(r"\s*([^\s()\[\]{}⦃⦄⟨⟩:,]+)")
-_IDENT_START = re.compile(r"[^\W\d]|«")
-_PREVIOUS_WORD = re.compile(r"([\w'!?]+)\s*$")
 # Where a command after an ``example`` starts: a line beginning at column 0 with a command.
 _COMMAND_LINE = re.compile(
     r"^(?:@\[|#|(?:theorem|lemma|def|abbrev|opaque|instance|example|structure|inductive|class"
@@ -221,56 +226,22 @@ def _example_text(code: str, masked: str, start: int, limit: int) -> str:
 
 
 def _declarations(code: str, masked: str) -> Iterator[_Declaration]:
-    """Declarations in source order, each with the namespace in effect where it starts."""
-    opens = [m.start() for m in re.finditer(r"\[", masked)]
-    closes = [m.start() for m in re.finditer(r"\]", masked)]
+    """Checked declarations in source order, with the namespace in effect where each starts.
+
+    Structures, classes and inductive types are left out: what they generate carries no
+    proof of its own, and whatever uses them is checked.
+    """
     scopes: list[str | None] = []
     scope_events = list(_SCOPE_COMMAND.finditer(masked))
     next_event = 0
-    for match in _DECLARATION.finditer(masked):
-        start = match.start()
-        while next_event < len(scope_events) and scope_events[next_event].start() < start:
+    for decl in declarations(code):
+        while next_event < len(scope_events) and scope_events[next_event].start() < decl.offset:
             _apply_scope(scopes, scope_events[next_event], code)
             next_event += 1
-        if _in_brackets(opens, closes, start) or _previous_word(masked, start) == "deriving":
+        if decl.keyword not in _CHECKED_KEYWORDS:
             continue
-        keyword = match.group(1)
         namespace = ".".join(part for part in scopes if part is not None)
-        yield _Declaration(start, keyword, _declared_name(code, masked, match), namespace)
-
-
-def _declared_name(code: str, masked: str, match: re.Match[str]) -> str | None:
-    keyword = match.group(1)
-    if keyword == "example":
-        return None
-    cursor = match.end()
-    if keyword == "instance":
-        priority = _PRIORITY.match(masked, cursor)
-        if priority is not None:
-            cursor = priority.end()
-        name = _NAME.match(masked, cursor)
-        if name is None or not _IDENT_START.match(masked, name.start(1)):
-            return None
-    else:
-        name = _NAME.match(masked, cursor)
-        if name is None or name.group(1).startswith(":"):
-            return None
-    # Read the name from the code itself (the mask blanks the inside of «…» names) and drop
-    # explicit universe parameters: ``foo.{u}`` declares ``foo``.
-    text = code[name.start(1) : name.end(1)]
-    return text.split(".{", 1)[0].rstrip(".") or None
-
-
-def _in_brackets(opens: list[int], closes: list[int], position: int) -> bool:
-    """Whether ``position`` is inside ``[…]`` (an attribute list: ``[local instance]``)."""
-    last_open = bisect.bisect_left(opens, position) - 1
-    last_close = bisect.bisect_left(closes, position) - 1
-    return last_open >= 0 and (last_close < 0 or opens[last_open] > closes[last_close])
-
-
-def _previous_word(masked: str, position: int) -> str | None:
-    found = _PREVIOUS_WORD.search(masked, max(0, position - 64), position)
-    return None if found is None else found.group(1)
+        yield _Declaration(decl.offset, decl.keyword, decl.name, namespace)
 
 
 def scope_namespace(code: str) -> str:
