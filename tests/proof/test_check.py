@@ -103,6 +103,32 @@ def test_answer_header_opens_scope_over_lemmas_and_proof_but_not_the_statement(
     assert _answer_line(check, len(check.proof.split("\n"))) == "  norm_num"
 
 
+def test_answer_header_opens_skip_lines_that_continue_a_declaration(
+    row: dict[str, Any],
+) -> None:
+    lemmas = "open Finset\n\ndef g : ℕ → ℕ\n| 0 => 1\n| n + 1 => g n\n\n"
+    answer = make_answer(row, PROOF, lemmas=row["header"] + lemmas, repeat_header=False)
+    check = check_answer(
+        row["formal_statement"], answer, FormatConfig(check_tactics_coverage=False)
+    )
+    assert check.ok, check.detail
+    assert check.proof is not None
+    assert "\nopen Finset in def g : ℕ → ℕ\n| 0 => 1\n| n + 1 => g n\n" in check.proof
+
+
+@pytest.mark.parametrize("line", ["open Nat in theorem x : True := trivial", "open (Nat) := 1"])
+def test_answer_header_open_lines_that_are_not_plain_names_are_refused(
+    row: dict[str, Any], line: str
+) -> None:
+    header = row["header"].replace("open BigOperators", f"{line}\nopen BigOperators")
+    answer = make_answer(row, PROOF, lemmas=header, repeat_header=False)
+    check = check_answer(
+        row["formal_statement"], answer, FormatConfig(check_tactics_coverage=False)
+    )
+    assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT
+    assert check.proof is None
+
+
 def test_answer_header_options_are_kept_and_lines_still_map(row: dict[str, Any]) -> None:
     answer = make_answer(row, PROOF).replace(
         "set_option maxHeartbeats 0", "set_option maxHeartbeats 400000\nset_option maxRecDepth 9000"

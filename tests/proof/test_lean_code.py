@@ -211,3 +211,43 @@ def test_declarations_lists_every_one_with_its_name_as_written() -> None:
         ("axiom", "a", 9),
     ]
     assert all(code.startswith(d.keyword, d.offset) for d in declarations(code))
+
+
+_NOISE = [
+    "-- theorem fake : False := sorry",
+    "/- lemma hidden : False := sorry\n def x := 1 -/",
+    '#check "theorem in a string"',
+    "#check («theorem» : ℕ → ℕ)",
+    "/-- a doc comment naming def y -/",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(
+                st.sampled_from(["theorem", "lemma", "def", "abbrev", "axiom", "instance"]),
+                st.sampled_from(["n{}", "Foo.n{}", "«n m{}»", "n'{}", "n₁{}", "Foo.«a b{}»"]),
+            ),
+            st.tuples(st.just("example"), st.just("")),
+            st.tuples(st.just(""), st.sampled_from(_NOISE)),
+        ),
+        max_size=8,
+    )
+)
+def test_declarations_finds_every_declaration_wherever_it_is_placed(
+    chunks: list[tuple[str, str]],
+) -> None:
+    lines: list[str] = []
+    expected: list[tuple[str, str | None, int]] = []
+    for i, (keyword, text) in enumerate(chunks):
+        if not keyword:
+            lines.append(text)
+            continue
+        name = text.format(i) if keyword != "example" else None
+        head = f"@[simp] {keyword}" if keyword == "lemma" else keyword
+        expected.append((keyword, name, sum(chunk.count("\n") + 1 for chunk in lines) + 1))
+        lines.append(f"{head} {name or ''} : True := trivial")
+    code = "\n".join(lines)
+    assert [(d.keyword, d.name, d.line) for d in declarations(code)] == expected

@@ -78,6 +78,11 @@ _DEFAULT_CONFIG = FormatConfig()
 _OPTION_LINE = re.compile(r"^[ \t]*set_option[^\n]*", re.MULTILINE)
 _COMMAND_START = re.compile(r"\n(?=\S)")
 _MODIFIER_END = re.compile(r"(?<![\w'.!?»])in$")
+# A command that an ``open … in`` may precede: a declaration, with its modifiers.
+_DECLARATION_START = re.compile(
+    r"@\[|(?:(?:private|protected|noncomputable|partial|nonrec) )*"
+    r"(?:theorem|lemma|def|abbrev|example|structure|inductive|class|opaque|irreducible_def)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,8 +293,9 @@ def _own_lemmas(given: LeanCode, code: LeanCode, opens: list[str]) -> str:
     and layout aside, is one of the given prelude's commands are blanked (offsets and
     lines kept): the given prelude is sent verbatim, and a copy would be declared twice.
     Without ``opens`` the result is as long as the answer's prelude. The answer
-    header's own ``open`` lines are put before each other command as ``open … in``
-    (never before a ``… in`` modifier, which would carry them to the next command).
+    header's own ``open`` lines are put before each declaration as ``open … in`` (never
+    before a ``… in`` modifier, which would carry them to the next command, nor before a
+    line that continues a declaration, such as a match arm at column 0).
     """
     given_commands = {key for key, _, _ in _commands(given.prelude) if key}
     prefix = _scoped(opens).lstrip()
@@ -298,7 +304,7 @@ def _own_lemmas(given: LeanCode, code: LeanCode, opens: list[str]) -> str:
         chunk = code.prelude[start:end]
         if key in given_commands:
             parts.append(re.sub(r"[^\n]", " ", chunk))
-        elif key and prefix and not _MODIFIER_END.search(key):
+        elif prefix and _DECLARATION_START.match(key) and not _MODIFIER_END.search(key):
             parts.append(f"{prefix} {chunk}")
         else:
             parts.append(chunk)
