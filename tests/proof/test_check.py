@@ -82,6 +82,12 @@ def test_header_of_answer_is_replaced_by_given_header(row: dict[str, Any]) -> No
     assert _answer_line(check, len(check.proof.split("\n"))) == "  norm_num"
 
 
+def _with_own_header(row: dict[str, Any], code_before: str) -> AnswerCheck:
+    """Check an answer whose lean4 block starts with ``code_before`` (its own header)."""
+    answer = make_answer(row, PROOF, lemmas=code_before, repeat_header=False)
+    return check_answer(row["formal_statement"], answer, FormatConfig(check_tactics_coverage=False))
+
+
 def test_answer_header_opens_scope_over_lemmas_and_proof_but_not_the_statement(
     row: dict[str, Any],
 ) -> None:
@@ -89,10 +95,7 @@ def test_answer_header_opens_scope_over_lemmas_and_proof_but_not_the_statement(
         "open Finset\n\nlemma card_aux : (range 3).card = 3 := by simp\n\n"
         "set_option maxRecDepth 9000 in\n"
     )
-    answer = make_answer(row, PROOF, lemmas=row["header"] + lemmas, repeat_header=False)
-    check = check_answer(
-        row["formal_statement"], answer, FormatConfig(check_tactics_coverage=False)
-    )
+    check = _with_own_header(row, row["header"] + lemmas)
     assert check.ok, check.detail
     assert check.proof is not None
     assert "\nopen Finset in lemma card_aux" in check.proof
@@ -107,10 +110,7 @@ def test_answer_header_opens_skip_lines_that_continue_a_declaration(
     row: dict[str, Any],
 ) -> None:
     lemmas = "open Finset\n\ndef g : ℕ → ℕ\n| 0 => 1\n| n + 1 => g n\n\n"
-    answer = make_answer(row, PROOF, lemmas=row["header"] + lemmas, repeat_header=False)
-    check = check_answer(
-        row["formal_statement"], answer, FormatConfig(check_tactics_coverage=False)
-    )
+    check = _with_own_header(row, row["header"] + lemmas)
     assert check.ok, check.detail
     assert check.proof is not None
     assert "\nopen Finset in def g : ℕ → ℕ\n| 0 => 1\n| n + 1 => g n\n" in check.proof
@@ -121,10 +121,7 @@ def test_answer_header_open_lines_that_are_not_plain_names_are_refused(
     row: dict[str, Any], line: str
 ) -> None:
     header = row["header"].replace("open BigOperators", f"{line}\nopen BigOperators")
-    answer = make_answer(row, PROOF, lemmas=header, repeat_header=False)
-    check = check_answer(
-        row["formal_statement"], answer, FormatConfig(check_tactics_coverage=False)
-    )
+    check = _with_own_header(row, header)
     assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT
     assert check.proof is None
 
