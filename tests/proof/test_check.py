@@ -126,6 +126,37 @@ def test_answer_header_open_lines_that_are_not_plain_names_are_refused(
     assert check.proof is None
 
 
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        # A comment on the line must not travel: `open Finset -- c in lemma …` would be a
+        # bare `open` before the statement; `/-` would comment the statement out.
+        ("open Finset -- note", ":= open Finset in by"),
+        ("open Finset /- note\n-/", ":= open Finset in by"),
+        ("set_option maxRecDepth 9000 /- note\n-/", "\nset_option maxRecDepth 9000\n"),
+        ("set_option maxRecDepth 9000 -- note", "\nset_option maxRecDepth 9000\n"),
+    ],
+)
+def test_comments_on_kept_header_lines_stay_behind(
+    row: dict[str, Any], line: str, kept: str
+) -> None:
+    header = row["header"].replace("open BigOperators", f"{line}\nopen BigOperators")
+    check = _with_own_header(row, header)
+    assert check.ok, check.detail
+    assert check.proof is not None
+    assert kept in check.proof
+    assert "note" not in check.proof
+
+
+def test_a_header_option_with_a_strange_value_is_refused(row: dict[str, Any]) -> None:
+    header = row["header"].replace(
+        "open BigOperators", 'set_option maxRecDepth "9000"\nopen BigOperators'
+    )
+    check = _with_own_header(row, header)
+    assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT
+    assert check.proof is None
+
+
 def test_answer_header_options_are_kept_and_lines_still_map(row: dict[str, Any]) -> None:
     answer = make_answer(row, PROOF).replace(
         "set_option maxHeartbeats 0", "set_option maxHeartbeats 400000\nset_option maxRecDepth 9000"

@@ -58,8 +58,8 @@ from dataclasses import dataclass
 
 from kimina_prover_rl.proof.answer import CodeBlock, ParsedAnswer, parse_answer
 from kimina_prover_rl.proof.format import FormatConfig, FormatError, check_structure, check_style
+from kimina_prover_rl.proof.header import answer_header
 from kimina_prover_rl.proof.integrity import (
-    header_opens,
     is_empty_proof,
     scan_code,
     statement_difference,
@@ -75,7 +75,6 @@ from kimina_prover_rl.proof.lean_code import (
 __all__ = ["AnswerCheck", "check_answer"]
 
 _DEFAULT_CONFIG = FormatConfig()
-_OPTION_LINE = re.compile(r"^[ \t]*set_option[^\n]*", re.MULTILINE)
 _COMMAND_START = re.compile(r"\n(?=\S)")
 _MODIFIER_END = re.compile(r"(?<![\w'.!?»])in$")
 # A command that an ``open … in`` may precede: a declaration, with its modifiers.
@@ -212,7 +211,8 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
     if is_empty_proof(code.body):
         return _fail(FormatError.NO_PROOF, f"{where} has no proof after `:=`", block.content)
     statement_start = len(code.header) + len(code.prelude)
-    opens, refused = header_opens(given, code)
+    header = answer_header(given, code)
+    opens = list(header.opens)
     lemmas = _own_lemmas(given, code, []) if config.allow_auxiliary_lemmas else None
     sent = code.header + (code.prelude if lemmas is None else lemmas) + code.statement + code.body
     scan = scan_code(
@@ -223,7 +223,7 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
         name=code.name,
     )
     forbidden, native = scan.forbidden, scan.native_decide
-    forbidden = forbidden or refused
+    forbidden = forbidden or header.refused
     if forbidden is not None:
         return _fail(
             FormatError.FORBIDDEN_CONSTRUCT,
@@ -239,7 +239,7 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
         )
     if lemmas is not None and opens:
         lemmas = _own_lemmas(given, code, opens)
-    proof, offset = _assemble(given, code, lemmas, opens)
+    proof, offset = _assemble(given, code, lemmas, (header.options, opens))
     failure = check_structure(answer, block, config) or check_style(
         answer, block, code, given, config
     )
@@ -248,13 +248,15 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
 
 
 def _assemble(
-    given: LeanCode, code: LeanCode, own_lemmas: str | None, opens: list[str]
+    given: LeanCode, code: LeanCode, own_lemmas: str | None, kept: tuple[str, list[str]]
 ) -> tuple[str, int]:
-    """Build the code sent to Lean and its line offset (see the module docstring)."""
+    """Build the code sent to Lean and its line offset (see the module docstring); ``kept``
+    is what is kept of the answer's header: ``set_option`` lines and ``open`` arguments."""
+    options, opens = kept
     keep_lemmas = own_lemmas is not None
     statement = _fit_lines(given.statement, code.statement.count("\n")) + _scoped(opens)
     prelude = given.prelude if strip_comments(given.prelude).strip() else ""
-    before = given.header + _kept_options(given.header, code.header) + prelude
+    before = given.header + options + prelude
     answer_before = code.header + code.prelude
     lemmas = own_lemmas or ""
     o1 = before.count("\n") - answer_before.count("\n") + lemmas.count("\n")
@@ -267,18 +269,6 @@ def _assemble(
         pad_lemmas, pad_body = offset - o2, 0
     proof = before + "\n" * pad_lemmas + lemmas + statement + "\n" * pad_body + code.body
     return proof, offset
-
-
-def _kept_options(given_header: str, header: str) -> str:
-    """The answer header's ``set_option`` lines that the given header does not have (every
-    option left after the integrity checks is allowed)."""
-    given = {normalize_whitespace(m.group()) for m in _OPTION_LINE.finditer(given_header)}
-    lines = [
-        header[m.start() : m.end()].rstrip() + "\n"
-        for m in _OPTION_LINE.finditer(mask_code(header))
-        if normalize_whitespace(header[m.start() : m.end()]) not in given
-    ]
-    return "".join(lines)
 
 
 def _scoped(opens: list[str]) -> str:

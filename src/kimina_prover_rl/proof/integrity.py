@@ -33,10 +33,9 @@ and says what to write instead where there is an honest way.
   earlier constant ``t``, its error hidden, would answer the axiom check); a declaration
   named like an identifier of the statement (it could capture an auto-bound implicit
   variable or a field), which is also how a changed copy of a given definition is caught.
-- The answer's header is replaced by the given one. Its ``set_option`` lines (already
-  through the allow-list) are kept; an ``open`` line the given header lacks never comes
-  before the statement: :func:`header_opens` hands it to the caller, which scopes it as
-  ``open … in`` over each helper and over the proof term only.
+- The answer's header is replaced by the given one; what of it is kept, and how, is
+  :mod:`~kimina_prover_rl.proof.header`'s (its ``open`` lines never precede the
+  statement).
 - After the theorem: a trailing ``… in`` modifier (it would wrap the appended checks).
   Other commands there are checked by Lean like the rest: redeclaring the theorem is an
   error, and every declaration's axioms are printed.
@@ -66,10 +65,10 @@ from kimina_prover_rl.proof.options import option_uses
 __all__ = [
     "CodeScan",
     "ConstructUse",
-    "header_opens",
     "is_empty_proof",
     "scan_code",
     "statement_difference",
+    "use_at",
 ]
 
 _IDENT = r"\w'.!?«"
@@ -138,11 +137,6 @@ _SET_OPTION_IN = re.compile(r"set_option\s+\S+\s+\S+\s+in")
 # scopes them over the one command that follows.
 _SCOPED_COMMAND = re.compile(_keywords(["open" + _END, "attribute" + _END], checked=True))
 _SCOPED_IN = re.compile(r"[^\n]*?(?<![\w'.!?»])in(?![\w'!?«])")
-_OPEN_LINE = re.compile(r"[ \t]*open[ \t]+([^\n]*)")
-_OPEN_ARGUMENTS = re.compile(r"[\w.'!?«»₀-₉ᵢ-ᵪ \t()→>-]+")
-_OPEN_NAMES = re.compile(r"[\w.'!?«»₀-₉ᵢ-ᵪ ]+")
-_OPEN_KEYWORDS = frozenset({"hiding", "renaming", "scoped"})
-_IN_WORD = re.compile(r"(?<![\w'.!?«])in(?![\w'!?»])")
 _ENDS_WITH_IN = re.compile(r"(?<![\w'.!?»])in$")
 _DECLARED_NAME = re.compile(
     r"(?<![\w'.!?])(?:def|abbrev|theorem|lemma|structure|class|inductive|opaque|alias"
@@ -183,7 +177,8 @@ class CodeScan:
     native_decide: ConstructUse | None
 
 
-def _use(code: str, start: int, construct: str, reason: str) -> ConstructUse:
+def use_at(code: str, start: int, construct: str, reason: str) -> ConstructUse:
+    """The :class:`ConstructUse` of ``construct`` found at offset ``start`` of ``code``."""
     return ConstructUse(normalize_whitespace(construct), code.count("\n", 0, start) + 1, reason)
 
 
@@ -232,12 +227,12 @@ def scan_code(
     forbidden = None
     if hits:
         offset, construct, reason = min(hits, key=lambda hit: hit[0])
-        forbidden = _use(code, offset, construct, reason)
+        forbidden = use_at(code, offset, construct, reason)
     native = _NATIVE.search(masked)
     native_use = None
     if native is not None:
         reason = "trusts the compiler (axiom Lean.ofReduceBool)"
-        native_use = _use(code, native.start(), native.group(), reason)
+        native_use = use_at(code, native.start(), native.group(), reason)
     return CodeScan(forbidden, native_use)
 
 
@@ -313,38 +308,6 @@ def _before_statement(
             hits.append((declared.start(1), declared.group(1), reason))
             break
     return hits
-
-
-def header_opens(given: LeanCode, answer: LeanCode) -> tuple[list[str], ConstructUse | None]:
-    """The ``open`` lines of the answer's header that the given header does not have.
-
-    Returns their arguments (``Classical``, ``Real hiding pi``) for the caller to apply
-    as ``open … in`` to the proof and to each auxiliary lemma only: an ``open`` before the
-    theorem would change how the given statement elaborates (``open Real`` turns ``π``
-    from a bound name into ``Real.pi``). An ``open`` line whose arguments are not plain
-    names (``hiding``/``renaming``/``scoped`` allowed) is refused instead. Line numbers
-    in the refusal are those of the answer's code.
-    """
-    given_lines = [
-        normalize_whitespace(m.group(1)) for m in _OPEN_LINE.finditer(mask_code(given.header))
-    ]
-    given_words = {word for line in given_lines for word in line.split()}
-    masked = mask_code(answer.header)
-    extra: list[str] = []
-    for m in _OPEN_LINE.finditer(masked):
-        if m.start() and masked[m.start() - 1] != "\n":
-            continue
-        arguments = normalize_whitespace(answer.header[m.start(1) : m.end(1)])
-        if arguments in given_lines:
-            continue
-        if not _OPEN_ARGUMENTS.fullmatch(arguments) or _IN_WORD.search(arguments):
-            reason = "an `open` line in the header may only name namespaces"
-            return extra, _use(answer.header, m.start(), f"open {arguments}", reason)
-        if _OPEN_NAMES.fullmatch(arguments) and not _OPEN_KEYWORDS & set(arguments.split()):
-            arguments = " ".join(w for w in arguments.split() if w not in given_words)
-        if arguments:
-            extra.append(arguments)
-    return extra, None
 
 
 def _trailing_modifier(before: str) -> int | None:
