@@ -252,6 +252,10 @@ def test_raw_string_cannot_swallow_the_given_statement(row: dict[str, Any]) -> N
         # A bare `open` or `attribute` before the theorem applies to its statement.
         "lemma aux : True := trivial\nopen Finset\n\n",
         "attribute [simp] Nat.add_comm\n\n",
+        # `open X in section` leaves a section open with `open X` over the statement.
+        "open Finset in\nsection\n\n",
+        "open Finset in noncomputable section\n\n",
+        "attribute [local simp] Nat.add_comm in\nsection\n\n",
         # `… in` modifiers that would apply to the given theorem.
         "open Nat in\n",
         "open Nat in\nset_option maxHeartbeats 400000 in\n",

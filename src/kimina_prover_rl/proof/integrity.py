@@ -137,6 +137,13 @@ _SET_OPTION_IN = re.compile(r"set_option\s+\S+\s+\S+\s+in")
 # scopes them over the one command that follows.
 _SCOPED_COMMAND = re.compile(_keywords(["open" + _END, "attribute" + _END], checked=True))
 _SCOPED_IN = re.compile(r"[^\n]*?(?<![\w'.!?»])in(?![\w'!?«])")
+# What a ``… in`` may wrap: ``cmd in section`` would leave a section open with ``cmd``
+# in force over everything after, the given statement included.
+_SCOPABLE = re.compile(
+    r"\s*(?:@\[|(?:private|protected|noncomputable|partial|nonrec|theorem|lemma|def|abbrev"
+    r"|example|structure|inductive|class|opaque|irreducible_def|set_option|open|attribute)"
+    r"(?![\w'!?»])(?!\s+section\b))"
+)
 _ENDS_WITH_IN = re.compile(r"(?<![\w'.!?»])in$")
 _DECLARED_NAME = re.compile(
     r"(?<![\w'.!?])(?:def|abbrev|theorem|lemma|structure|class|inductive|opaque|alias"
@@ -275,12 +282,13 @@ def _before_statement(
         reason = "commands before the theorem may not change how its statement elaborates"
         hits.append((m.start(), m.group(), reason))
     for scoped in _SCOPED_COMMAND.finditer(masked, prelude, start):
-        if _SCOPED_IN.match(masked, scoped.end(), start) is None:
+        scope = _SCOPED_IN.match(masked, scoped.end(), start)
+        if scope is None or not _SCOPABLE.match(masked, scope.end(), start):
             word = scoped.group()
             reason = (
-                f"a bare `{word}` before the theorem changes how its statement elaborates: "
-                f"write `{word} … in` on the line right before the lemma that needs it, "
-                "or use qualified names"
+                f"`{word}` before the theorem must scope over one lemma, or it changes how "
+                f"the statement elaborates: write `{word} … in` right before the lemma "
+                "that needs it, or use qualified names"
             )
             hits.append((scoped.start(), word, reason))
             break
