@@ -193,6 +193,10 @@ LEXER_DESYNCS = [
     'def c := x₁\'""\naxiom cheat : False\n\n',
     "def c := x.1e5'\"'\naxiom cheat : False -- '\n\n",
     'def c := throwError "{\n"\naxiom cheat : False\n\n',
+    # `ᵒᵈ` and `ᶜ` are postfix tokens, not identifier characters (Python's `\w` says they
+    # are): the command after them starts right there.
+    "def c := ℕᵒᵈaxiom cheat : False\n\n",
+    "def c (s : Set ℕ) := sᶜaxiom cheat : False\n\n",
 ]
 
 

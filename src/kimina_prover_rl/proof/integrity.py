@@ -60,6 +60,7 @@ from kimina_prover_rl.proof.lean_code import (
     normalize_whitespace,
     strip_comments,
 )
+from kimina_prover_rl.proof.lexer import ID_REST
 from kimina_prover_rl.proof.options import option_uses
 
 __all__ = [
@@ -71,8 +72,9 @@ __all__ = [
     "use_at",
 ]
 
-_IDENT = r"\w'.!?«"
-_END = r"(?![\w'!?»])"
+# Lean's identifier characters: a word inside an identifier is no keyword (``myaxiom``).
+_IDENT = ID_REST + ".«"
+_END = f"(?![{ID_REST}»])"
 _WORDS = [
     "axiom",
     "unsafe",
