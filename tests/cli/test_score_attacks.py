@@ -139,6 +139,13 @@ def _honest(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "own maxHeartbeats before the theorem": answer(
             PROOF, lemmas="set_option maxHeartbeats 400000 in\n"
         ),
+        "own option and open lines in the answer's header": {
+            "statement": row["formal_statement"],
+            "response": make_answer(
+                {**row, "header": row["header"] + "set_option maxRecDepth 2000\nopen Finset\n\n"},
+                PROOF,
+            ),
+        },
         "an example as a warm-up": answer(
             PROOF, lemmas="example : (1 : ℝ) + 1 = 2 := by norm_num\n\n"
         ),

@@ -540,19 +540,23 @@ async def test_a_stored_statement_is_used_by_the_next_pool() -> None:
     assert "statement_check_s" not in verdict.extra
 
 
-async def test_a_statement_that_does_not_elaborate_or_another_header_is_rejected() -> None:
+async def test_a_statement_that_does_not_elaborate_is_rejected_never_cached() -> None:
     broken = f'{HEADER}theorem t : 1 + 1 = two -- standin: error "unknown identifier"\n  := by\n'
-    other_header = theorem("t", header="import Mathlib\n\n")
     async with LocalPool(config(max_repls=1, spares=0)) as pool:
         (bad_statement,) = await check(pool, theorem("t"), formal_statement=broken)
-        (bad_header,) = await check(pool, other_header, formal_statement=GIVEN)
     assert bad_statement.status is VerdictStatus.REJECTED
     assert "does not elaborate" in bad_statement.detail
     assert "fix the formal statement" in bad_statement.detail
-    assert bad_header.status is VerdictStatus.REJECTED
-    assert "header differs" in bad_header.detail
     assert not bad_statement.is_cacheable
-    assert not bad_header.is_cacheable
+
+
+async def test_the_statement_runs_under_its_own_header_when_the_proof_adds_options() -> None:
+    extra_option = theorem("t", header=f"{HEADER}set_option maxRecDepth 2000\n\n")
+    async with LocalPool(config(max_repls=1, spares=0)) as pool:
+        (verdict,) = await check(pool, extra_option, formal_statement=GIVEN)
+        keys = sorted(pool._supply._groups)
+    assert verdict.status is VerdictStatus.VALID, verdict.detail
+    assert keys == sorted([HEADER.rstrip(), f"{HEADER}set_option maxRecDepth 2000".rstrip()])
 
 
 async def test_one_command_per_proof_from_the_header_environment() -> None:

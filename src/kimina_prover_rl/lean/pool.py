@@ -4,8 +4,8 @@ How a proof travels::
 
     verify_stream ─► size/encoding checks ─► bounded queue ─► worker ─► REPL for its header
        (rejected)         (overloaded past max_wait_s)       │
-                                                             ├─ {"cmd": body, "env": header env}
-                                                             └─ #print axioms _root_.<main theorem>
+                                                             ├─ given statement's #check (once)
+                                                             └─ {"cmd": body + check, "env": …}
 
 - **Headers.** A REPL runs one header (the leading ``import``/``set_option``/``open``
   lines, exactly as written; only trailing blank lines are normalised) once, under
@@ -16,12 +16,17 @@ How a proof travels::
   REPLs in the background, so a REPL that is killed (timeout, memory) or recycled
   (``LeanRepl.needs_recycle``) is replaced by a warm one at once. When another header
   needs a process and none is free, the least recently used idle REPL is evicted.
-- **Soundness.** ``valid`` needs no error, no ``sorry`` and only the standard axioms,
-  from ``#print axioms`` on the main declaration in the proof's own environment;
-  ``_proof_check`` sends both commands and says exactly what counts.
+- **Soundness.** ``valid`` needs no error, no ``sorry``, only the standard axioms for
+  every declaration the code adds and, when the request gives the statement, the graded
+  theorem's type printed exactly as the given statement's. The proof and its check go
+  as one command (one round trip); ``_proof_check`` says exactly what counts. The given
+  statement's own ``#check`` runs once per statement on a REPL of its own header
+  (``statements`` keeps it across runs).
 - **Faults.** A crash (the process died or broke the protocol) retries the proof once on
   another REPL; a second crash is the proof's ``crash`` verdict. A timeout is ``timeout``
-  and an exceeded memory cap ``oom`` (no retry: Lean would do the same again).
+  and an exceeded memory cap ``oom`` (no retry: Lean would do the same again). A timeout
+  of a command that also elaborated examples again is ``provisional`` (it may be the
+  check's): never cached. A fault while checking the given statement is ``infra_error``.
 - **Header faults** are never the proof's: its verdict is ``infra_error``. A header Lean
   rejects, or a REPL command that cannot start, is *broken* for the pool's lifetime (no
   retries). A header load that crashes or times out is retried once per proof; after
@@ -45,7 +50,6 @@ from typing import Any
 
 from kimina_prover_rl.errors import (
     ConfigError,
-    LeanError,
     PoolClosed,
     ReplCrashed,
     ReplOutOfMemory,
@@ -61,7 +65,7 @@ from kimina_prover_rl.lean._statement_check import (
     run_reference,
     statement_key,
 )
-from kimina_prover_rl.lean._supply import HeaderFailure, ReplSupply, Warm
+from kimina_prover_rl.lean._supply import HeaderFailure, ReplSupply
 from kimina_prover_rl.lean.repl import ReplConfig
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.verifier import Verifier
@@ -71,10 +75,6 @@ __all__ = ["LocalPool", "PoolConfig"]
 logger = logging.getLogger(__name__)
 
 _CLOSED_DETAIL = "the pool was closed before this proof was checked; resubmit it"
-
-
-class _ReferenceTimeout(LeanError):
-    """The given statement's own check timed out: not the proof's fault."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -351,6 +351,11 @@ class LocalPool(Verifier):
         extra: dict[str, Any] = {"queue_wait_s": round((job.started or 0.0) - job.submitted, 6)}
         first_crash: ReplCrashed | None = None
         header_retried = False
+        timeout_s = job.request.timeout_s or self._config.timeout_s
+        reference = await self._reference(job, timeout_s=timeout_s, extra=extra)
+        if isinstance(reference, Verdict):
+            self._finish(job, reference)
+            return
         while True:
             provisional = False
             try:
@@ -365,13 +370,7 @@ class LocalPool(Verifier):
                 return
             extra["header_s"] = round(header_s, 6)
             started = time.perf_counter()
-            timeout_s = job.request.timeout_s or self._config.timeout_s
             try:
-                reference = await self._reference(warm, job, timeout_s=timeout_s, extra=extra)
-                if isinstance(reference, Verdict):
-                    self._supply.release(warm)
-                    self._finish(job, reference)
-                    return
                 verdict = await check_proof(
                     warm.repl,
                     warm.env,
@@ -393,9 +392,6 @@ class LocalPool(Verifier):
                     first_crash = exc
                     continue
                 status, detail = VerdictStatus.CRASH, f"the REPL crashed twice on this proof: {exc}"
-            except _ReferenceTimeout as exc:
-                self._supply.retire(warm)
-                status, detail = VerdictStatus.INFRA_ERROR, str(exc)
             except ReplTimeout as exc:
                 self._supply.retire(warm)
                 status, detail = VerdictStatus.TIMEOUT, f"the proof ran past its time limit: {exc}"
@@ -416,19 +412,17 @@ class LocalPool(Verifier):
             return
 
     async def _reference(
-        self, warm: Warm, job: Job, *, timeout_s: float, extra: dict[str, Any]
+        self, job: Job, *, timeout_s: float, extra: dict[str, Any]
     ) -> str | Verdict | None:
         """The given statement's printed type (None: not asked for), or the proof's verdict
-        when the statement itself cannot be checked. Computed once per statement."""
+        when the statement itself cannot be checked.
+
+        Computed once per statement, on a REPL of the statement's own header (the proof's
+        header may add options), before the proof's REPL is taken, so a job never holds two.
+        """
         reference = job.prepared.reference
         if reference is None:
             return None
-        if reference.key != job.prepared.key:
-            detail = (
-                "the code's header differs from the formal statement's header; "
-                "send the proof under the header it was given"
-            )
-            return self._verdict(job.request, VerdictStatus.REJECTED, detail)
         known = self._references.get(reference)
         stored_key = statement_key(self.verdict_scope, reference)
         if known is None and self._statements is not None:
@@ -437,14 +431,26 @@ class LocalPool(Verifier):
             self._references[reference] = known
             return known
         try:
+            warm, _ = await self._supply.acquire(reference.key)
+        except HeaderFailure as failure:
+            detail = f"the formal statement's header could not be loaded: {failure}"
+            return self._verdict(job.request, VerdictStatus.INFRA_ERROR, detail)
+        try:
             text, elapsed = await run_reference(warm.repl, warm.env, reference, timeout_s=timeout_s)
         except ReferenceFailed as exc:
+            self._supply.release(warm)
             return self._verdict(job.request, VerdictStatus.REJECTED, str(exc))
-        except ReplTimeout as exc:
-            raise _ReferenceTimeout(
-                f"checking the given statement alone ran past the time limit: {exc}; "
-                "raise the timeout or check the formal statement"
-            ) from exc
+        except (ReplCrashed, ReplTimeout, ReplOutOfMemory) as exc:
+            self._supply.retire(warm)
+            detail = (
+                f"checking the formal statement alone failed ({exc}); the proof was not "
+                "judged: retry, raise the timeout, or check the formal statement"
+            )
+            return self._verdict(job.request, VerdictStatus.INFRA_ERROR, detail)
+        except BaseException:
+            self._supply.retire(warm)
+            raise
+        self._supply.release(warm)
         extra["statement_check_s"] = round(elapsed, 6)
         self._references[reference] = text
         if self._statements is not None:
