@@ -373,3 +373,24 @@ async def test_code_that_is_not_unicode_is_rejected_alone() -> None:
     assert bad.status is VerdictStatus.REJECTED
     assert good.status is VerdictStatus.VALID
     assert len(kimina.snippets_seen) == 1
+
+
+def test_the_verdict_scope_changes_with_every_setting_that_changes_verdicts() -> None:
+    """Cached verdicts are never shared across servers, routes, axiom checking, or the rule
+    positions are read by (earlier clients assumed one numbering)."""
+
+    def scope(**changes: object) -> str:
+        settings: dict[str, object] = {"url": "http://a.test", "lean_version": "v4.15", **changes}
+        return RemoteServer(RemoteConfig(**settings)).verdict_scope  # type: ignore[arg-type]
+
+    base = scope()
+    variants = [
+        scope(url="http://b.test"),
+        scope(endpoint="verify"),
+        scope(check_axioms=False),
+        scope(lean_version="v4.19"),
+    ]
+    assert len({base, *variants}) == 1 + len(variants)
+    assert "numbering=detected" in base
+    assert scope(lean_version="") == ""  # unknown version: nothing is cached
+    assert scope(timeout_s=5.0, chunk_size=2) == base  # transport settings do not count
