@@ -301,13 +301,16 @@ def test_commands_after_the_theorem_that_touch_the_axiom_check(
     assert check.proof is None
 
 
-def test_auto_bound_identifier_cannot_be_captured() -> None:
+@pytest.mark.parametrize("spelling", ["a", "aᶜ"])
+def test_auto_bound_identifier_cannot_be_captured(spelling: str) -> None:
     # With autoImplicit (Lean's default outside Mathlib) `a` is a universally bound
-    # variable; a `def a` before the theorem would turn it into the constant 5.
-    statement = "import Mathlib\n\ntheorem t (h : a = 2) : a + 1 = 3 := by sorry\n"
+    # variable; a `def a` before the theorem would turn it into the constant 5. `ᶜ` is a
+    # postfix token, not part of the name.
+    theorem = f"theorem t (h : {spelling} = 2) : {spelling} + 1 = 3 :="
+    statement = f"import Mathlib\n\n{theorem} by sorry\n"
     answer = (
         "<think>\n```tactics\nsubst h\n```\n```tactics\nrfl\n```\n</think>\n```lean4\n"
-        "def a : ℕ := 5\n\ntheorem t (h : a = 2) : a + 1 = 3 := by\n  subst h\n  rfl\n```"
+        f"def a : ℕ := 5\n\n{theorem} by\n  subst h\n  rfl\n```"
     )
     check = check_answer(statement, answer)
     assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT, check.detail

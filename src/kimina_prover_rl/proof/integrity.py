@@ -60,7 +60,7 @@ from kimina_prover_rl.proof.lean_code import (
     normalize_whitespace,
     strip_comments,
 )
-from kimina_prover_rl.proof.lexer import ID_REST
+from kimina_prover_rl.proof.lexer import ID_FIRST, ID_REST
 from kimina_prover_rl.proof.options import option_uses
 
 __all__ = [
@@ -138,20 +138,20 @@ _SET_OPTION_IN = re.compile(r"set_option\s+\S+\s+\S+\s+in")
 # ``open``/``attribute`` before the theorem only as ``… in`` (on the same line), which
 # scopes them over the one command that follows.
 _SCOPED_COMMAND = re.compile(_keywords(["open" + _END, "attribute" + _END], checked=True))
-_SCOPED_IN = re.compile(r"[^\n]*?(?<![\w'.!?»])in(?![\w'!?«])")
+_SCOPED_IN = re.compile(f"[^\\n]*?(?<![{ID_REST}.»])in(?![{ID_REST}«])")
 # What a ``… in`` may wrap: ``cmd in section`` would leave a section open with ``cmd``
 # in force over everything after, the given statement included.
 _SCOPABLE = re.compile(
     r"\s*(?:@\[|(?:private|protected|noncomputable|partial|nonrec|theorem|lemma|def|abbrev"
     r"|example|structure|inductive|class|opaque|irreducible_def|set_option|open|attribute)"
-    r"(?![\w'!?»])(?!\s+section\b))"
+    f"(?![{ID_REST}»])(?!\\s+section(?![{ID_REST}])))"
 )
-_ENDS_WITH_IN = re.compile(r"(?<![\w'.!?»])in$")
+_ENDS_WITH_IN = re.compile(f"(?<![{ID_REST}.»])in$")
 _DECLARED_NAME = re.compile(
-    r"(?<![\w'.!?])(?:def|abbrev|theorem|lemma|structure|class|inductive|opaque|alias"
+    f"(?<![{ID_REST}.])(?:def|abbrev|theorem|lemma|structure|class|inductive|opaque|alias"
     r"|irreducible_def)[ \t\r\n]+([^\s()\[\]{}⦃⦄⟨⟩:,]+)"
 )
-_STATEMENT_IDENT = re.compile(r"[^\W\d][\w'!?]*")
+_STATEMENT_IDENT = re.compile(f"[{ID_FIRST}][{ID_REST}]*")
 _NATIVE = re.compile(
     _keywords([r"native_decide" + _END], checked=True) + r"|ofReduceBool|reduceBool|\+native" + _END
 )
@@ -302,7 +302,7 @@ def _before_statement(
     if name is not None:
         bare = name.replace("«", "").replace("»", "")
         # ``name.aux`` (a helper in the theorem's namespace) names another constant.
-        own = re.compile(rf"(?<![\w'!?.]){re.escape(bare)}(?![\w'!?]|\.[^\W\d])")
+        own = re.compile(f"(?<![{ID_REST}.]){re.escape(bare)}(?![{ID_REST}]|\\.[{ID_FIRST}])")
         found = own.search(named, prelude, start)
         if found is not None:
             reason = "the theorem's name may not be used before it (the axiom check names it)"
