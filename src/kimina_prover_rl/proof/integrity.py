@@ -25,14 +25,16 @@ and says what to write instead where there is an honest way.
 - Before the theorem, anywhere in that text (not only at the start of a line):
   ``instance``, ``variable`` (``variable [Fact False]`` would become a hypothesis),
   ``export``, ``mutual``, ``unif_hint``; ``open`` and ``attribute`` unless written as
-  ``open … in``/``attribute […] … in`` on one line before a helper, since the ``in``
-  form scopes over that one command while a bare one scopes over the given statement
-  too (``open Real`` turns a bound ``π`` into ``Real.pi``); a trailing ``… in`` modifier
-  other than ``set_option … in`` (it would apply to the given theorem); any mention of
-  the theorem's own name but as a namespace (``t.aux`` names another constant, while an
-  earlier constant ``t``, its error hidden, would answer the axiom check); a declaration
-  named like an identifier of the statement (it could capture an auto-bound implicit
-  variable or a field), which is also how a changed copy of a given definition is caught.
+  ``open … in``/``attribute […] … in`` on one line before a helper declaration, since
+  the ``in`` form scopes over that one command while a bare one scopes over the given
+  statement too (``open Real`` turns a bound ``π`` into ``Real.pi``), and so would one
+  wrapping ``section`` (``open X in section`` leaves the section open with ``X``); a
+  trailing ``… in`` modifier other than ``set_option … in`` (it would apply to the given
+  theorem); any mention of the theorem's own name but as a namespace (``t.aux`` names
+  another constant, while an earlier constant ``t``, its error hidden, would answer the
+  axiom check); a declaration named like an identifier of the statement (it could
+  capture an auto-bound implicit variable or a field), which is also how a changed copy
+  of a given definition is caught.
 - The answer's header is replaced by the given one; what of it is kept, and how, is
   :mod:`~kimina_prover_rl.proof.header`'s (its ``open`` lines never precede the
   statement).
@@ -42,8 +44,10 @@ and says what to write instead where there is an honest way.
 - ``native_decide`` (and ``decide +native``, ``ofReduceBool``) is reported separately:
   it is allowed only when configured.
 
-Comments and string literals never count (the code is masked first). The reference
-pipeline only looks for the substrings ``axiom`` and ``local_instance``.
+Comments and string literals never count (the code is masked first), and a keyword is
+whole when no Lean identifier character (``isIdRest``) touches it: ``myaxiom`` is a name,
+``ℕᵒᵈaxiom`` is the postfix ``ᵒᵈ`` then the command ``axiom``. The reference pipeline
+only looks for the substrings ``axiom`` and ``local_instance``.
 """
 
 from __future__ import annotations
