@@ -170,21 +170,21 @@ class _CountedSends:
         emulator = self
 
         async def send(
-            repl: LeanRepl, request: Mapping[str, Any], *, timeout_s: float | None
+            self: LeanRepl, request: Mapping[str, Any], *, timeout_s: float | None
         ) -> dict[str, Any]:
             cmd = str(request.get("cmd", ""))
             cut = cmd.rfind(_CHECK_START)
             if not emulator.split or cut < 0 or "import" in cmd:
                 emulator.commands += 1
-                return await emulator._original(repl, request, timeout_s=timeout_s)
+                return await emulator._original(self, request, timeout_s=timeout_s)
             body, check = cmd[: cut + 2], cmd[cut + 2 :]
             emulator.commands += 2
-            first = await emulator._original(repl, {**request, "cmd": body}, timeout_s=timeout_s)
+            first = await emulator._original(self, {**request, "cmd": body}, timeout_s=timeout_s)
             if "env" not in first:
                 return first
             try:
                 second = await emulator._original(
-                    repl, {"cmd": check, "env": first["env"]}, timeout_s=timeout_s
+                    self, {"cmd": check, "env": first["env"]}, timeout_s=timeout_s
                 )
             except (ReplCrashed, ReplTimeout):
                 emulator.check_faults += 1
