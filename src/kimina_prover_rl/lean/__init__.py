@@ -8,7 +8,7 @@ from __future__ import annotations
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
 from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
-from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS
+from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS, UnsoundReason
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.protocol import (
     CommandRequest,
@@ -51,6 +51,7 @@ __all__ = [
     "ResponseReader",
     "SorryInfo",
     "SyncVerifier",
+    "UnsoundReason",
     "Verdict",
     "VerdictCache",
     "VerdictStatus",
