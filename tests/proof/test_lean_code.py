@@ -149,6 +149,7 @@ def test_lexing_hazards_are_reported(code: str, hazard: str) -> None:
         "theorem t (h₂' : x = 2) (h2' : y = 3) : x + y = 5 := by omega -- done",
         "lemma c : 'a' ≠ 'b' := by decide\n/- block -/ example : \"ab\".length = 2 := rfl",
         "f' x = y -- it's fine\n  nlinarith [sq_nonneg (a - b), h.1]",
+        "exact ⟨h.1.ne', h.2.le, x ≥0.5⟩",
     ],
 )
 def test_honest_code_has_no_lexing_hazard(code: str) -> None:

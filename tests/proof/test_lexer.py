@@ -96,6 +96,7 @@ def test_lean_reads_these_as_written(code: str, masked: str) -> None:
         "→o'\"' \" axiom",  # a token `→o` would leave `'"'` a char literal
         'throwError "{x}"',  # interpolated by a macro: the braces hold code
         "x.1e5'\"'",  # a field index then a name, or a number then a char literal
+        'ℝ≥0e5r"\\"',  # a token `ℝ≥0` then the name `e5r`, or `0e5` then a raw string
         "a<--b",
         'x+r"\\"',
     ],

@@ -17,9 +17,10 @@ start at a symbol character and swallow what follows (Mathlib's ``∑'`` ends in
 ``→o`` in a letter), so a char literal, raw string or comment opener glued to a symbol,
 and a quote inside a name glued to a symbol where a char literal could start, are
 hazards. So are ``{`` in a string that is not surely interpolated (a macro such as
-``throwError`` interpolates plain-looking strings) and a number after ``.`` whose
-exponent runs into a name (``x.1e5'…``: a field index then a name, or a number then a
-char literal). The assumption left: no token holds ``"``, ``«`` or ``--`` inside it.
+``throwError`` interpolates plain-looking strings) and a number after ``.`` or glued to a
+symbol whose ``.``/exponent/base part runs into a name or literal (``x.1e5'…``: a field
+index then a name, or a number then a char literal). The assumption left: no token holds
+``"``, ``«`` or ``--`` inside it.
 
 Linear in the length of the code: one regular-expression match per token.
 """
@@ -59,7 +60,9 @@ _NUMBER = re.compile(
     r"0[bB][01_]*|0[oO][0-7_]*|0[xX][0-9a-fA-F_]*"
     r"|[0-9][0-9_]*(?:\.(?:[0-9][0-9_]*)?)?(?:[eE][+-]?[0-9][0-9_]*)?"
 )
-_FIELD_INDEX_TAIL = re.compile(f"[0-9]+(?:\\.[0-9]+)*[eE][0-9][0-9_]*[{ID_REST}]")
+# What a number reads that a name read afresh would also take (a ``.`` is read the same).
+_NUMBER_LETTERS = re.compile(r"[eExXbBoO_]")
+_NUMBER_FOLLOWER = re.compile(f'[{ID_REST}"«]')
 _CHAR_LITERAL = re.compile(
     r"'(?:\\(?:[\\\"'rnt]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})|[^\\'])'", re.DOTALL
 )
@@ -125,7 +128,7 @@ class _Lexer:
             elif kind == "char":
                 pos = self._char(pos, glued)
             elif kind == "number":
-                pos = self._number(pos)
+                pos = self._number(pos, glued)
             elif kind == "raw":
                 self._hazard_if(glued, pos, m.end() - pos)
                 hashes = m.end() - pos - 2
@@ -189,15 +192,21 @@ class _Lexer:
         self.spans.append((pos, m.end(), STRING))
         return m.end()
 
-    def _number(self, pos: int) -> int:
+    def _number(self, pos: int, glued: bool) -> int:
+        """Scan a number. After ``.`` (a field index takes digits only) or glued to a symbol
+        (a token such as ``ℝ≥0`` may take the first digits), Lean may start afresh inside
+        the number: where its exponent, base or ``_`` part, which a name read afresh would
+        take instead, runs into a name or literal (``x.1e5'…``, ``≥0x1'…``), that is a
+        hazard."""
         code = self.code
-        if pos and code[pos - 1] == ".":
-            tail = _FIELD_INDEX_TAIL.match(code, pos)
-            if tail is not None:
-                self.hazards.append((pos - 1, code[pos - 1 : tail.end()]))
         m = _NUMBER.match(code, pos)
         assert m is not None  # called at a digit
-        return m.end()
+        end = m.end()
+        ambiguous = glued or (pos > 0 and code[pos - 1] == ".")
+        swallows = _NUMBER_LETTERS.search(code, pos, end) is not None
+        if ambiguous and swallows and _NUMBER_FOLLOWER.match(code, end):
+            self.hazards.append((pos - 1, code[pos - 1 : end + 1]))
+        return end
 
     def _name(self, start: int, glued: bool) -> int:
         """Scan a dotted name from ``start``; ``s!"…"`` goes on with its string."""
