@@ -156,8 +156,9 @@ class _Reference:
             i += 1
         if self.at(i) == ".":
             i += 1
-            while self.at(i) and self.at(i) in digits:
-                i += 1
+            if self.at(i) and self.at(i).isdigit():
+                while self.at(i) and self.at(i) in digits:
+                    i += 1
         if self.at(i) in ("e", "E") and self.at(i):
             i += 1
             if self.at(i) in ("+", "-") and self.at(i):
