@@ -319,10 +319,13 @@ async def test_a_missing_repl_command_is_infra_error_for_each_proof() -> None:
 
 
 async def test_stream_yields_in_completion_order_and_verify_in_input_order() -> None:
-    delays = [0.6, 0.0, 0.3]
+    delays = [1.0, 0.0, 0.5]
     codes = [theorem(f"t{i}", f"simp -- standin: slow={d}") for i, d in enumerate(delays)]
     requests = [VerifyRequest(code, id=str(i)) for i, code in enumerate(codes)]
-    async with LocalPool(config(max_repls=3)) as pool:
+    async with LocalPool(config(max_repls=3, spares=0)) as pool:
+        # Three warm REPLs first: the order then depends on the proofs' own times (0.5 s
+        # apart), not on which process happened to start first on a loaded machine.
+        await check(pool, *(theorem(f"warm{i}", "simp -- standin: slow=0.3") for i in range(3)))
         streamed = [index async for index, _ in pool.verify_stream(requests)]
         verdicts = await pool.verify(requests)
     assert streamed == [1, 2, 0]
