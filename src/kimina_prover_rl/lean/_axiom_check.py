@@ -7,7 +7,10 @@ remote client append its :attr:`CheckPlan.text` to the proof and send both as on
   ``instance`` the code adds gets its own ``#print axioms _root_.<fully-qualified name>``,
   wherever it sits (before or after the graded theorem), so no declaration can carry an
   axiom unseen. An ``example`` adds nothing to the environment, so its text is elaborated
-  once more as a root theorem named ``kimina_axiom_check_<n>`` and that is printed.
+  once more as a root theorem named ``kimina_axiom_check_<n>`` and that is printed. It is
+  elaborated at the end of the code, in the scopes open there: an example that only
+  elaborates inside a namespace closed after it, or whose type is not a proposition,
+  fails its check (not valid), never passes one.
   Anonymous instances are covered through whatever uses them (axioms are transitive).
 - **Names.** The REPL keeps the scopes the proof leaves open, so names are worked out from
   the ``namespace``/``section``/``end`` commands before each declaration and printed as
