@@ -582,3 +582,22 @@ async def test_a_timeout_while_examples_are_elaborated_again_is_never_cached() -
     assert example.provisional
     assert not example.is_cacheable
     assert named.is_cacheable
+
+
+async def test_concurrent_proofs_of_one_statement_run_it_once() -> None:
+    codes = [theorem("t", f"norm_num -- variant {i}") for i in range(4)]
+    async with LocalPool(config(max_repls=4, spares=0)) as pool:
+        verdicts = await check(pool, *codes, formal_statement=GIVEN)
+    assert [v.status for v in verdicts] == [VerdictStatus.VALID] * 4
+    assert sum("statement_check_s" in v.extra for v in verdicts) == 1
+
+
+async def test_a_statement_that_cannot_be_run_is_infra_error_and_tried_again() -> None:
+    hangs = f"{HEADER}theorem t : 1 + 1 = 2 -- standin: hang\n  := by\n"
+    async with LocalPool(config(max_repls=1, spares=0, timeout_s=0.5)) as pool:
+        first = await check(pool, theorem("t"), formal_statement=hangs)
+        again = await check(pool, theorem("t"), formal_statement=hangs)
+    for (verdict,) in (first, again):
+        assert verdict.status is VerdictStatus.INFRA_ERROR
+        assert "checking the formal statement alone failed" in verdict.detail
+        assert not verdict.is_cacheable

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from kimina_prover_rl.lean import LocalPool, PoolConfig, ReplConfig, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean._statement_check import reference_command
 
 pytestmark = [pytest.mark.lean, pytest.mark.timeout(900)]
 
@@ -124,7 +125,10 @@ async def test_lean_confirms_the_graded_statement(
 async def test_the_printed_statement_is_lean_output_not_truncated(pool: LocalPool) -> None:
     verdict = await _graded(pool, HONEST)
     assert verdict.is_valid, verdict.detail
-    [reference] = list(pool._references.values())
+    command = reference_command(GIVEN, "t")
+    assert command is not None
+    reference = pool._book.known(command)
+    assert reference is not None
     assert reference.startswith("@t")
     assert "⋯" not in reference
     assert "LE.le" in reference  # pp.all: no notation, full names

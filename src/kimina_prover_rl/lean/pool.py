@@ -59,11 +59,10 @@ from kimina_prover_rl.lean._jobs import Job, JobQueue, prepare
 from kimina_prover_rl.lean._proof_check import check_proof, make_verdict
 from kimina_prover_rl.lean._scope import describe_lean, verdict_scope
 from kimina_prover_rl.lean._statement_check import (
-    ReferenceCommand,
     ReferenceFailed,
+    StatementBook,
     StatementStore,
-    run_reference,
-    statement_key,
+    StatementUnavailable,
 )
 from kimina_prover_rl.lean._supply import HeaderFailure, ReplSupply
 from kimina_prover_rl.lean.repl import ReplConfig
@@ -140,7 +139,6 @@ class LocalPool(Verifier):
         self, config: PoolConfig | None = None, *, statements: StatementStore | None = None
     ) -> None:
         self._config = config = config or PoolConfig()
-        self._statements = statements
         self._supply = ReplSupply(
             config.repl,
             max_busy=config.max_repls,
@@ -158,7 +156,7 @@ class LocalPool(Verifier):
         self._closing: asyncio.Task[None] | None = None
         self._lean_version: str | None = None
         self._verdict_scope: str | None = None
-        self._references: dict[ReferenceCommand, str] = {}
+        self._book = StatementBook(self._supply, store=statements, scope=lambda: self.verdict_scope)
 
     @property
     def config(self) -> PoolConfig:
@@ -415,46 +413,18 @@ class LocalPool(Verifier):
         self, job: Job, *, timeout_s: float, extra: dict[str, Any]
     ) -> str | Verdict | None:
         """The given statement's printed type (None: not asked for), or the proof's verdict
-        when the statement itself cannot be checked.
-
-        Computed once per statement, on a REPL of the statement's own header (the proof's
-        header may add options), before the proof's REPL is taken, so a job never holds two.
-        """
+        when the statement itself cannot be checked (``_statement_check.StatementBook``)."""
         reference = job.prepared.reference
         if reference is None:
             return None
-        known = self._references.get(reference)
-        stored_key = statement_key(self.verdict_scope, reference)
-        if known is None and self._statements is not None:
-            known = await asyncio.to_thread(self._statements.get_statement, stored_key)
-        if known is not None:
-            self._references[reference] = known
-            return known
         try:
-            warm, _ = await self._supply.acquire(reference.key)
-        except HeaderFailure as failure:
-            detail = f"the formal statement's header could not be loaded: {failure}"
-            return self._verdict(job.request, VerdictStatus.INFRA_ERROR, detail)
-        try:
-            text, elapsed = await run_reference(warm.repl, warm.env, reference, timeout_s=timeout_s)
+            text, elapsed = await self._book.printed(reference, timeout_s=timeout_s)
         except ReferenceFailed as exc:
-            self._supply.release(warm)
             return self._verdict(job.request, VerdictStatus.REJECTED, str(exc))
-        except (ReplCrashed, ReplTimeout, ReplOutOfMemory) as exc:
-            self._supply.retire(warm)
-            detail = (
-                f"checking the formal statement alone failed ({exc}); the proof was not "
-                "judged: retry, raise the timeout, or check the formal statement"
-            )
-            return self._verdict(job.request, VerdictStatus.INFRA_ERROR, detail)
-        except BaseException:
-            self._supply.retire(warm)
-            raise
-        self._supply.release(warm)
-        extra["statement_check_s"] = round(elapsed, 6)
-        self._references[reference] = text
-        if self._statements is not None:
-            await asyncio.to_thread(self._statements.put_statement, stored_key, text)
+        except StatementUnavailable as exc:
+            return self._verdict(job.request, VerdictStatus.INFRA_ERROR, str(exc))
+        if elapsed:
+            extra["statement_check_s"] = round(elapsed, 6)
         return text
 
     def _verdict(
