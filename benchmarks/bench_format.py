@@ -2,7 +2,9 @@
 
 Run: ``.venv/bin/python benchmarks/bench_format.py`` (reads ../shared/data/minif2f_test.jsonl).
 Prints the machine, answers/second for realistic answers of about 10K, 50K and 200K
-characters, time per call against length (growth should be linear), and 1 MB worst cases.
+characters, time per call against length (growth should be linear), how time grows with
+20 times more of one hostile piece (lexer and parser pitfalls; linear is about 20x,
+quadratic about 400x), and 1 MB worst cases.
 """
 
 from __future__ import annotations
@@ -83,6 +85,25 @@ def worst_cases() -> dict[str, str]:
     }
 
 
+# Pieces repeated many times, in the think block and in the final code: each is a spot
+# where a scan could back-track or rescan (quotes, comments, names, interpolation).
+HOSTILE_UNITS = [
+    "\n", "`", "```\n", "<think>", "a ", "/-", "-- x\n", "(", "theorem ", "a'", "«", 'r#"',
+    "@[simp,", "set_option a b in\n", '"{', "//-", "h!'", "'\"'", 's!"{', "x₁'", "∑'",
+    "open X in\n", "set_option«debug».x true\n",
+]  # fmt: skip
+
+
+def growth(formal_statement: str, unit: str, config: FormatConfig) -> tuple[float, float]:
+    """Seconds per call with 2,000 and with 40,000 copies of ``unit``."""
+
+    def cost(n: int) -> float:
+        text = "<think>" + unit * n + "</think>```lean4\n" + unit * n + "\n```"
+        return per_call(lambda: check_answer(formal_statement, text, config), 3)
+
+    return cost(2_000), cost(40_000)
+
+
 def per_call(fn: Callable[[], AnswerCheck], repeat: int) -> float:
     """Median seconds of one call."""
     times = []
@@ -113,6 +134,14 @@ def main() -> None:
         text = realistic(n)
         t = per_call(lambda text=text: check_answer(formal_statement, text, config), 10)
         print(f"| {len(text):,} | {t * 1e3:.2f} | {t * 1e6 / (len(text) / 1000):.1f} |")
+
+    print("\n| hostile piece | ms, 2,000 copies | ms, 40,000 copies | ratio |")
+    print("|---|---:|---:|---:|")
+    unit_config = FormatConfig(max_fences=10**6, max_code_chars=10**7, max_response_chars=10**8)
+    for unit in HOSTILE_UNITS:
+        small, large = growth(formal_statement, unit, unit_config)
+        shown = repr(unit).replace("|", "\\|")
+        print(f"| {shown} | {small * 1e3:.1f} | {large * 1e3:.1f} | {large / small:.0f} |")
 
     print("\n| 1 MB worst case | config | result | ms / call |")
     print("|---|---|---|---:|")

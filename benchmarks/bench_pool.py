@@ -1,9 +1,9 @@
-"""LocalPool against the stand-in REPL: throughput, added latency, and no lost proofs.
+"""LocalPool against the stand-in REPL: throughput, added latency, no lost proofs, round trips.
 
-Three measurements, each printed as a markdown table together with the machine:
+Four measurements, each printed as a markdown table together with the machine:
 
 1. **Throughput** at a heavy-tailed latency (log-normal, median 50 ms, p99 1 s per REPL
-   command; every proof is two commands: the proof and ``#print axioms``). The ideal is
+   command; every proof is one command: the proof with its check appended). The ideal is
    ``REPLs / mean Lean time per proof``, with the Lean time measured per proof at the
    REPL boundary, so the sampling noise of the heavy tail cancels out. The fraction of
    the ideal is the share of REPL-slot time spent inside Lean while the queue still held
@@ -15,6 +15,13 @@ Three measurements, each printed as a markdown table together with the machine:
    ("pool + REPL I/O", which adds pipes, JSON and the stand-in's own work).
 3. **Faults**: 5% of commands (headers included) crash and 2% hang (2 s timeout per
    proof, 10 s per header); every proof must get exactly one verdict.
+4. **One round trip or two** (issue 11), both in the same run: the pool as it is (proof and
+   check as one command) against the earlier protocol, emulated here at the REPL boundary
+   (the same command split into the proof, then the check in the proof's environment).
+   Each proof's Lean time is drawn once (log-normal, median 40 ms) and scripted into the
+   proof itself, so the check costs only what it costs the REPL (pipes, JSON, parsing),
+   as ``#print axioms`` does in real Lean; then the same with 5% crashes and 2% hangs
+   injected into every command.
 
 Run: ``python benchmarks/bench_pool.py [--repls 8 16 32] [--quick]``.
 """
@@ -27,11 +34,14 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from _machine import machine
+from kimina_prover_rl.errors import ReplCrashed, ReplTimeout
+from kimina_prover_rl.lean.outcome import shift_positions
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
-from kimina_prover_rl.lean.repl import ReplConfig
+from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
 from kimina_prover_rl.lean.standin import standin_command
 from kimina_prover_rl.lean.verdict import Verdict, VerifyRequest
 
@@ -61,7 +71,7 @@ def _pool(repls: int, *, spares: int = 2, timeout_s: float = 30.0, **standin: ob
 
 
 def _lean_time(verdict: Verdict) -> float:
-    return verdict.time_s + float(verdict.extra.get("axiom_check_s", 0.0))
+    return verdict.time_s
 
 
 def _quantile(values: Sequence[float], q: float) -> float:
@@ -92,7 +102,7 @@ async def throughput(repls: int, proofs_per_repl: int) -> dict[str, float]:
         "steady_fraction": in_window / (repls * last_start),
         "overall": len(busy) / wall,
         "overall_fraction": lean_total / (repls * wall),
-        "configured": repls / (2 * MEDIAN_S * math.exp(sigma**2 / 2)),
+        "configured": repls / (MEDIAN_S * math.exp(sigma**2 / 2)),
     }
 
 
@@ -108,11 +118,11 @@ async def added_latency(repls: int, proofs: int) -> dict[str, float]:
         (verdict,) = await pool.verify([request])
         elapsed = time.perf_counter() - submitted
         pool_only.append(elapsed - _lean_time(verdict))
-        with_io.append(elapsed - 2 * latency_s)
+        with_io.append(elapsed - latency_s)
 
     async with _pool(repls, latency=latency_s) as pool:
         await pool.verify(_requests(repls + 2, "warm"))
-        rate = 0.5 * repls / (2 * latency_s)
+        rate = 0.5 * repls / latency_s
         async with asyncio.TaskGroup() as group:
             for request in _requests(proofs, "a"):
                 await asyncio.sleep(rng.expovariate(rate))
@@ -143,42 +153,142 @@ async def faults(repls: int, proofs: int) -> tuple[int, int, Counter[str], float
     return missing, duplicated, statuses, wall
 
 
+class _CountedSends:
+    """Counts the REPL commands sent. With ``split``, emulates the protocol before issue 11
+    for comparison: each proof's command is sent as the proof, then the appended check in
+    the environment the proof left; the check's answer is moved back to the lines it has
+    in the one-command form, so the verdict is judged exactly as the pool judges it, and
+    faults of the check command are counted."""
+
+    def __init__(self, *, split: bool) -> None:
+        self.split = split
+        self.commands = 0
+        self.check_faults = 0
+        self._original = LeanRepl.send
+
+    def __enter__(self) -> _CountedSends:
+        emulator = self
+
+        async def send(
+            self: LeanRepl, request: Mapping[str, Any], *, timeout_s: float | None
+        ) -> dict[str, Any]:
+            cmd = str(request.get("cmd", ""))
+            cut = cmd.rfind(_CHECK_START)
+            if not emulator.split or cut < 0 or "import" in cmd:
+                emulator.commands += 1
+                return await emulator._original(self, request, timeout_s=timeout_s)
+            body, check = cmd[: cut + 2], cmd[cut + 2 :]
+            emulator.commands += 2
+            first = await emulator._original(self, {**request, "cmd": body}, timeout_s=timeout_s)
+            if "env" not in first:
+                return first
+            try:
+                second = await emulator._original(
+                    self, {"cmd": check, "env": first["env"]}, timeout_s=timeout_s
+                )
+            except (ReplCrashed, ReplTimeout):
+                emulator.check_faults += 1
+                raise
+            shift = body.count("\n")
+            moved = shift_positions(second, shift).get("messages", [])
+            return {**first, "messages": [*first.get("messages", []), *moved]}
+
+        LeanRepl.send = send  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        LeanRepl.send = self._original  # type: ignore[method-assign]
+
+
+_CHECK_START = "\n\n#print axioms _root_."
+
+
+def _scripted_requests(n: int, seed: int) -> list[VerifyRequest]:
+    """Proofs whose Lean time (log-normal, median 40 ms, p99 0.4 s) is scripted into them."""
+    rng = random.Random(seed)
+    sigma = math.log(0.4 / 0.04) / _Z99
+    return [
+        VerifyRequest(
+            f"{HEADER}theorem r_{i} : {i} + 1 = {i + 1} := by\n"
+            f"  norm_num -- standin: slow={rng.lognormvariate(math.log(0.04), sigma):.4f}\n"
+        )
+        for i in range(n)
+    ]
+
+
+async def round_trips(repls: int, proofs: int, *, two: bool, faulty: bool) -> dict[str, Any]:
+    """One mode of the comparison: wall time, REPL commands, verdicts, faults in the check."""
+    rates = {"crash_rate": 0.05, "hang_rate": 0.02} if faulty else {}
+    async with _pool(repls, timeout_s=2.0, **rates) as pool:  # type: ignore[arg-type]
+        await pool.verify(_requests(repls + 2, "warm"))
+        with _CountedSends(split=two) as counted:
+            started = time.perf_counter()
+            verdicts = await pool.verify(_scripted_requests(proofs, seed=11))
+            wall = time.perf_counter() - started
+    statuses = Counter(v.status.value for v in verdicts)
+    return {
+        "wall": wall,
+        "proofs_per_s": proofs / wall,
+        "commands": counted.commands,
+        "statuses": statuses,
+        "check_faults": counted.check_faults,
+    }
+
+
+_SECTIONS = ("throughput", "latency", "faults", "round-trips")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repls", type=int, nargs="+", default=[8, 16, 32])
     parser.add_argument("--quick", action="store_true", help="fewer proofs (noisier numbers)")
+    parser.add_argument(
+        "--only", nargs="+", choices=_SECTIONS, default=_SECTIONS, help="tables to measure"
+    )
     args = parser.parse_args()
-    per_repl = 15 if args.quick else 40
     print(f"Machine: {machine()}")
-    print("Lean: SIMULATED (stand-in REPL), log-normal median 50 ms, p99 1 s per command\n")
+    print("Lean: SIMULATED (stand-in REPL)\n")
+    if "throughput" in args.only:
+        await print_throughput(args.repls, 15 if args.quick else 40)
+    if "latency" in args.only:
+        await print_latency((args.repls[0], args.repls[-1]), 100 if args.quick else 400)
+    if "faults" in args.only:
+        await print_faults(args.repls[len(args.repls) // 2], 300 if args.quick else 1000)
+    if "round-trips" in args.only:
+        await print_round_trips(args.repls[0], 100 if args.quick else 400)
 
+
+async def print_throughput(all_repls: Sequence[int], per_repl: int) -> None:
+    print("Log-normal median 50 ms, p99 1 s per command\n")
     print(
         "| REPLs | proofs | ideal proofs/s | fraction of ideal (queue non-empty) |"
         " proofs/s incl. start and drain | fraction incl. start and drain |"
         " ideal from the configured mean |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|")
-    for repls in args.repls:
+    for repls in all_repls:
         t = await throughput(repls, per_repl)
         print(
             f"| {repls} | {t['proofs']:.0f} | {t['ideal']:.1f} | {t['steady_fraction']:.3f} | "
             f"{t['overall']:.1f} | {t['overall_fraction']:.3f} | {t['configured']:.1f} |"
         )
 
+
+async def print_latency(all_repls: Sequence[int], proofs: int) -> None:
     print(
         "\n| REPLs | added p50 (pool) | added p99 (pool) | added p50 (pool + REPL I/O) |"
         " added p99 (pool + REPL I/O) |"
     )
     print("|---:|---:|---:|---:|---:|")
-    for repls in (args.repls[0], args.repls[-1]):
-        a = await added_latency(repls, proofs=100 if args.quick else 400)
+    for repls in all_repls:
+        a = await added_latency(repls, proofs=proofs)
         print(
             f"| {repls} | {a['p50_pool_ms']:.2f} ms | {a['p99_pool_ms']:.2f} ms | "
             f"{a['p50_io_ms']:.2f} ms | {a['p99_io_ms']:.2f} ms |"
         )
 
-    repls = args.repls[len(args.repls) // 2]
-    proofs = 300 if args.quick else 1000
+
+async def print_faults(repls: int, proofs: int) -> None:
     missing, duplicated, statuses, wall = await faults(repls, proofs)
     print(
         "\n| REPLs | proofs | 5% crashes + 2% hangs | without a verdict | duplicated |"
@@ -190,6 +300,28 @@ async def main() -> None:
         f"| {repls} | {proofs} | injected per command | {missing} | {duplicated} | "
         f"{shown} | {wall:.1f} s |"
     )
+
+
+async def print_round_trips(repls: int, proofs: int) -> None:
+    print(
+        f"\n{repls} REPLs, {proofs} proofs, Lean time per proof log-normal median 40 ms,"
+        " p99 0.4 s (scripted, the same draws in every row)\n"
+    )
+    print(
+        "| protocol | faults injected | wall | proofs/s | REPL commands | verdicts |"
+        " proofs that failed in the check command |"
+    )
+    print("|---|---|---:|---:|---:|---|---:|")
+    for faulty in (False, True):
+        for two in (True, False):
+            r = await round_trips(repls, proofs, two=two, faulty=faulty)
+            shown = ", ".join(f"{k} {v}" for k, v in sorted(r["statuses"].items()))
+            print(
+                f"| {'two round trips (before)' if two else 'one round trip (now)'} | "
+                f"{'5% crash, 2% hang' if faulty else 'none'} | {r['wall']:.2f} s | "
+                f"{r['proofs_per_s']:.1f} | {r['commands']} | {shown} | "
+                f"{r['check_faults'] if two else 'n/a (one command)'} |"
+            )
 
 
 if __name__ == "__main__":

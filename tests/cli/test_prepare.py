@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from kimina_prover_rl.cli import app
@@ -83,22 +84,35 @@ def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
 
 
 def test_hub_id_offline_fails_fast_with_a_local_file_hint(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-        "HF_HOME": str(tmp_path / "hf-home"),
-        "COLUMNS": "200",
-    }
-    command = [sys.executable, "-m", "kimina_prover_rl", "prepare",
-               "--train", "AI-MO/Kimina-Prover-Promptset",
-               "--val", str(shared_file("minif2f_test.jsonl")),
-               "--out", str(tmp_path / "o")]  # fmt: skip
-    started = time.monotonic()
-    done = subprocess.run(
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert time.monotonic() - started < 30
+    # Offline means no network at all (no retries against an unreachable hub): the
+    # endpoint is a listening socket that nothing may connect to.
+    with socket.socket() as hub:
+        hub.bind(("127.0.0.1", 0))
+        hub.listen(16)
+        env = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+            "HF_HOME": str(tmp_path / "hf-home"),
+            "HF_ENDPOINT": f"http://127.0.0.1:{hub.getsockname()[1]}",
+            "COLUMNS": "200",
+        }
+        command = [sys.executable, "-m", "kimina_prover_rl", "prepare",
+                   "--train", "AI-MO/Kimina-Prover-Promptset",
+                   "--val", str(shared_file("minif2f_test.jsonl")),
+                   "--out", str(tmp_path / "o")]  # fmt: skip
+        done = subprocess.run(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        hub.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            hub.accept()
     assert done.returncode == 2, done.stderr
     stderr = " ".join(done.stderr.split())
     assert "cannot fetch the Hugging Face dataset 'AI-MO/Kimina-Prover-Promptset'" in stderr

@@ -158,3 +158,27 @@ def test_error_messages_are_printed_verbatim(tmp_path: Path) -> None:
     result = runner.invoke(app, ["score", str(path), "--backend", "standin"])
     assert result.exit_code == 2
     assert f"{path}: no such file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        (
+            ["{broken json", json.dumps({"id": "x", "formal_statement": "theorem t : True"})],
+            "none of the 2 lines",
+        ),
+        ([], "holds no records"),
+    ],
+)
+def test_an_input_with_nothing_to_score_fails_with_exit_2(
+    tmp_path: Path, lines: list[str], said: str
+) -> None:
+    source = tmp_path / "answers.jsonl"
+    source.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    out = tmp_path / "scores.jsonl"
+    result = runner.invoke(app, ["score", str(source), "-o", str(out), "--backend", "standin"])
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(written) == len(lines)
+    assert all("error" in line for line in written)

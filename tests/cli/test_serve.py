@@ -101,7 +101,7 @@ async def test_bad_inputs_each_get_their_own_result(served: dict[str, Any]) -> N
 async def test_request_limits_are_options(monkeypatch: pytest.MonkeyPatch) -> None:
     result, calls = serve(monkeypatch, "--max-timeout", "1", "--max-snippets", "2")
     assert result.exit_code == 0, result.output
-    assert "max timeout 1 s, max 2 proofs per request" in " ".join(result.stderr.split())
+    assert "max timeout 1 s, max 2 proofs and" in " ".join(result.stderr.split())
     hung = ("hung", "theorem t : True := by\n  trivial -- standin: hang")
     three = [hung, ("a", "theorem a : True := trivial"), ("b", "theorem b : True := trivial")]
     async with running(calls["app"]) as client:
@@ -116,7 +116,10 @@ async def test_request_limits_are_options(monkeypatch: pytest.MonkeyPatch) -> No
     assert "within 1.0 s" in result_of_hung["verdict"]["detail"]
 
 
-@pytest.mark.parametrize(("option", "value"), [("--max-timeout", "0"), ("--max-snippets", "0")])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--max-timeout", "0"), ("--max-snippets", "0"), ("--max-body-bytes", "0")],
+)
 def test_bad_limits_are_refused_before_serving(
     monkeypatch: pytest.MonkeyPatch, option: str, value: str
 ) -> None:
@@ -124,3 +127,27 @@ def test_bad_limits_are_refused_before_serving(
     assert result.exit_code == 2
     assert option in result.stderr
     assert not calls
+
+
+async def test_serve_applies_its_body_limit_and_says_the_spares(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result, calls = serve(monkeypatch, "--max-body-bytes", "2000", "--spares", "0")
+    assert result.exit_code == 0, result.output
+    stderr = " ".join(result.stderr.split())
+    assert "2000 bytes per request" in stderr
+    assert "4 workers + 0 warm spare(s)" in stderr
+    big = check_payload([(str(i), "theorem t : True := trivial") for i in range(100)])
+    async with running(calls["app"]) as client:
+        health = (await client.get("/health")).json()
+        refused = await client.post("/api/check", json=big)
+    assert health["max_body_bytes"] == 2000
+    assert refused.status_code == 413
+
+
+@pytest.mark.parametrize("command", ["serve", "verify", "score"])
+def test_help_says_what_a_warm_spare_costs(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "--spares" in result.output
+    assert "2-5 GiB" in result.output

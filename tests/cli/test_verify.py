@@ -145,3 +145,26 @@ def test_error_messages_are_printed_verbatim(tmp_path: Path) -> None:
     result = runner.invoke(app, ["verify", str(path), "--backend", "standin"])
     assert result.exit_code == 2
     assert f"{path}: no such file" in " ".join(result.stderr.split())
+
+
+def test_the_graded_theorem_and_given_statement_are_read_from_each_line(tmp_path: Path) -> None:
+    given = "import Mathlib\n\ntheorem t (x : ℕ) : x = x := by\n  sorry"
+    honest = "import Mathlib\n\ntheorem t (x : ℕ) : x = x := by\n  rfl"
+    # `include` adds a hypothesis to the statement: the stand-in prints it into the type,
+    # as Lean would, so only the Lean-level statement check can tell.
+    tampered = "import Mathlib\n\nvariable (h : False)\ninclude h\n\n" + honest[16:]
+    lines = [
+        {"id": "honest", "code": honest, "formal_statement": given},
+        {"id": "tampered", "code": tampered, "formal_statement": given},
+        {"id": "named", "code": tampered, "theorem_name": "t"},
+        {"id": "bad", "code": honest, "theorem_name": 3},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = runner.invoke(app, ["verify", str(path), "--backend", "standin", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line.get("status") for line in out] == ["valid", "unsound", "valid", None]
+    assert out[1]["extra"]["unsound_reason"] == "statement"
+    assert "does not prove the given statement" in out[1]["detail"]
+    assert "`theorem_name` must be a string when given, not int" in out[3]["error"]

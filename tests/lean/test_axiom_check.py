@@ -1,4 +1,4 @@
-"""The axiom check names the main declaration exactly, whatever scopes the proof leaves open."""
+"""The check after a proof covers every declaration, each named exactly, on its own line."""
 
 from __future__ import annotations
 
@@ -6,34 +6,117 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kimina_prover_rl.lean._axiom_check import AXIOM_CHECK_NAME, plan_axiom_check, scope_namespace
-from kimina_prover_rl.proof import parse_lean_code
+from kimina_prover_rl.lean._axiom_check import (
+    AXIOM_CHECK_NAME,
+    STATEMENT_OPTIONS,
+    AxiomReport,
+    CheckPlan,
+    plan_checks,
+    scope_namespace,
+)
 
 
-def _plan(code: str) -> tuple[str, str, int] | None:
-    check = plan_axiom_check(parse_lean_code(code))
-    return None if check is None else (check.command, check.constant, check.line)
+def _constants(code: str, **options: object) -> list[str]:
+    plan = plan_checks(code, **options)  # type: ignore[arg-type]
+    return [] if plan is None else [r.constant for r in plan.reports]
+
+
+def _line(plan: CheckPlan, line: int) -> str:
+    return plan.text.split("\n")[line - 1]
 
 
 def test_a_top_level_theorem_is_printed_from_the_root() -> None:
-    assert _plan("import Mathlib\n\ntheorem foo : True := trivial") == (
-        "#print axioms _root_.foo",
-        "foo",
-        1,
+    plan = plan_checks("import Mathlib\n\ntheorem foo : True := trivial")
+    assert plan is not None
+    assert plan.text == "#print axioms _root_.foo"
+    assert plan.reports == (AxiomReport(1, "foo", "foo"),)
+
+
+def test_every_declaration_before_and_after_the_graded_theorem_is_printed() -> None:
+    code = (
+        "import Mathlib\n\n@[simp] lemma helper (n : ℕ) : n + 0 = n := by simp\n"
+        "def f (n : ℕ) : ℕ := n\nnoncomputable abbrev g : ℕ := 0\n"
+        "theorem main : True := trivial\n\ntheorem decoy : True := trivial\n"
+        "instance instFoo : Inhabited ℕ := ⟨0⟩\n"
     )
+    plan = plan_checks(code, theorem_name="main")
+    assert plan is not None
+    assert [r.constant for r in plan.reports] == ["helper", "f", "g", "main", "decoy", "instFoo"]
+    assert [r.graded for r in plan.reports] == [False, False, False, True, False, False]
+    for report in plan.reports:
+        assert _line(plan, report.line) == f"#print axioms _root_.{report.constant}"
 
 
-def test_an_example_is_redeclared_at_the_root_and_printed_on_the_last_line() -> None:
-    command, constant, line = _plan("example : True := by\n  trivial") or ("", "", 0)
-    assert command == (
-        f"theorem _root_.{AXIOM_CHECK_NAME} : True := by\n  trivial\n\n"
-        f"#print axioms _root_.{AXIOM_CHECK_NAME}"
+def test_without_a_name_the_same_declarations_are_checked() -> None:
+    code = "theorem a : True := trivial\ntheorem b : True := trivial"
+    assert _constants(code) == ["a", "b"]
+    assert _constants(code, theorem_name="a") == ["a", "b"]
+
+
+def test_a_graded_theorem_the_code_does_not_declare_is_still_checked() -> None:
+    plan = plan_checks("theorem other : True := trivial", theorem_name="main")
+    assert plan is not None
+    assert [(r.constant, r.graded) for r in plan.reports] == [("other", False), ("main", True)]
+
+
+def test_each_example_is_redeclared_at_the_root_and_printed_after_it() -> None:
+    code = (
+        "example : True := by\n  trivial -- done\n\n"
+        "theorem t : True := trivial\nexample : 1 = 1 := rfl"
     )
-    assert (constant, line) == (AXIOM_CHECK_NAME, 4)
+    plan = plan_checks(code)
+    assert plan is not None
+    assert plan.redeclares
+    first, second = f"{AXIOM_CHECK_NAME}_1", f"{AXIOM_CHECK_NAME}_2"
+    assert plan.text == (
+        f"theorem _root_.{first} : True := by\n  trivial\n#print axioms _root_.{first}\n"
+        f"#print axioms _root_.t\n"
+        f"theorem _root_.{second} : 1 = 1 := rfl\n#print axioms _root_.{second}"
+    )
+    assert [(r.line, r.constant) for r in plan.reports] == [(3, first), (4, "t"), (6, second)]
 
 
-def test_no_declaration_no_check() -> None:
-    assert _plan("#eval 1 + 1") is None
+def test_an_example_ends_where_the_next_command_starts() -> None:
+    code = "example : True := trivial\n\n/-- doc -/\n@[simp]\nlemma h : True := trivial"
+    plan = plan_checks(code)
+    assert plan is not None
+    assert plan.text.startswith(f"theorem _root_.{AXIOM_CHECK_NAME}_1 : True := trivial\n#print")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "#eval 1 + 1",
+        "instance : Inhabited ℕ := ⟨0⟩",
+        "attribute [local instance] foo",
+        "deriving instance Repr for Foo",
+        "-- theorem t : True := trivial",
+        'def_s := "theorem t"',
+    ],
+)
+def test_nothing_to_name_nothing_to_check(code: str) -> None:
+    assert plan_checks(code) is None
+
+
+def test_the_statement_probe_sets_every_option_on_its_own_line() -> None:
+    plan = plan_checks("theorem t : True := trivial", theorem_name="t", check_statement=True)
+    assert plan is not None
+    assert plan.statement is not None
+    line = _line(plan, plan.statement.line)
+    assert line == plan.statement.command
+    assert line.endswith("#check @_root_.t")
+    assert all(f"set_option {option} in " in line for option in STATEMENT_OPTIONS)
+
+
+def test_the_check_starts_on_a_fresh_line_after_the_code() -> None:
+    plan = plan_checks("theorem t : True := trivial")
+    assert plan is not None
+    for code in ("theorem t : True := trivial", "theorem t : True := trivial -- x\n"):
+        text, first = plan.appended_to(code, blank_lines=2)
+        lines = text.split("\n")
+        assert lines[first - 1] == "#print axioms _root_.t"
+        assert lines[first - 3 : first - 1] == ["", ""]
+        assert first > code.count("\n") + 1
 
 
 @pytest.mark.parametrize(
@@ -57,16 +140,12 @@ def test_no_declaration_no_check() -> None:
     ],
 )
 def test_the_constant_is_fully_qualified_by_the_open_namespaces(code: str, constant: str) -> None:
-    plan = _plan(code)
-    assert plan is not None
-    assert plan[1] == constant
-    assert plan[0] == f"#print axioms _root_.{constant}"
+    assert _constants(code)[-1] == constant
 
 
-def test_a_namespace_after_the_main_theorem_does_not_change_its_name() -> None:
+def test_a_namespace_after_a_theorem_does_not_change_its_name() -> None:
     code = "theorem t : True := by\n  trivial\nnamespace Foo\ntheorem helper : True := trivial"
-    # the last theorem is the main one: here `helper`, inside Foo
-    assert _plan(code) == ("#print axioms _root_.Foo.helper", "Foo.helper", 1)
+    assert _constants(code) == ["t", "Foo.helper"]
 
 
 _PART = st.from_regex(r"[A-Z][a-z]{0,3}", fullmatch=True)
@@ -81,3 +160,34 @@ def test_ends_close_what_namespaces_opened(opened: list[list[str]], closed: int)
     )
     expected = ".".join(p for parts in opened[: len(opened) - closed] for p in parts)
     assert scope_namespace(code) == expected
+
+
+_KINDS = st.sampled_from(
+    ["theorem", "lemma", "@[simp] lemma", "private theorem", "def", "noncomputable def", "abbrev"]
+)
+_SEPARATORS = st.sampled_from(
+    ["\n", "\n\n", "\n-- theorem fake : True := trivial\n", "\n/- def x -/\n"]
+)
+_NAMES = st.from_regex(r"h[a-z0-9_']{0,6}", fullmatch=True)
+
+
+@given(
+    st.lists(st.tuples(_KINDS, _NAMES, _SEPARATORS), max_size=4, unique_by=lambda t: t[1]),
+    st.integers(0, 4),
+    st.booleans(),
+)
+def test_every_declaration_is_reported_wherever_it_is_placed(
+    helpers: list[tuple[str, str, str]], graded_at: int, named: bool
+) -> None:
+    parts = [f"{kind} {name} : True := trivial{sep}" for kind, name, sep in helpers]
+    parts.insert(min(graded_at, len(parts)), "theorem main (x : ℕ) : x = x := rfl\n")
+    plan = plan_checks(
+        "import Mathlib\n\n" + "".join(parts), theorem_name="main" if named else None
+    )
+    assert plan is not None
+    assert sorted(r.constant for r in plan.reports) == sorted(
+        [name for _, name, _ in helpers] + ["main"]
+    )
+    assert [r.constant for r in plan.reports if r.graded] == (["main"] if named else [])
+    lines = plan.text.split("\n")
+    assert all(lines[r.line - 1] == f"#print axioms _root_.{r.constant}" for r in plan.reports)

@@ -192,3 +192,58 @@ def test_the_pool_scope_separates_projects_commands_and_limits(tmp_path: Path) -
     assert base != scope(first, command=("lake", "env", "/other/repl"))
     (first / "lake-manifest.json").write_text('{"packages": []}')
     assert base != scope(first)
+
+
+def test_a_provisional_verdict_is_never_stored(tmp_path: Path) -> None:
+    with VerdictCache(tmp_path / "c.db") as cache:
+        judged = Verdict(VerdictStatus.TIMEOUT)
+        maybe_the_check = Verdict(VerdictStatus.TIMEOUT, provisional=True)
+        assert cache.put_many([("judged", judged), ("check", maybe_the_check)]) == 1
+        assert set(cache.get_many(["judged", "check"])) == {"judged"}
+
+
+def test_printed_statements_are_kept_across_connections(tmp_path: Path) -> None:
+    with VerdictCache(tmp_path / "c.db") as cache:
+        assert cache.get_statement("k") is None
+        cache.put_statement("k", "@t : True")
+    with VerdictCache(tmp_path / "c.db") as cache:
+        assert cache.get_statement("k") == "@t : True"
+
+
+def test_a_cache_written_by_schema_1_gains_the_statements_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE verdicts (key TEXT PRIMARY KEY, lean_version TEXT NOT NULL, "
+        "status TEXT NOT NULL, verdict TEXT NOT NULL, created_at REAL NOT NULL)"
+    )
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    with VerdictCache(path) as cache:
+        cache.put_statement("k", "@t : True")
+        assert cache.get_statement("k") == "@t : True"
+    assert CACHE_SCHEMA_VERSION == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"timeout_s": 5.0},
+        {"allow_native_decide": True},
+        {"theorem_name": "u"},
+        {"formal_statement": None},
+        {"formal_statement": "theorem t : True ∧ True := by\n  sorry"},
+    ],
+)
+async def test_each_request_setting_that_changes_a_verdict_misses(
+    tmp_path: Path, change: dict[str, object]
+) -> None:
+    fake = FakeVerifier()
+    verifier = CachingVerifier(fake, VerdictCache(tmp_path / "cache.db"))
+    base = {"formal_statement": "theorem t : True := by\n  sorry"}
+    await verifier.verify([VerifyRequest("ok", **base)])  # type: ignore[arg-type]
+    settings = {**base, **change}
+    (verdict,) = await verifier.verify([VerifyRequest("ok", **settings)])  # type: ignore[arg-type]
+    assert not verdict.cached
+    assert len(fake.checked) == 2

@@ -29,6 +29,7 @@ SORRY = "theorem t : True := by\n  sorry"
     [
         ({"backend": "lean4"}, "backend='lean4'"),
         ({"workers": 0}, "--workers"),
+        ({"spares": -1}, "--spares"),
         ({"timeout_s": 0}, "--timeout"),
         ({"repl_cmd": ""}, "repl_cmd is empty"),
         ({"repl_cmd": "lake 'env"}, "not a command line"),
@@ -45,11 +46,12 @@ def test_a_missing_project_dir_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_the_stack_is_dedup_over_cache_over_the_backend(tmp_path: Path) -> None:
-    verifier = open_verifier(VerifierOptions(cache_path=tmp_path / "c.db", workers=2))
+    verifier = open_verifier(VerifierOptions(cache_path=tmp_path / "c.db", workers=2, spares=0))
     assert isinstance(verifier, DedupVerifier)
     assert isinstance(verifier.inner, CachingVerifier)
     assert isinstance(verifier.inner.inner, LocalPool)
     assert verifier.inner.inner.config.max_repls == 2
+    assert verifier.inner.inner.config.spares == 0
     bare = open_verifier(VerifierOptions(backend="remote", url="http://x.test", dedup=False))
     assert isinstance(bare, RemoteServer)
     assert bare.url == "http://x.test"

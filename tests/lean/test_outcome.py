@@ -8,11 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kimina_prover_rl.lean._axiom_check import plan_checks
 from kimina_prover_rl.lean.outcome import (
+    UnsoundReason,
     judge,
     messages_of,
     parse_axioms,
     shift_positions,
+    split_check,
     uses_sorry,
 )
 from kimina_prover_rl.lean.verdict import VerdictStatus
@@ -39,11 +42,12 @@ def _judge(
     native: bool = False,
     name: str | None = "thm",
 ) -> Any:
+    plan = None if name is None else plan_checks(f"theorem {name} : True := trivial")
     return judge(
         response,
-        axioms_response=axioms,
-        checked_name=name,
-        axioms_constant=name,
+        plan=plan,
+        check_messages=None if axioms is None else axioms.get("messages", []),
+        first_line=1,
         allow_native_decide=native,
     )
 
@@ -240,27 +244,126 @@ def test_shifting_back_restores_the_answer(messages: list[dict[str, Any]], offse
     assert shift_positions(shift_positions(response, offset), -offset) == response
 
 
-def test_a_forged_axiom_report_before_the_check_line_is_ignored() -> None:
-    forged = {
-        "severity": "info",
-        "pos": {"line": 3, "column": 0},
-        "data": "'kimina_axiom_check' depends on axioms: [propext]",
-    }
-    real = {
-        "severity": "info",
-        "pos": {"line": 5, "column": 0},
-        "data": "'kimina_axiom_check' depends on axioms: [propext, sorryAx]",
-    }
-    check = {"messages": [forged, real], "env": 4}
-    assert parse_axioms(check, line=5) == ("propext", "sorryAx")
+def _at(line: int, data: str, severity: str = "info") -> dict[str, Any]:
+    return {"severity": severity, "pos": {"line": line, "column": 0}, "data": data}
+
+
+def _report(line: int, name: str, *axioms: str) -> dict[str, Any]:
+    return _at(line, f"'{name}' depends on axioms: [{', '.join(axioms)}]")
+
+
+_CODE = "\n".join(f"theorem {name} : True := trivial" for name in ("helper", "thm", "decoy"))
+
+
+def _judge_sent(messages: list[dict[str, Any]], reference: str | None = None) -> Any:
+    """Judge the answer to ``_CODE`` sent with its check appended, as one command."""
+    plan = plan_checks(_CODE, theorem_name="thm", check_statement=reference is not None)
+    assert plan is not None
+    _, first = plan.appended_to(_CODE)
+    proof, check = split_check({"env": 3, "messages": messages}, first)
     judgement = judge(
-        {"env": 3},
-        axioms_response=check,
-        checked_name="the example",
-        axioms_constant="kimina_axiom_check",
+        proof,
+        plan=plan,
+        check_messages=check,
+        first_line=first,
         allow_native_decide=False,
-        axioms_line=5,
+        reference=reference,
     )
+    return judgement, first
+
+
+def _clean_reports(first: int) -> list[dict[str, Any]]:
+    return [
+        _report(first + i, name, "propext") for i, name in enumerate(("helper", "thm", "decoy"))
+    ]
+
+
+def test_every_declaration_must_report_standard_axioms() -> None:
+    _, first = _judge_sent([])
+    assert _judge_sent(_clean_reports(first))[0].status is VerdictStatus.VALID
+    for bad in range(3):
+        messages = _clean_reports(first)
+        name = ("helper", "thm", "decoy")[bad]
+        messages[bad] = _report(first + bad, name, "propext", "sorryAx")
+        judgement, _ = _judge_sent(messages)
+        assert judgement.status is VerdictStatus.UNSOUND
+        assert judgement.reason is UnsoundReason.AXIOMS
+        assert name in judgement.detail
+
+
+def test_a_clean_decoy_report_does_not_stand_in_for_the_graded_theorem() -> None:
+    _, first = _judge_sent([])
+    # Lean's answer: the graded theorem uses sorryAx, the decoy after it is clean; both
+    # reports are on their own lines, and a decoy report on the graded line names another
+    # constant.
+    messages = _clean_reports(first)
+    messages[1] = _report(first + 1, "decoy", "propext")
+    judgement, _ = _judge_sent(messages)
     assert judgement.status is VerdictStatus.UNSOUND
-    only_forged = {"messages": [forged], "env": 4}
-    assert parse_axioms(only_forged, line=5) is None
+    assert judgement.reason is UnsoundReason.UNCHECKED
+    assert "thm" in judgement.detail
+
+
+def test_reports_the_proof_printed_on_its_own_lines_are_ignored() -> None:
+    _, first = _judge_sent([])
+    forged = [_report(line, name, "propext") for line in (1, 2, 3) for name in ("thm",)]
+    judgement, _ = _judge_sent(forged)
+    assert judgement.status is VerdictStatus.UNSOUND
+    real = _clean_reports(first)
+    real[1] = _report(first + 1, "thm", "propext", "sorryAx")
+    assert _judge_sent(forged + real)[0].status is VerdictStatus.UNSOUND
+
+
+def test_an_error_on_the_check_lines_is_never_valid_and_not_the_proofs_error() -> None:
+    _, first = _judge_sent([])
+    parse_error = _at(first, "unexpected token '#print'; expected term", "error")
+    judgement, _ = _judge_sent([parse_error, *_clean_reports(first)])
+    assert judgement.status is VerdictStatus.UNSOUND
+    assert judgement.reason is UnsoundReason.UNCHECKED
+    assert "unexpected token" in judgement.detail
+
+
+def test_split_check_keeps_the_proofs_part_and_drops_the_checks_sorries() -> None:
+    response = {
+        "env": 1,
+        "messages": [_at(1, "a"), _at(5, "b"), {"severity": "info", "data": "no position"}],
+        "sorries": [{"pos": {"line": 6, "column": 0}, "goal": "⊢ True"}],
+    }
+    proof, check = split_check(response, 5)
+    assert proof == {
+        "env": 1,
+        "messages": [_at(1, "a"), {"severity": "info", "data": "no position"}],
+    }
+    assert check == [_at(5, "b")]
+
+
+_TYPE = "@thm : True"
+
+
+def _with_probe(first: int, data: str | None) -> list[dict[str, Any]]:
+    messages = _clean_reports(first)
+    if data is not None:
+        messages.append(_at(first + 3, data))
+    return messages
+
+
+def test_the_statement_must_print_exactly_as_the_given_ones() -> None:
+    _, first = _judge_sent([], reference=_TYPE)
+    assert _judge_sent(_with_probe(first, _TYPE), _TYPE)[0].status is VerdictStatus.VALID
+    for found in ("@thm : False → True", None, "@thm : ⋯", "@thm : True "):
+        judgement, _ = _judge_sent(_with_probe(first, found), _TYPE)
+        assert judgement.status is VerdictStatus.UNSOUND, found
+        assert judgement.reason is UnsoundReason.STATEMENT
+
+
+def test_an_elided_reference_never_compares_equal() -> None:
+    _, first = _judge_sent([], reference="@thm : ⋯")
+    judgement, _ = _judge_sent(_with_probe(first, "@thm : ⋯"), "@thm : ⋯")
+    assert judgement.status is VerdictStatus.UNSOUND
+
+
+def test_axioms_are_judged_before_the_statement() -> None:
+    _, first = _judge_sent([], reference=_TYPE)
+    messages = _with_probe(first, "@thm : False")
+    messages[1] = _report(first + 1, "thm", "sorryAx")
+    assert _judge_sent(messages, _TYPE)[0].reason is UnsoundReason.AXIOMS

@@ -41,8 +41,10 @@ def config(**overrides: Any) -> PoolConfig:
         "repl": standin(),
         "max_repls": 2,
         "spares": 1,
-        "timeout_s": 5.0,
-        "header_timeout_s": 5.0,
+        # Upper bounds only (a test that needs a limit to fire sets its own): generous, so
+        # that a loaded machine never turns a slow start into a timeout.
+        "timeout_s": 60.0,
+        "header_timeout_s": 60.0,
     }
     settings.update(overrides)
     return PoolConfig(**settings)
@@ -58,6 +60,21 @@ async def check(pool: LocalPool, *codes: str, **request: Any) -> list[Verdict]:
     return await pool.verify(
         [VerifyRequest(code, id=str(i), **request) for i, code in enumerate(codes)]
     )
+
+
+async def _eventually(predicate: Any, *, within_s: float = 60.0) -> bool:
+    """Poll ``predicate()`` until it holds; the bound only keeps a broken test from hanging."""
+    async with asyncio.timeout(within_s):
+        for _ in itertools.count():
+            if predicate():
+                return True
+            await asyncio.sleep(0.02)
+    return False
+
+
+def _idle_repls(pool: LocalPool) -> int:
+    """Warm REPLs waiting for work, over every header."""
+    return sum(len(group.idle) for group in pool._supply._groups.values())
 
 
 def processes_with(seed: int) -> list[int]:
@@ -84,7 +101,7 @@ async def test_a_correct_proof_is_valid_with_its_axioms(pool: LocalPool) -> None
     assert verdict.id == "0"
     assert verdict.lean_version == STANDIN_LEAN_VERSION
     assert verdict.time_s > 0
-    assert {"queue_wait_s", "header_s", "axiom_check_s"} <= verdict.extra.keys()
+    assert {"queue_wait_s", "header_s"} <= verdict.extra.keys()
 
 
 async def test_error_positions_are_relative_to_the_submitted_code(pool: LocalPool) -> None:
@@ -275,18 +292,18 @@ async def test_a_header_that_keeps_hanging_fails_fast_for_a_while() -> None:
     header = "import Mathlib -- standin: hang\n\n"
     codes = [theorem(f"t{i}", header=header) for i in range(4)]
     cfg = config(
-        max_repls=1, spares=0, header_timeout_s=0.3, max_header_failures=2, header_retry_s=0.5
+        max_repls=1, spares=0, header_timeout_s=0.3, max_header_failures=2, header_retry_s=1.0
     )
     async with LocalPool(cfg) as pool:
         verdicts = await check(pool, *codes)
         assert pool.stats["repls_started"] == 2  # one attempt and its retry, then fail fast
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(1.1)
         (later,) = await check(pool, codes[0])
         assert pool.stats["repls_started"] == 3  # one probe after header_retry_s
     assert all(v.status is VerdictStatus.INFRA_ERROR for v in [*verdicts, later])
     assert "ReplTimeout" in verdicts[0].detail
     assert "failure 2 in a row" in verdicts[0].detail
-    assert "header_retry_s=0.5" in verdicts[3].detail
+    assert "header_retry_s=1" in verdicts[3].detail
     assert "next attempt in" in verdicts[3].detail
 
 
@@ -302,10 +319,13 @@ async def test_a_missing_repl_command_is_infra_error_for_each_proof() -> None:
 
 
 async def test_stream_yields_in_completion_order_and_verify_in_input_order() -> None:
-    delays = [0.6, 0.0, 0.3]
+    delays = [1.0, 0.0, 0.5]
     codes = [theorem(f"t{i}", f"simp -- standin: slow={d}") for i, d in enumerate(delays)]
     requests = [VerifyRequest(code, id=str(i)) for i, code in enumerate(codes)]
-    async with LocalPool(config(max_repls=3)) as pool:
+    async with LocalPool(config(max_repls=3, spares=0)) as pool:
+        # Three warm REPLs first: the order then depends on the proofs' own times (0.5 s
+        # apart), not on which process happened to start first on a loaded machine.
+        await check(pool, *(theorem(f"warm{i}", "simp -- standin: slow=0.3") for i in range(3)))
         streamed = [index async for index, _ in pool.verify_stream(requests)]
         verdicts = await pool.verify(requests)
     assert streamed == [1, 2, 0]
@@ -319,9 +339,12 @@ async def test_concurrent_batches_share_the_pool(pool: LocalPool) -> None:
 
 
 async def test_proofs_not_started_in_time_are_overloaded_alone() -> None:
-    codes = [theorem(f"t{i}", "simp -- standin: slow=0.5") for i in range(6)]
+    codes = [theorem(f"t{i}", "simp -- standin: slow=1") for i in range(6)]
     cfg = config(max_repls=1, spares=0, queue_size=1, max_wait_s=0.3)
     async with LocalPool(cfg) as pool:
+        # Warm the one REPL first, so the first proof starts at once however slowly a REPL
+        # starts on a loaded machine; the others then wait a whole slow proof (1 s > 0.3 s).
+        await check(pool, theorem("warm"))
         verdicts = await check(pool, *codes)
     statuses = [v.status for v in verdicts]
     assert statuses[0] is VerdictStatus.VALID
@@ -330,9 +353,9 @@ async def test_proofs_not_started_in_time_are_overloaded_alone() -> None:
 
 
 async def test_headers_are_keyed_exactly() -> None:
-    full = prepare(theorem("a", header="import Mathlib\n\n"))
-    tactic = prepare(theorem("b", header="import Mathlib.Tactic\n\n"))
-    padded = prepare(theorem("c", header="import Mathlib\n\n\n\n"))
+    full = prepare(VerifyRequest(theorem("a", header="import Mathlib\n\n")))
+    tactic = prepare(VerifyRequest(theorem("b", header="import Mathlib.Tactic\n\n")))
+    padded = prepare(VerifyRequest(theorem("c", header="import Mathlib\n\n\n\n")))
     assert full.key == padded.key == "import Mathlib"
     assert tactic.key == "import Mathlib.Tactic"
     assert (full.line_offset, padded.line_offset) == (2, 4)
@@ -353,7 +376,7 @@ async def test_headers_are_keyed_exactly() -> None:
 async def test_a_warm_spare_replaces_a_killed_repl() -> None:
     async with LocalPool(config(max_repls=1, spares=1)) as pool:
         (first,) = await check(pool, theorem("first"))
-        await asyncio.sleep(1.0)  # let the spare finish its header (generous: CI is loaded)
+        assert await _eventually(lambda: _idle_repls(pool) == 2)  # the spare is warm
         (hung,) = await check(pool, theorem("h", "simp -- standin: hang"), timeout_s=0.5)
         (after,) = await check(pool, theorem("after"))
     assert first.extra["header_s"] > 0
@@ -471,3 +494,110 @@ def test_lean_version_comes_from_the_project(tmp_path: Path) -> None:
 def test_config_errors_name_the_field(field: str, value: Any) -> None:
     with pytest.raises(ConfigError, match=rf"PoolConfig\.{field}={value}"):
         PoolConfig(**{field: value})
+
+
+# -- the given statement, one round trip, what may be cached --------------------------------
+
+GIVEN = f"{HEADER}theorem t : 1 + 1 = 2 := by\n  sorry\n"
+
+
+class _Store:
+    """An in-memory statement store that records what the pool asks of it."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, str] = {}
+        self.gets = 0
+
+    def get_statement(self, key: str) -> str | None:
+        self.gets += 1
+        return self.items.get(key)
+
+    def put_statement(self, key: str, printed: str) -> None:
+        self.items[key] = printed
+
+
+async def test_the_given_statement_runs_once_and_a_tampered_one_is_unsound() -> None:
+    store = _Store()
+    honest = theorem("t")
+    tampered = (
+        f"{HEADER}variable (h : False)\ninclude h\n\ntheorem t : 1 + 1 = 2 := by\n  norm_num\n"
+    )
+    async with LocalPool(config(max_repls=1, spares=0), statements=store) as pool:
+        first, second, bad = await check(pool, honest, honest, tampered, formal_statement=GIVEN)
+    assert (first.status, second.status) == (VerdictStatus.VALID, VerdictStatus.VALID)
+    assert "statement_check_s" in first.extra
+    assert "statement_check_s" not in second.extra
+    assert list(store.items.values()) == ["@t : 1 + 1 = 2"]
+    assert bad.status is VerdictStatus.UNSOUND
+    assert bad.extra["unsound_reason"] == "statement"
+    assert "(h : False)" in bad.detail
+
+
+async def test_a_stored_statement_is_used_by_the_next_pool() -> None:
+    store = _Store()
+    async with LocalPool(config(max_repls=1, spares=0), statements=store) as pool:
+        await check(pool, theorem("t"), formal_statement=GIVEN)
+    async with LocalPool(config(max_repls=1, spares=0), statements=store) as pool:
+        (verdict,) = await check(pool, theorem("t"), formal_statement=GIVEN)
+    assert verdict.status is VerdictStatus.VALID
+    assert "statement_check_s" not in verdict.extra
+
+
+async def test_a_statement_that_does_not_elaborate_is_rejected_never_cached() -> None:
+    broken = f'{HEADER}theorem t : 1 + 1 = two -- standin: error "unknown identifier"\n  := by\n'
+    async with LocalPool(config(max_repls=1, spares=0)) as pool:
+        (bad_statement,) = await check(pool, theorem("t"), formal_statement=broken)
+    assert bad_statement.status is VerdictStatus.REJECTED
+    assert "does not elaborate" in bad_statement.detail
+    assert "fix the formal statement" in bad_statement.detail
+    assert not bad_statement.is_cacheable
+
+
+async def test_the_statement_runs_under_its_own_header_when_the_proof_adds_options() -> None:
+    extra_option = theorem("t", header=f"{HEADER}set_option maxRecDepth 2000\n\n")
+    async with LocalPool(config(max_repls=1, spares=0)) as pool:
+        (verdict,) = await check(pool, extra_option, formal_statement=GIVEN)
+        keys = sorted(pool._supply._groups)
+    assert verdict.status is VerdictStatus.VALID, verdict.detail
+    assert keys == sorted([HEADER.rstrip(), f"{HEADER}set_option maxRecDepth 2000".rstrip()])
+
+
+async def test_one_command_per_proof_from_the_header_environment() -> None:
+    async with LocalPool(config(max_repls=1, spares=0)) as pool:
+        await check(pool, theorem("warm"))
+        before = pool.stats.get("repls_started", 0)
+        verdicts = await check(pool, *(theorem(f"t{i}") for i in range(3)))
+        assert [v.status for v in verdicts] == [VerdictStatus.VALID] * 3
+        (repl,) = [w.repl for group in pool._supply._groups.values() for w in group.idle]
+        assert repl.commands_run == 1 + 1 + 3  # header, warm-up, one per proof
+    assert pool.stats.get("repls_started", 0) == before
+
+
+async def test_a_timeout_while_examples_are_elaborated_again_is_never_cached() -> None:
+    slow_example = f"{HEADER}example : 1 + 1 = 2 := by\n  norm_num -- standin: hang\n"
+    slow_theorem = theorem("t", "norm_num -- standin: hang")
+    async with LocalPool(config(max_repls=1, spares=0, timeout_s=0.5)) as pool:
+        example, named = await check(pool, slow_example, slow_theorem)
+    assert (example.status, named.status) == (VerdictStatus.TIMEOUT, VerdictStatus.TIMEOUT)
+    assert example.provisional
+    assert not example.is_cacheable
+    assert named.is_cacheable
+
+
+async def test_concurrent_proofs_of_one_statement_run_it_once() -> None:
+    codes = [theorem("t", f"norm_num -- variant {i}") for i in range(4)]
+    async with LocalPool(config(max_repls=4, spares=0)) as pool:
+        verdicts = await check(pool, *codes, formal_statement=GIVEN)
+    assert [v.status for v in verdicts] == [VerdictStatus.VALID] * 4
+    assert sum("statement_check_s" in v.extra for v in verdicts) == 1
+
+
+async def test_a_statement_that_cannot_be_run_is_infra_error_and_tried_again() -> None:
+    hangs = f"{HEADER}theorem t : 1 + 1 = 2 -- standin: hang\n  := by\n"
+    async with LocalPool(config(max_repls=1, spares=0, timeout_s=0.5)) as pool:
+        first = await check(pool, theorem("t"), formal_statement=hangs)
+        again = await check(pool, theorem("t"), formal_statement=hangs)
+    for (verdict,) in (first, again):
+        assert verdict.status is VerdictStatus.INFRA_ERROR
+        assert "checking the formal statement alone failed" in verdict.detail
+        assert not verdict.is_cacheable

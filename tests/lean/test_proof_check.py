@@ -36,68 +36,93 @@ class ScriptedRepl:
         return answer
 
 
-def axiom_report(line: int, name: str = "t", axioms: str = "propext, Quot.sound") -> dict[str, Any]:
+BODY = CODE[len(HEADER) :]
+CHECK_LINE = BODY.count("\n") + 2  # the body, one blank line, then the check
+
+
+def answer(*messages: dict[str, Any]) -> dict[str, Any]:
+    return {"env": 7, "messages": list(messages)} if messages else {"env": 7}
+
+
+def axiom_report(
+    line: int = CHECK_LINE, name: str = "t", axioms: str = "propext, Quot.sound"
+) -> dict[str, Any]:
     data = f"'{name}' depends on axioms: [{axioms}]"
-    return {"env": 8, "messages": [{"severity": "info", "pos": {"line": line}, "data": data}]}
+    return {"severity": "info", "pos": {"line": line, "column": 0}, "data": data}
 
 
 async def run(repl: ScriptedRepl, code: str = CODE, **options: Any) -> Verdict:
     settings: dict[str, Any] = {"timeout_s": 7.0, "allow_native_decide": False}
     settings.update(options)
+    request = VerifyRequest(code, id="p")
     return await check_proof(
         repl,
         3,
-        prepare(code),
-        VerifyRequest(code, id="p"),
+        prepare(request),
+        request,
         lean_version=LEAN,
         extra={"queue_wait_s": 0.5},
         **settings,
     )
 
 
-async def test_an_accepted_proof_gets_its_axioms_checked_in_its_own_environment() -> None:
-    repl = ScriptedRepl({"env": 7}, axiom_report(1))
+async def test_proof_and_check_go_as_one_command_from_the_header_environment() -> None:
+    repl = ScriptedRepl(answer(axiom_report()))
     verdict = await run(repl)
     assert verdict.status is VerdictStatus.VALID
     assert verdict.axioms == ("propext", "Quot.sound")
     assert (verdict.id, verdict.lean_version) == ("p", LEAN)
-    (proof, proof_timeout), (check, check_timeout) = repl.sent
-    assert proof == {"cmd": CODE[len(HEADER) :], "env": 3}
-    assert check == {"cmd": "#print axioms _root_.t", "env": 7}
-    assert proof_timeout == check_timeout == 7.0
+    [(sent, timeout)] = repl.sent
+    assert sent == {"cmd": f"{BODY}\n#print axioms _root_.t", "env": 3}
+    assert sent["cmd"].split("\n")[CHECK_LINE - 1] == "#print axioms _root_.t"
+    assert timeout == 7.0
     assert verdict.extra["queue_wait_s"] == 0.5
-    assert verdict.extra["axiom_check_s"] >= 0
+    assert verdict.messages == ()
 
 
-async def test_lean_errors_skip_the_axiom_check_and_point_into_the_submitted_code() -> None:
+async def test_examples_elaborated_again_double_the_commands_deadline() -> None:
+    code = f"{HEADER}example : 1 + 1 = 2 := by\n  norm_num\n"
+    repl = ScriptedRepl(ReplTimeout("ran past 14 s"))
+    with pytest.raises(ReplTimeout):
+        await run(repl, code=code)
+    assert repl.sent[0][1] == 14.0
+
+
+async def test_lean_errors_point_into_the_submitted_code() -> None:
     error = {
         "severity": "error",
         "pos": {"line": 2, "column": 2},
         "endPos": {"line": 2, "column": 10},
         "data": "linarith failed",
     }
-    repl = ScriptedRepl({"env": 7, "messages": [error]})
-    verdict = await run(repl)
+    missing = {"severity": "error", "pos": {"line": CHECK_LINE}, "data": "unknown constant 't'"}
+    verdict = await run(ScriptedRepl(answer(error, missing)))
     assert verdict.status is VerdictStatus.LEAN_ERROR
-    assert len(repl.sent) == 1
     header_lines = HEADER.count("\n")
-    assert verdict.messages[0].line == 2 + header_lines
+    assert [m.line for m in verdict.messages] == [2 + header_lines]
     assert verdict.response is not None
-    assert verdict.response["messages"][0]["pos"]["line"] == 2 + header_lines
+    assert [m["pos"]["line"] for m in verdict.response["messages"]] == [2 + header_lines]
 
 
 async def test_non_standard_axioms_are_unsound_and_named() -> None:
-    repl = ScriptedRepl({"env": 7}, axiom_report(1, axioms="propext, sorryAx"))
-    verdict = await run(repl)
+    verdict = await run(ScriptedRepl(answer(axiom_report(axioms="propext, sorryAx"))))
     assert verdict.status is VerdictStatus.UNSOUND
     assert verdict.extra["offending_axioms"] == ["sorryAx"]
+    assert verdict.extra["unsound_reason"] == "axioms"
 
 
 async def test_native_decide_axioms_pass_only_when_allowed() -> None:
-    report = axiom_report(1, axioms="propext, Lean.ofReduceBool")
-    refused = await run(ScriptedRepl({"env": 7}, report))
-    allowed = await run(ScriptedRepl({"env": 7}, report), allow_native_decide=True)
+    report = axiom_report(axioms="propext, Lean.ofReduceBool")
+    refused = await run(ScriptedRepl(answer(report)))
+    allowed = await run(ScriptedRepl(answer(report)), allow_native_decide=True)
     assert (refused.status, allowed.status) == (VerdictStatus.UNSOUND, VerdictStatus.VALID)
+
+
+async def test_a_report_the_proof_printed_itself_is_not_the_checks() -> None:
+    forged = axiom_report(line=2, axioms="propext")
+    verdict = await run(ScriptedRepl(answer(forged)))
+    assert verdict.status is VerdictStatus.UNSOUND
+    assert verdict.extra["unsound_reason"] == "unchecked"
 
 
 @pytest.mark.parametrize(
@@ -105,7 +130,6 @@ async def test_native_decide_axioms_pass_only_when_allowed() -> None:
     [
         ([{"message": "Unknown environment."}], "refused the proof command: Unknown environment"),
         ([{"messages": []}], "refused the proof command: no env in answer"),
-        ([{"env": 7}, {"message": "Unknown environment."}], "refused the axiom check"),
     ],
 )
 async def test_a_repl_that_refuses_a_command_is_infra_error_not_the_proofs_fault(
@@ -117,11 +141,11 @@ async def test_a_repl_that_refuses_a_command_is_infra_error_not_the_proofs_fault
     assert verdict.status.is_infrastructure
 
 
-async def test_code_without_a_declaration_needs_no_axiom_check() -> None:
-    repl = ScriptedRepl({"env": 7})
+async def test_code_without_a_declaration_is_sent_alone() -> None:
+    repl = ScriptedRepl(answer())
     verdict = await run(repl, code=f"{HEADER}#check Nat\n")
     assert verdict.status is VerdictStatus.VALID
-    assert len(repl.sent) == 1
+    assert repl.sent[0][0]["cmd"] == "#check Nat\n"
 
 
 async def test_repl_faults_reach_the_caller_who_owns_the_retry_policy() -> None:

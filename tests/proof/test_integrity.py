@@ -185,6 +185,18 @@ LEXER_DESYNCS = [
     "def S := { x : ℤ //-x = 1 }\nrun_cmd pure () -- -/\n\n",
     # After a number, `'"'` is a char literal in Lean, not a quote opening a string.
     "def p : ℕ × Char := (2,'a')\ndef q := [2'\"']\nrun_cmd pure ()\ndef r := '\"'\n\n",
+    # Issue 7, hole 2: around `!`, `?`, `'` and subscripts a lexer that opens a string
+    # where Lean does not hides everything up to the next quote.
+    "def c := !'\"'\naxiom cheat : False\ndef d := '\"'\n\n",
+    "def c := (∑'\"')\nvariable (h : False)\ninclude h\ndef d := '\"'\n\n",
+    'def c := h!\'""\nlocal notation "ℕ" => ℤ\n\n',
+    'def c := x₁\'""\naxiom cheat : False\n\n',
+    "def c := x.1e5'\"'\naxiom cheat : False -- '\n\n",
+    'def c := throwError "{\n"\naxiom cheat : False\n\n',
+    # `ᵒᵈ` and `ᶜ` are postfix tokens, not identifier characters (Python's `\w` says they
+    # are): the command after them starts right there.
+    "def c := ℕᵒᵈaxiom cheat : False\n\n",
+    "def c (s : Set ℕ) := sᶜaxiom cheat : False\n\n",
 ]
 
 
@@ -237,8 +249,20 @@ def test_raw_string_cannot_swallow_the_given_statement(row: dict[str, Any]) -> N
         # Kernel and warning switches spelled with escaped name components.
         "set_option «debug».skipKernelTC true in\n",
         "set_option warn.«sorry» false\n\n",
+        # Issue 7, hole 3: no space before a quoted option name.
+        "set_option«debug».skipKernelTC true in\n",
+        "set_option«warn».sorry false\n\n",
+        "set_option pp.deepTerms false\n\n",
+        # A bare `open` or `attribute` before the theorem applies to its statement.
+        "lemma aux : True := trivial\nopen Finset\n\n",
+        "attribute [simp] Nat.add_comm\n\n",
+        # `open X in section` leaves a section open with `open X` over the statement.
+        "open Finset in\nsection\n\n",
+        "open Finset in noncomputable section\n\n",
+        "attribute [local simp] Nat.add_comm in\nsection\n\n",
         # `… in` modifiers that would apply to the given theorem.
         "open Nat in\n",
+        "open Nat in\nset_option maxHeartbeats 400000 in\n",
         "omit [Fact False] in\n",
         "mutual\n",
         # A definition that captures an identifier of the statement.
@@ -277,13 +301,16 @@ def test_commands_after_the_theorem_that_touch_the_axiom_check(
     assert check.proof is None
 
 
-def test_auto_bound_identifier_cannot_be_captured() -> None:
+@pytest.mark.parametrize("spelling", ["a", "aᶜ"])
+def test_auto_bound_identifier_cannot_be_captured(spelling: str) -> None:
     # With autoImplicit (Lean's default outside Mathlib) `a` is a universally bound
-    # variable; a `def a` before the theorem would turn it into the constant 5.
-    statement = "import Mathlib\n\ntheorem t (h : a = 2) : a + 1 = 3 := by sorry\n"
+    # variable; a `def a` before the theorem would turn it into the constant 5. `ᶜ` is a
+    # postfix token, not part of the name.
+    theorem = f"theorem t (h : {spelling} = 2) : {spelling} + 1 = 3 :="
+    statement = f"import Mathlib\n\n{theorem} by sorry\n"
     answer = (
         "<think>\n```tactics\nsubst h\n```\n```tactics\nrfl\n```\n</think>\n```lean4\n"
-        "def a : ℕ := 5\n\ntheorem t (h : a = 2) : a + 1 = 3 := by\n  subst h\n  rfl\n```"
+        f"def a : ℕ := 5\n\n{theorem} by\n  subst h\n  rfl\n```"
     )
     check = check_answer(statement, answer)
     assert check.format_error is FormatError.FORBIDDEN_CONSTRUCT, check.detail
@@ -301,6 +328,15 @@ HONEST_LEMMAS = [
     "set_option maxRecDepth 10000 in\nset_option maxHeartbeats 400000 in\n",
     "lemma c : 'a' ≠ 'b' := by decide\n\n",
     "theorem helper (n : ℕ) : n + 0 = n := by\n  open Nat in simp\n\n".replace("open Nat in ", ""),
+    # Issue 7, "no false rejections": scoped `open`/`attribute`, helpers in the theorem's
+    # namespace or with dotted names, attributes on helpers.
+    "open Real in\nlemma pi_pos' : 0 < π := Real.pi_pos\n\n",
+    "open Finset in lemma card_aux : (range 3).card = 3 := by simp\n\n",
+    "attribute [local simp] Nat.add_comm in\nlemma aux (n : ℕ) : 0 + n = n := by simp\n\n",
+    "lemma imo_1959_p1.aux (n : ℕ) : n + 0 = n := rfl\n\n",
+    "theorem Nat.my_helper (n : ℕ) : n + 0 = n := rfl\n\n",
+    "@[simp, norm_cast] lemma aux_cast (n : ℕ) : ((n : ℤ) : ℤ) = n := rfl\n\n",
+    "private lemma aux (n : ℕ) : n + 0 = n := by simp\n\n",
 ]
 
 

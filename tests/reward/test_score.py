@@ -241,7 +241,7 @@ def test_single_calls_work_across_event_loops(row: dict[str, Any]) -> None:
 
     async def one(i: int) -> float:
         result = await asyncio.wait_for(
-            scorer.score(_sample(row, make_answer(row, PROOF), id=str(i))), timeout=5
+            scorer.score(_sample(row, make_answer(row, PROOF), id=str(i))), timeout=60
         )
         await scorer.aclose()
         return result.score
@@ -297,3 +297,30 @@ def test_sample_from_dict_keeps_the_conversation() -> None:
     turns = [{"role": "user", "content": "prove it"}]
     sample = Sample.from_dict({"formal_statement": "a", "response": "b", "messages": turns})
     assert (sample.id, sample.messages) == (None, tuple(turns))
+
+
+async def test_the_verifier_gets_the_given_statement_and_a_changed_meaning_has_its_feedback(
+    row: dict[str, Any],
+) -> None:
+    from kimina_prover_rl.lean import VerifierOptions, open_verifier
+
+    honest = make_answer(row, PROOF)
+    # What Lean would print if something in the proof's environment changed the statement
+    # (the stand-in is told through a directive; the text layer sees nothing forbidden).
+    changed = make_answer(row, [f'{PROOF[0]} -- standin: type "(b h v : ℝ) … : Eq v 64"'])
+    recorder = ScriptedVerifier()
+    await Scorer(recorder).score_batch([Sample(row["formal_statement"], honest, id="h")])
+    [request] = recorder.batches[0]
+    assert request.formal_statement == row["formal_statement"]
+    assert request.theorem_name == "mathd_algebra_478"
+    async with open_verifier(VerifierOptions(backend="standin", cache_path=None)) as verifier:
+        scored = await Scorer(verifier).score_batch(
+            [
+                Sample(row["formal_statement"], honest, id="h"),
+                Sample(row["formal_statement"], changed, id="c"),
+            ]
+        )
+    assert [(s.score, s.status) for s in scored] == [(1.0, "valid"), (0.0, "unsound")]
+    assert scored[1].feedback is not None
+    assert "does not state what was given" in scored[1].feedback
+    assert "Eq v 64" in scored[1].feedback

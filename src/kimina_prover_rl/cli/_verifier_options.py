@@ -1,8 +1,8 @@
 """The verifier options every Lean-checking command shares, defined once.
 
 :func:`with_verifier_options` adds ``--backend``, ``--repl-cmd``, ``--project-dir``,
-``--workers``, ``--timeout``, ``--cache``/``--no-cache`` and the rest to a typer command
-and hands the command one :class:`~kimina_prover_rl.lean.factory.VerifierOptions` in
+``--workers``, ``--spares``, ``--timeout``, ``--cache``/``--no-cache`` and the rest to a typer
+command and hands the command one :class:`~kimina_prover_rl.lean.factory.VerifierOptions` in
 their place, so ``verify``, ``serve`` and ``score`` cannot drift apart::
 
     @app.command("verify")
@@ -76,6 +76,16 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         "--workers",
         min=1,
         help="REPL processes checking at once (`ray`: each node's --ray-resource instead).",
+    ),
+    "spares": _option(
+        int,
+        1,
+        "--spares",
+        min=0,
+        metavar="N",
+        help="Warm spare REPLs per header on top of --workers, so a killed or recycled REPL "
+        "is replaced without waiting for `import Mathlib`. Each real Mathlib REPL holds "
+        "2-5 GiB: budget (workers + spares) x that per header in use; 0 saves the memory.",
     ),
     "timeout": _option(
         float,
@@ -157,6 +167,7 @@ def _to_options(values: dict[str, Any]) -> VerifierOptions:
             repl_cmd=values["repl_cmd"],
             project_dir=values["project_dir"],
             workers=values["workers"],
+            spares=values["spares"],
             timeout_s=values["timeout"],
             cache_path=cache,
             dedup=values["dedup"],

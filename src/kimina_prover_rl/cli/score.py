@@ -90,9 +90,10 @@ def score(
     record becomes `{"id", "error": "<message>"}`. A summary (counts per format error and
     per verdict) goes to stderr at the end.
 
-    Exit status: 0 when every line was answered, 2 for a bad option or an unreadable input
-    or output file, 1 when the verifier failed on every proof sent to it (for example no
-    Lean project: see `--project-dir`).
+    Exit status: 0 when every line was answered, 2 for a bad option, an unreadable input
+    or output file, or an input none of whose lines could be scored (each still gets its
+    error line), 1 when the verifier failed on every proof sent to it (for example no Lean
+    project: see `--project-dir`).
 
     Examples:
 
@@ -120,6 +121,8 @@ def score(
         raise exit_with_error(exc) from exc
     _print_summary(outcome)
     stats = outcome.stats
+    if stats.samples == 0:
+        raise exit_with_error(InputError(_nothing_scored(input_path, outcome)))
     report_infrastructure_failures(
         stats.infra_failures, stats.verified, outcome.first_infra, blamed="model"
     )
@@ -161,6 +164,8 @@ async def _score_all(
         else:
             lines.append((number - 1, sample))
     outcome.unreadable = len(lines)
+    if lines:
+        outcome.first_unreadable = str(lines[0][1]["error"])
     limit = asyncio.Semaphore(_CONCURRENCY)
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("scoring", total=len(records))
@@ -191,11 +196,24 @@ async def _score_all(
 
 @dataclass(slots=True)
 class _Outcome:
-    """What the summary reports: the scorer's counts, unreadable lines, an infra example."""
+    """What the summary reports: the scorer's counts, unreadable lines (and the first
+    one's error), an infrastructure failure's detail."""
 
     stats: RewardStats = field(default_factory=RewardStats)
     unreadable: int = 0
+    first_unreadable: str | None = None
     first_infra: str | None = None
+
+
+def _nothing_scored(input_path: Path, outcome: _Outcome) -> str:
+    """Why ``score`` scored nothing: an empty input, or no line was a record."""
+    if outcome.unreadable == 0:
+        return f"{input_path} holds no records; nothing was scored"
+    return (
+        f"none of the {outcome.unreadable} lines of {input_path} could be scored (the first: "
+        f'{outcome.first_unreadable}); each line must be {{"id", "formal_statement", '
+        '"response"}'
+    )
 
 
 def _print_summary(outcome: _Outcome) -> None:

@@ -48,6 +48,15 @@ def serve(
             "413 naming the limit (the client must send smaller batches).",
         ),
     ] = 4096,
+    max_body_bytes: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            metavar="BYTES",
+            help="Largest request body accepted; a larger one is refused with HTTP 413 "
+            "before it is read into memory (checked on Content-Length and while streaming).",
+        ),
+    ] = 64 * 1024 * 1024,
     verifier_options: VerifierOptions,
 ) -> None:
     """Serve `POST /api/check`, `POST /verify` and `GET /health` as kimina-lean-server does.
@@ -62,21 +71,33 @@ def serve(
     per node offering --ray-resource; run it on a node of the cluster or set RAY_ADDRESS).
 
     Per request, a `timeout` above --max-timeout is lowered to it (a proof that needs longer
-    gets a `timeout` verdict naming the limit), and more than --max-snippets proofs is
-    refused with HTTP 413. `GET /health` reports both limits.
+    gets a `timeout` verdict naming the limit), and more than --max-snippets proofs or a
+    body over --max-body-bytes is refused with HTTP 413. `GET /health` reports the limits.
+
+    Memory: a local pool runs --workers REPLs plus --spares warm spares per header in use;
+    with Mathlib each REPL holds 2-5 GiB, so `--workers 8 --spares 1` needs about 18-45 GiB.
     """
     import uvicorn
 
     from kimina_prover_rl.lean import open_verifier
     from kimina_prover_rl.lean.server import ServerLimits, create_app
 
-    limits = ServerLimits(max_timeout_s=max_timeout, max_snippets=max_snippets)
+    limits = ServerLimits(
+        max_timeout_s=max_timeout, max_snippets=max_snippets, max_body_bytes=max_body_bytes
+    )
     verifier = open_verifier(verifier_options)
     application = create_app(lambda: verifier, api_key=api_key, limits=limits)
     where = f"http://{host}:{port}"
     guard = "API key required" if api_key else "no API key"
     stderr_console.print(
         f"serving {verifier_options.backend} verifier at {where} ({guard}; "
-        f"max timeout {limits.max_timeout_s:g} s, max {limits.max_snippets} proofs per request)"
+        f"max timeout {limits.max_timeout_s:g} s, max {limits.max_snippets} proofs and "
+        f"{limits.max_body_bytes} bytes per request)"
     )
+    if verifier_options.backend in ("local", "standin", "ray"):
+        stderr_console.print(
+            f"REPLs per header in use: {verifier_options.workers} workers + "
+            f"{verifier_options.spares} warm spare(s) (--spares); "
+            "each real Mathlib REPL holds 2-5 GiB"
+        )
     uvicorn.run(application, host=host, port=port, log_level=log_level)

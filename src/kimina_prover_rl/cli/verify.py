@@ -35,7 +35,8 @@ def verify(
         Path,
         typer.Argument(
             metavar="INPUT.jsonl",
-            help='One JSON object per line: {"id", "code"} ("custom_id"/"proof" also accepted).',
+            help='One JSON object per line: {"id", "code"} ("custom_id"/"proof" also accepted), '
+            'optionally "theorem_name" and "formal_statement".',
         ),
     ],
     *,
@@ -45,7 +46,11 @@ def verify(
     """Check Lean proofs and write one verdict per input line, in input order.
 
     Each input line `{"id", "code"}` (kimina-lean-server's snippet shape; `custom_id` and
-    `proof` are accepted too) holds the complete Lean file. Each output line is a verdict:
+    `proof` are accepted too) holds the complete Lean file. Every declaration's axioms are
+    checked. Optional `"theorem_name"` names the graded theorem and `"formal_statement"` is
+    the statement given to the prover (header included): with it, Lean itself confirms that
+    the theorem proves exactly that statement (the name is read from it when not given).
+    Each output line is a verdict:
 
     `{"id", "status", "messages", "axioms", "detail", "time_s", "code_hash", "lean_version",
     "cached", "response"}`
@@ -109,7 +114,20 @@ def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest 
     code = record.get("code", record.get("proof"))
     if not isinstance(code, str):
         return {"id": record_id, "error": f"record {number}: `code` (or `proof`) must be a string"}
-    return VerifyRequest(code, id=None if record_id is None else str(record_id))
+    graded = {key: record.get(key) for key in ("theorem_name", "formal_statement")}
+    for key, value in graded.items():
+        if value is not None and not isinstance(value, str):
+            return {
+                "id": record_id,
+                "error": f"record {number}: `{key}` must be a string when given, "
+                f"not {type(value).__name__}",
+            }
+    return VerifyRequest(
+        code,
+        id=None if record_id is None else str(record_id),
+        theorem_name=graded["theorem_name"],
+        formal_statement=graded["formal_statement"],
+    )
 
 
 async def _verify_all(

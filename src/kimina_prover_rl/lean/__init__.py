@@ -9,7 +9,7 @@ from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
 from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
-from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS
+from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS, UnsoundReason
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.protocol import (
     CommandRequest,
@@ -52,6 +52,7 @@ __all__ = [
     "ResponseReader",
     "SorryInfo",
     "SyncVerifier",
+    "UnsoundReason",
     "Verdict",
     "VerdictCache",
     "VerdictStatus",

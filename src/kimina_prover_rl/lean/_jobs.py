@@ -16,7 +16,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from kimina_prover_rl.lean._axiom_check import AxiomCheck, plan_axiom_check
+from kimina_prover_rl.lean._axiom_check import CheckPlan, plan_checks
+from kimina_prover_rl.lean._statement_check import ReferenceCommand, reference_command
 from kimina_prover_rl.lean.verdict import Verdict, VerifyRequest
 from kimina_prover_rl.proof import parse_lean_code
 
@@ -32,29 +33,45 @@ class PreparedProof:
     ``key`` is the header exactly as written, minus trailing whitespace (it is both the
     REPL key and the header command; ``""`` means no header: the body runs in a fresh
     environment). ``body`` is everything after the header and ``line_offset`` the
-    number of lines the header took in the submitted code. ``check`` is the axiom check
-    to run after an accepted proof (None: the code declares nothing to check).
+    number of lines the header took in the submitted code. ``command`` is the body with
+    the check appended (``plan``, starting on the command's line ``check_line``; None:
+    the code declares nothing to check). ``reference`` is the given statement's own
+    check, when the request gives the statement and names its theorem.
     """
 
     key: str
     body: str
     line_offset: int
-    check: AxiomCheck | None
+    plan: CheckPlan | None
+    command: str
+    check_line: int
+    reference: ReferenceCommand | None = None
 
 
-def prepare(code: str) -> PreparedProof:
-    """Split submitted code into header key, body and the axiom check to run after it.
+def prepare(request: VerifyRequest) -> PreparedProof:
+    """Split submitted code into header key and body, and append the check to the body.
 
     ``import`` lines after the first non-header line stay in the body, where Lean
     rejects them itself; they never become part of a header key.
     """
-    parsed = parse_lean_code(code)
-    header = parsed.header
+    code = request.code
+    header = parse_lean_code(code).header
+    body = code[len(header) :]
+    reference = None
+    if request.theorem_name is not None and request.formal_statement is not None:
+        reference = reference_command(request.formal_statement, request.theorem_name)
+    plan = plan_checks(
+        code, theorem_name=request.theorem_name, check_statement=reference is not None
+    )
+    command, check_line = (body, 0) if plan is None else plan.appended_to(body)
     return PreparedProof(
         key=header.rstrip(),
-        body=code[len(header) :],
+        body=body,
         line_offset=header.count("\n"),
-        check=plan_axiom_check(parsed),
+        plan=plan,
+        command=command,
+        check_line=check_line,
+        reference=reference,
     )
 
 

@@ -2,15 +2,17 @@
 
 kimina-lean-server calls a proof valid when Lean reports no error and lists no sorry. The
 local pool is stricter (``sorry`` warnings in either quote style, non-standard axioms), so
-:func:`prepare_proof` appends a ``#print axioms`` check to each proof and
-:func:`verdict_from_result` splits that check's messages back out and hands both parts to
-:func:`~kimina_prover_rl.lean.outcome.judge`.
+:func:`prepare_proof` appends the pool's checks
+(:func:`~kimina_prover_rl.lean._axiom_check.plan_checks`) after the proof, and
+:func:`verdict_from_result` splits their messages back out, reads the answer's line
+numbering from them (:mod:`~kimina_prover_rl.lean._kimina_numbering`) and hands both
+parts to :func:`~kimina_prover_rl.lean.outcome.judge`.
 
-The check is found by line number, never by message text (a proof could print a fake
-axiom report itself): only a report on the check's own ``#print axioms`` line, naming the
-checked constant, counts. kimina-lean-server runs the leading ``import`` lines apart and
-numbers lines from the first line after them; the gap of blank lines before the check is
-at least that long, so the split is right whichever way a server numbers lines.
+The checks are found by line number, never by message text (a proof could print a fake
+axiom report itself): the check block starts more blank lines after the proof than any
+numbering removes, so only the block can put messages past its threshold, and only a
+report on a report's own line, naming the checked constant, counts. When the block fits
+two numberings at once, no report is trusted.
 
 A ``kimina-rl serve`` server judges proofs itself; its verdicts are used as they are,
 except that a ``valid`` resting on axioms this request does not allow (the server may
@@ -23,42 +25,67 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kimina_prover_rl.lean._axiom_check import AxiomCheck, plan_axiom_check
+from kimina_prover_rl.lean._axiom_check import CheckPlan, plan_checks
+from kimina_prover_rl.lean._kimina_numbering import (
+    LineNumbering,
+    Numbering,
+    block_gap,
+    block_threshold,
+    detect_numbering,
+)
 from kimina_prover_rl.lean.outcome import (
     NATIVE_DECIDE_AXIOMS,
     STANDARD_AXIOMS,
+    Judgement,
     judge,
     messages_of,
     shift_positions,
+    split_check,
 )
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
-from kimina_prover_rl.proof.lean_code import parse_lean_code
 
 __all__ = ["SentProof", "prepare_proof", "rejection", "verdict_from_result"]
+
+_SERVER_NUMBERING = Numbering(LineNumbering.SUBMITTED, 0, "server")
 
 
 @dataclass(frozen=True, slots=True)
 class SentProof:
-    """What is sent for one request, and where the appended axiom check starts."""
+    """What is sent for one request: the code (line breaks as kimina splits them) and,
+    when checks are appended, the plan and the line the check block starts on."""
 
+    submitted: str
     code: str
-    check_line: int | None
-    check: AxiomCheck | None
-    header_lines: int
+    plan: CheckPlan | None = None
+    block_start: int | None = None
+
+    @property
+    def report_lines(self) -> tuple[int, ...]:
+        """The lines (of :attr:`code`) each check command reports on."""
+        if self.plan is None or self.block_start is None:
+            return ()
+        lines = [report.line for report in self.plan.reports]
+        if self.plan.statement is not None:
+            lines.append(self.plan.statement.line)
+        return tuple(self.block_start + line - 1 for line in lines)
 
 
-def prepare_proof(code: str, *, check_axioms: bool) -> SentProof:
-    """The code to send: the proof, blank lines, then its ``#print axioms`` check."""
-    header_lines = _kimina_header_lines(code)
+def prepare_proof(code: str, *, check_axioms: bool, theorem_name: str | None = None) -> SentProof:
+    """The code to send: the proof, blank lines, then the checks of its declarations
+    (``theorem_name``, the graded theorem, is checked even when the code lacks it).
+
+    Line breaks are sent as ``\\n`` only: kimina splits snippets with Python's
+    ``splitlines`` and joins the body with ``\\n``, so Lean never sees another kind, and
+    lines are counted the same way on both sides.
+    """
+    submitted = "\n".join(code.splitlines())
     if not check_axioms:
-        return SentProof(code, None, None, header_lines)
-    check = plan_axiom_check(parse_lean_code(code))
-    if check is None:
-        return SentProof(code, None, None, header_lines)
-    # The gap is at least as long as any header the server may strip, so the check's
-    # lines stay past the proof's last line whichever way the server numbers them.
-    prefix = code + "\n" * (header_lines + 3)
-    return SentProof(prefix + check.command, prefix.count("\n") + 1, check, header_lines)
+        return SentProof(submitted, submitted)
+    plan = plan_checks(submitted, theorem_name=theorem_name)
+    if plan is None:
+        return SentProof(submitted, submitted)
+    sent, block_start = plan.appended_to(submitted, blank_lines=block_gap(submitted))
+    return SentProof(submitted, sent, plan, block_start)
 
 
 def verdict_from_result(
@@ -67,9 +94,14 @@ def verdict_from_result(
     result: Mapping[str, Any],
     *,
     lean_version: str,
-    body_relative_positions: bool,
-) -> Verdict:
-    """One result object of a server's answer as the verdict for ``request``."""
+    learned: frozenset[LineNumbering] = frozenset(),
+) -> tuple[Verdict, Numbering | None]:
+    """One result object of a server's answer as the verdict for ``request``, and the
+    line numbering the answer was read with (None when it held no Lean answer).
+
+    ``learned`` is what earlier answers from this server revealed of its numbering (see
+    :func:`~kimina_prover_rl.lean._kimina_numbering.learn`).
+    """
     raw = result.get("response")
     response = dict(raw) if isinstance(raw, dict) else None
     time_s = result.get("time")
@@ -77,7 +109,7 @@ def verdict_from_result(
         time_s = response.pop("time")
     time_s = float(time_s) if isinstance(time_s, int | float) else 0.0
     ours = result.get("verdict")
-    if isinstance(ours, dict) and sent.check_line is None:
+    if isinstance(ours, dict) and sent.plan is None:
         try:
             verdict = Verdict.from_dict(ours)
         except (KeyError, ValueError, TypeError):
@@ -85,7 +117,9 @@ def verdict_from_result(
         else:
             if "response" not in ours:
                 verdict = replace(verdict, response=response)
-            return _held_to_request(replace(verdict, id=request.id, cached=False), request)
+            verdict = replace(verdict, id=request.id, cached=False)
+            verdict = _with_positions(verdict, _SERVER_NUMBERING)
+            return _held_to_request(verdict, request), _SERVER_NUMBERING
     common: dict[str, Any] = {
         "id": request.id,
         "time_s": time_s,
@@ -94,34 +128,33 @@ def verdict_from_result(
     error = result.get("error")
     if isinstance(error, str) and error:
         if "timed out" in error and "header" not in error:
-            return Verdict(VerdictStatus.TIMEOUT, detail=error, **common)
-        return Verdict(VerdictStatus.INFRA_ERROR, detail=f"the server said: {error}", **common)
+            # The time covered the appended check too; with examples re-elaborated it may
+            # be the check that ran out, so such a timeout is never cached.
+            provisional = sent.plan is not None and sent.plan.redeclares
+            verdict = Verdict(
+                VerdictStatus.TIMEOUT, detail=error, provisional=provisional, **common
+            )
+            return verdict, None
+        detail = f"the server said: {error}"
+        return Verdict(VerdictStatus.INFRA_ERROR, detail=detail, **common), None
     if response is None:
-        return Verdict(
-            VerdictStatus.INFRA_ERROR,
-            detail="the server answered with neither an error nor a response",
-            **common,
-        )
+        detail = "the server answered with neither an error nor a response"
+        return Verdict(VerdictStatus.INFRA_ERROR, detail=detail, **common), None
     if "message" in response:
-        return Verdict(
-            VerdictStatus.INFRA_ERROR,
-            detail=f"the server's REPL answered with an error: {response['message']}",
-            response=response,
-            **common,
+        return (
+            Verdict(
+                VerdictStatus.INFRA_ERROR,
+                detail=f"the server's REPL answered with an error: {response['message']}",
+                response=response,
+                **common,
+            ),
+            None,
         )
-    if body_relative_positions and sent.header_lines:
-        response = shift_positions(response, sent.header_lines)
-    proof, axioms = _split_check(response, sent.check_line)
-    check = sent.check
-    judgement = judge(
-        proof,
-        axioms_response=axioms,
-        checked_name=None if check is None else check.shown,
-        axioms_constant=None if check is None else check.constant,
-        allow_native_decide=request.allow_native_decide,
-        axioms_line=_report_line(sent, axioms, shifted=body_relative_positions),
-    )
-    return Verdict(
+    proof, block = _split_block(response, sent)
+    numbering = detect_numbering(sent.submitted, block, sent.report_lines, learned=learned)
+    proof = shift_positions(proof, numbering.offset)
+    judgement = _judge(request, sent, proof, block, numbering)
+    verdict = Verdict(
         judgement.status,
         messages=messages_of(proof),
         axioms=judgement.axioms,
@@ -129,6 +162,43 @@ def verdict_from_result(
         response=proof,
         **common,
     )
+    return _with_positions(verdict, numbering), numbering
+
+
+def _judge(
+    request: VerifyRequest,
+    sent: SentProof,
+    proof: dict[str, Any],
+    block: list[Any],
+    numbering: Numbering,
+) -> Judgement:
+    """The proof's judgement by the pool's rules. The check block is read with the
+    answer's numbering; one that fits two numberings reports nothing (never valid)."""
+    if sent.plan is None or sent.block_start is None:
+        check = None
+    elif numbering.trusted:
+        check = shift_positions({"messages": block}, numbering.offset)["messages"]
+    else:
+        check = []
+    judgement = judge(
+        proof,
+        plan=sent.plan,
+        check_messages=check,
+        first_line=sent.block_start or 1,
+        allow_native_decide=request.allow_native_decide,
+    )
+    if numbering.how == "ambiguous" and judgement.status is VerdictStatus.UNSOUND:
+        detail = (
+            "the check's messages fit two of kimina's line numberings at once, so none of "
+            "its reports was trusted; " + judgement.detail
+        )
+        return replace(judgement, detail=detail)
+    return judgement
+
+
+def _with_positions(verdict: Verdict, numbering: Numbering) -> Verdict:
+    """The verdict with the numbering its positions were read with in ``extra``."""
+    return replace(verdict, extra={**verdict.extra, "positions": numbering.to_dict()})
 
 
 def _held_to_request(verdict: Verdict, request: VerifyRequest) -> Verdict:
@@ -140,26 +210,6 @@ def _held_to_request(verdict: Verdict, request: VerifyRequest) -> Verdict:
         return verdict
     detail = f"the server accepted non-standard axioms: {', '.join(offending)}"
     return replace(verdict, status=VerdictStatus.UNSOUND, detail=detail)
-
-
-def _report_line(sent: SentProof, check: Mapping[str, Any] | None, *, shifted: bool) -> int | None:
-    """The line (numbered from the top of the sent code) the axiom report must be on.
-
-    It is the last line of the sent code. If positions were shifted by the header's
-    length but the server numbered lines from the top after all, the report sits that
-    many lines lower, past the end of the code, where nothing else can be: look there
-    first, so a report the proof printed itself can never stand in for it.
-    """
-    if sent.check_line is None or sent.check is None or check is None:
-        return None
-    last = sent.check_line + sent.check.line - 1
-    lower = last + sent.header_lines
-    if shifted and lower != last:
-        for message in check.get("messages") or ():
-            pos = message.get("pos") if isinstance(message, Mapping) else None
-            if isinstance(pos, Mapping) and pos.get("line") == lower:
-                return lower
-    return last
 
 
 def rejection(code: str) -> str | None:
@@ -174,36 +224,9 @@ def rejection(code: str) -> str | None:
     return None
 
 
-def _kimina_header_lines(code: str) -> int:
-    """How many leading lines kimina-lean-server runs apart (``import`` and blank lines)."""
-    count = 0
-    for line in code.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith("import "):
-            break
-        count += 1
-    return count
-
-
-def _split_check(
-    response: dict[str, Any], check_line: int | None
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Separate the proof's part of an answer from the appended axiom check's messages."""
-    if check_line is None:
-        return response, None
-
-    def is_check(item: Any) -> bool:
-        pos = item.get("pos") if isinstance(item, dict) else None
-        return (
-            isinstance(pos, dict) and isinstance(pos.get("line"), int) and pos["line"] >= check_line
-        )
-
-    proof = dict(response)
-    check: dict[str, Any] = {"messages": []}
-    for key in ("messages", "sorries"):
-        items = response.get(key)
-        if isinstance(items, list):
-            proof[key] = [item for item in items if not is_check(item)]
-            if key == "messages":
-                check["messages"] = [item for item in items if is_check(item)]
-    return proof, check
+def _split_block(response: Mapping[str, Any], sent: SentProof) -> tuple[dict[str, Any], list[Any]]:
+    """The proof's part of an answer and the check block's messages (as the server
+    numbered them), told apart by a line only the block can reach in any numbering."""
+    if sent.block_start is None:
+        return dict(response), []
+    return split_check(response, block_threshold(sent.submitted, sent.block_start))

@@ -1,20 +1,18 @@
-"""One proof on one warm REPL: the proof command, the axiom check, and the verdict they earn.
+"""One proof on one warm REPL: one command, proof and check, and the verdict it earns.
 
 The pool decides *where* a proof runs (which REPL, retries, limits); this module decides
-*what* is sent and what the answers mean:
+*what* is sent and what the answer means:
 
-- The body is sent as one command from the header's environment (``{"cmd", "env"}``);
-  Lean numbers its lines from the end of the header, so the verdict's messages and raw
-  response are shifted back by the header's line count.
-- **Soundness.** ``valid`` needs no error, no ``sorry`` and, from ``#print axioms`` run in
-  the proof's own environment, only the standard axioms (see ``outcome``). The axioms of
-  the *main* declaration are checked (the one ``parse_lean_code`` picks: the last
-  ``theorem``/``lemma``/``example``); they are transitive, so the lemmas it uses are
-  covered. The REPL keeps the scopes the proof left open, so the check names the
-  declaration as ``_root_.<fully-qualified name>`` and only a report about exactly that
-  constant counts (see ``_axiom_check``). An ``example`` has no name to print, so it is
-  re-elaborated once more as a root theorem for the check. A check that cannot run is
-  ``unsound``, never ``valid``. Code without any declaration is checked for errors and
+- The body, a blank line and the check ``_axiom_check`` plans are sent as one command from
+  the header's environment (``{"cmd", "env"}``): one round trip per proof. Lean numbers
+  lines from the end of the header, so the verdict's messages and raw response are
+  shifted back by the header's line count; the check's messages (on its own lines) are
+  split off and never shown as the proof's.
+- **Soundness.** ``valid`` needs no error and no ``sorry`` in the proof, a check that ran
+  without error, only the standard axioms in the report of every declaration, and, when
+  the request gives the statement, the graded theorem's printed type equal to the given
+  statement's (see ``outcome``). A report counts only on its own line of the check, so
+  the proof cannot forge it. Code without any declaration is checked for errors and
   sorries only.
 - A REPL that answers a command with an error of its own (not Lean's), or without an
   environment, gives ``infra_error``: the proof was never judged.
@@ -30,17 +28,11 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from kimina_prover_rl.lean._jobs import PreparedProof
-from kimina_prover_rl.lean.outcome import (
-    has_error,
-    judge,
-    messages_of,
-    shift_positions,
-    uses_sorry,
-)
+from kimina_prover_rl.lean.outcome import judge, messages_of, shift_positions, split_check
 from kimina_prover_rl.lean.protocol import ErrorResponse, parse_response
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 
-__all__ = ["ReplSession", "check_proof", "make_verdict"]
+__all__ = ["ReplSession", "check_proof", "command_timeout", "make_verdict"]
 
 
 class ReplSession(Protocol):
@@ -83,17 +75,20 @@ async def check_proof(
     allow_native_decide: bool,
     lean_version: str,
     extra: dict[str, Any],
+    reference: str | None = None,
 ) -> Verdict:
-    """Run ``proof``'s body from ``env`` and, if Lean accepted it, its axiom check.
+    """Run ``proof``'s body and its check from ``env`` as one command, and judge the answer.
 
-    ``timeout_s`` bounds each of the two commands. The verdict carries ``extra`` (the
-    caller's timings, plus the axiom check's); its ``time_s`` is the proof command's alone.
+    ``timeout_s`` bounds the proof; the command gets twice that when the check elaborates
+    examples once more (:func:`command_timeout`). ``reference`` is the given statement's
+    printed type, compared with the graded theorem's. The verdict carries ``extra`` (the
+    caller's timings).
     """
-    command: dict[str, Any] = {"cmd": proof.body}
+    command: dict[str, Any] = {"cmd": proof.command}
     if env is not None:
         command["env"] = env
     started = time.perf_counter()
-    raw = await repl.send(command, timeout_s=timeout_s)
+    raw = await repl.send(command, timeout_s=command_timeout(proof, timeout_s))
     time_s = time.perf_counter() - started
     answer = parse_response(raw)
     if isinstance(answer, ErrorResponse) or answer.env is None:
@@ -106,32 +101,23 @@ async def check_proof(
             time_s=time_s,
             extra=extra,
         )
-    axioms_raw: dict[str, Any] | None = None
-    check = proof.check
-    if check is not None and not has_error(raw) and not uses_sorry(raw):
-        axiom_started = time.perf_counter()
-        axioms_raw = await repl.send({"cmd": check.command, "env": answer.env}, timeout_s=timeout_s)
-        extra["axiom_check_s"] = round(time.perf_counter() - axiom_started, 6)
-        checked = parse_response(axioms_raw)
-        if isinstance(checked, ErrorResponse):
-            return make_verdict(
-                request,
-                VerdictStatus.INFRA_ERROR,
-                f"the REPL refused the axiom check: {checked.message}",
-                lean_version=lean_version,
-                time_s=time_s,
-                extra=extra,
-            )
+    plan = proof.plan
+    if plan is None:
+        own, check = raw, None
+    else:
+        own, check = split_check(raw, proof.check_line)
     judgement = judge(
-        raw,
-        axioms_response=axioms_raw,
-        checked_name=None if check is None else check.shown,
-        axioms_constant=None if check is None else check.constant,
+        own,
+        plan=plan,
+        check_messages=check,
+        first_line=proof.check_line,
         allow_native_decide=allow_native_decide,
-        axioms_line=None if check is None else check.line,
+        reference=reference,
     )
     if judgement.offending_axioms:
         extra["offending_axioms"] = list(judgement.offending_axioms)
+    if judgement.reason is not None:
+        extra["unsound_reason"] = judgement.reason.value
     return make_verdict(
         request,
         judgement.status,
@@ -139,7 +125,13 @@ async def check_proof(
         lean_version=lean_version,
         time_s=time_s,
         extra=extra,
-        messages=messages_of(raw, line_offset=proof.line_offset),
+        messages=messages_of(own, line_offset=proof.line_offset),
         axioms=judgement.axioms,
-        response=shift_positions(raw, proof.line_offset),
+        response=shift_positions(own, proof.line_offset),
     )
+
+
+def command_timeout(proof: PreparedProof, timeout_s: float) -> float:
+    """The deadline of ``proof``'s command: ``timeout_s``, doubled when the check
+    elaborates examples once more (it may then take as long as the proof itself)."""
+    return timeout_s * 2 if proof.plan is not None and proof.plan.redeclares else timeout_s

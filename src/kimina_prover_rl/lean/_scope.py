@@ -12,6 +12,7 @@ import json
 import shlex
 from pathlib import Path
 
+from kimina_prover_rl.lean._axiom_check import CHECK_RULES_VERSION
 from kimina_prover_rl.lean.repl import ReplConfig
 from kimina_prover_rl.lean.standin import MODULE as STANDIN_MODULE
 from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION
@@ -49,7 +50,8 @@ def describe_lean(config: ReplConfig) -> str:
 def verdict_scope(
     repl: ReplConfig, *, lean_version: str, timeout_s: float, allow_native_decide: bool
 ) -> str:
-    """The Lean version plus the project, REPL command, limits and ``native_decide`` policy.
+    """The Lean version plus the project, REPL command and environment, limits,
+    ``native_decide`` policy and the version of the check's rules.
 
     The project is its resolved path and a digest of ``lake-manifest.json``. A project
     whose own ``.lean`` files change needs a fresh cache.
@@ -63,6 +65,8 @@ def verdict_scope(
             "project": str(project.resolve()),
             "manifest": digest,
             "command": list(repl.command),
+            "env": dict(sorted(repl.env.items())),
+            "checks": CHECK_RULES_VERSION,
             "timeout_s": timeout_s,
             "memory_limit_mb": repl.memory_limit_mb,
             "allow_native_decide": allow_native_decide,

@@ -1,7 +1,8 @@
 """A verdict cache on disk (SQLite), shared safely by every process on the machine.
 
-Only Lean's own judgements (:attr:`VerdictStatus.is_lean_judgement`) are stored: an
-infrastructure failure says nothing about the proof and is checked again next time. The
+Only Lean's own judgements of the proof (:attr:`Verdict.is_cacheable`) are stored: an
+infrastructure failure, or a check that timed out while it elaborated examples once more,
+says nothing final about the proof and is checked again next time. The
 key is :func:`~kimina_prover_rl.lean.dedup.proof_key` (code, options and the backend's
 verdict scope: Lean version, project, REPL command, limits, ``native_decide`` policy), so
 a new Lean or Mathlib, another project or a laxer configuration never sees an old answer.
@@ -35,7 +36,7 @@ from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
 __all__ = ["CACHE_SCHEMA_VERSION", "CachingVerifier", "VerdictCache"]
 
 #: Stored in ``PRAGMA user_version``; bump it (and migrate) when the layout changes.
-CACHE_SCHEMA_VERSION = 1
+CACHE_SCHEMA_VERSION = 2
 
 _logger = logging.getLogger(__name__)
 
@@ -45,6 +46,13 @@ CREATE TABLE IF NOT EXISTS verdicts (
     lean_version TEXT NOT NULL,
     status TEXT NOT NULL,
     verdict TEXT NOT NULL,
+    created_at REAL NOT NULL
+)
+"""
+_STATEMENTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS statements (
+    key TEXT PRIMARY KEY,
+    printed TEXT NOT NULL,
     created_at REAL NOT NULL
 )
 """
@@ -99,6 +107,7 @@ class VerdictCache:
                 with conn:
                     conn.execute("BEGIN IMMEDIATE")
                     conn.execute(_SCHEMA)
+                    conn.execute(_STATEMENTS_SCHEMA)
                     conn.execute(f"PRAGMA user_version={CACHE_SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             conn.close()
@@ -142,7 +151,7 @@ class VerdictCache:
                 time.time(),
             )
             for key, v in items
-            if v.status.is_lean_judgement
+            if v.is_cacheable
         ]
         if rows:
             self._run(
@@ -153,6 +162,20 @@ class VerdictCache:
                 many=True,
             )
         return len(rows)
+
+    def get_statement(self, key: str) -> str | None:
+        """How Lean printed a given statement's type, stored under ``key`` (None: unknown)."""
+        rows = self._run("statement lookup", "SELECT printed FROM statements WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def put_statement(self, key: str, printed: str) -> None:
+        """Store how Lean printed a given statement's type (only ever Lean's own output)."""
+        self._run(
+            "statement store",
+            "INSERT OR REPLACE INTO statements (key, printed, created_at) VALUES (?, ?, ?)",
+            [(key, printed, time.time())],
+            many=True,
+        )
 
     def __len__(self) -> int:
         rows = self._run("count", "SELECT COUNT(*) FROM verdicts", ())
@@ -263,7 +286,7 @@ class CachingVerifier(WrappingVerifier):
                 index = misses[position]
                 verdict = answer
                 scope = self._inner.verdict_scope
-                if scope and verdict.status.is_lean_judgement:
+                if scope and verdict.is_cacheable:
                     key = self._keys([requests[index]], scope)[0]
                     if not verdict.code_hash:
                         verdict = replace(verdict, code_hash=key)

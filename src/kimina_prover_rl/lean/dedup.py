@@ -19,19 +19,28 @@ from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
 
 __all__ = ["DedupStats", "DedupVerifier", "proof_key"]
 
-_KEY_VERSION = 2
+_KEY_VERSION = 3
 
 
 def proof_key(request: VerifyRequest, *, scope: str, default_timeout_s: float | None = None) -> str:
     """A hex digest naming what checking ``request`` depends on.
 
-    The code (header and body), the effective time limit, ``allow_native_decide`` and the
-    verifier's :attr:`~kimina_prover_rl.lean.verifier.Verifier.verdict_scope` (Lean
-    version, project, limits): two requests with the same key get the same verdict.
+    The code (header and body), the effective time limit, ``allow_native_decide``, the
+    graded theorem's name and given statement, and the verifier's
+    :attr:`~kimina_prover_rl.lean.verifier.Verifier.verdict_scope` (Lean version, project,
+    limits): two requests with the same key get the same verdict.
     """
     timeout = request.timeout_s if request.timeout_s is not None else default_timeout_s
     material = json.dumps(
-        [_KEY_VERSION, scope, timeout, request.allow_native_decide, request.code],
+        [
+            _KEY_VERSION,
+            scope,
+            timeout,
+            request.allow_native_decide,
+            request.theorem_name,
+            request.formal_statement,
+            request.code,
+        ],
         ensure_ascii=False,
     )
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()

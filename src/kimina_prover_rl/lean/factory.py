@@ -47,6 +47,10 @@ class VerifierOptions:
     """The Lean project (with Mathlib) the REPL runs in."""
     workers: int = 4
     """REPL processes checking proofs at once (``ray``: each node's ``ray_resource`` instead)."""
+    spares: int = 1
+    """Warm REPLs kept ready per header beyond the busy ones, so a killed or recycled REPL
+    is replaced without a cold ``import`` in the way. Each costs a REPL's memory
+    (2-5 GiB with Mathlib) while idle; 0 saves it (local, stand-in and Ray pools)."""
     timeout_s: float = 60.0
     """Per-proof time limit in seconds (the header's import is not counted)."""
     cache_path: Path | None = None
@@ -76,6 +80,10 @@ class VerifierOptions:
             )
         if not isinstance(self.workers, int) or self.workers < 1:
             raise ConfigError(f"workers={self.workers!r} must be a positive integer (--workers)")
+        if isinstance(self.spares, bool) or not isinstance(self.spares, int) or self.spares < 0:
+            raise ConfigError(
+                f"spares={self.spares!r} must be 0 (no warm spare REPLs) or more (--spares)"
+            )
         if not self.timeout_s > 0:
             raise ConfigError(f"timeout_s={self.timeout_s!r} must be > 0 seconds (--timeout)")
         if self.repl_cmd is not None:
@@ -115,16 +123,16 @@ def open_verifier(options: VerifierOptions) -> Verifier:
         if not options.dedup:
             return cluster
         return DedupVerifier(cluster, default_timeout_s=options.timeout_s)
-    verifier = _open_backend(options)
-    if options.cache_path is not None:
-        cache = VerdictCache(options.cache_path)
+    cache = None if options.cache_path is None else VerdictCache(options.cache_path)
+    verifier = _open_backend(options, cache)
+    if cache is not None:
         verifier = CachingVerifier(verifier, cache, default_timeout_s=options.timeout_s)
     if options.dedup:
         verifier = DedupVerifier(verifier, default_timeout_s=options.timeout_s)
     return verifier
 
 
-def _open_backend(options: VerifierOptions) -> Verifier:
+def _open_backend(options: VerifierOptions, cache: VerdictCache | None) -> Verifier:
     if options.backend == "remote":
         config = RemoteConfig(
             url=options.url,
@@ -145,4 +153,12 @@ def _open_backend(options: VerifierOptions) -> Verifier:
     else:
         command = ReplConfig().command
     repl = ReplConfig(command=command, cwd=options.project_dir)
-    return LocalPool(PoolConfig(repl=repl, max_repls=options.workers, timeout_s=options.timeout_s))
+    return LocalPool(
+        PoolConfig(
+            repl=repl,
+            max_repls=options.workers,
+            spares=options.spares,
+            timeout_s=options.timeout_s,
+        ),
+        statements=cache,
+    )

@@ -1,11 +1,11 @@
 """Turning what a REPL answered about one proof into a verdict status.
 
-Pure functions over the REPL's JSON: no processes, no clocks. The pool runs the proof,
-then (only when Lean reported neither an error nor a ``sorry``) the axiom check that
-``_axiom_check`` plans for the proof's main declaration, and hands both answers here.
-The order of the checks is the order of the statuses' severity: an error beats a
-``sorry``, a ``sorry`` beats an axiom, so the verdict always names the most basic thing
-that is wrong.
+Pure functions over the REPL's JSON: no processes, no clocks. A backend sends the proof
+with the check ``_axiom_check`` plans appended, splits the answer by line
+(:func:`split_check`) and hands both parts here. The order of the checks is the order of
+the statuses' severity: an error beats a ``sorry``, a ``sorry`` beats an axiom, an axiom
+beats a statement mismatch, so the verdict always names the most basic thing that is
+wrong.
 
 The axiom check is what makes ``valid`` sound: a proof closed by ``apply?``'s synthetic
 ``sorryAx``, by ``exact sorryAx _ false``, by an ``axiom`` the proof declares itself, or
@@ -16,21 +16,26 @@ axioms give it away.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from kimina_prover_rl.lean._axiom_check import CheckPlan
 from kimina_prover_rl.lean.verdict import LeanMessage, VerdictStatus
 
 __all__ = [
+    "ELIDED",
     "NATIVE_DECIDE_AXIOMS",
     "STANDARD_AXIOMS",
     "Judgement",
+    "UnsoundReason",
     "has_error",
     "judge",
     "messages_of",
     "parse_axioms",
     "shift_positions",
+    "split_check",
     "uses_sorry",
 ]
 
@@ -40,6 +45,9 @@ STANDARD_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
 NATIVE_DECIDE_AXIOMS = frozenset({"Lean.ofReduceBool", "Lean.trustCompiler"})
 """What ``native_decide`` adds. Recent Lean versions report ``Lean.trustCompiler`` next
 to ``Lean.ofReduceBool``; both mean "trust the compiler", so both are allowed together."""
+
+ELIDED = "⋯"
+"""What Lean prints for a term it did not print in full; such output is never compared."""
 
 _SORRY_WARNING = re.compile(r"declaration uses ['`]sorry['`]")
 _AXIOM_REPORT = re.compile(
@@ -51,6 +59,17 @@ _POSITION_KEYS = ("pos", "endPos")
 _POSITIONED_LISTS = ("messages", "sorries", "tactics")
 
 
+class UnsoundReason(StrEnum):
+    """Why Lean accepted code that is still not a valid proof."""
+
+    AXIOMS = "axioms"
+    """A declaration depends on an axiom outside the standard ones (or ``sorryAx``)."""
+    UNCHECKED = "unchecked"
+    """The check after the proof failed or a report is missing: nothing can be vouched for."""
+    STATEMENT = "statement"
+    """The graded theorem's elaborated type differs from the given statement's."""
+
+
 @dataclass(frozen=True, slots=True)
 class Judgement:
     """What the answers say about a proof: a status, the axioms seen, and why."""
@@ -59,6 +78,7 @@ class Judgement:
     detail: str = ""
     axioms: tuple[str, ...] = ()
     offending_axioms: tuple[str, ...] = ()
+    reason: UnsoundReason | None = None
 
 
 def shift_positions(response: Mapping[str, Any], line_offset: int) -> dict[str, Any]:
@@ -149,50 +169,142 @@ def _plain_name(name: str) -> str:
     return name.replace("«", "").replace("»", "")
 
 
+def split_check(
+    response: Mapping[str, Any], first_line: int
+) -> tuple[dict[str, Any], list[Mapping[str, Any]]]:
+    """Separate the proof's part of an answer from the messages on the check's lines.
+
+    Everything positioned on ``first_line`` or later belongs to the appended check (see
+    ``_axiom_check`` for why nothing else can be there); the rest, and whatever carries no
+    position, is the proof's.
+    """
+    proof = dict(response)
+    check: list[Mapping[str, Any]] = []
+    for key in _POSITIONED_LISTS:
+        items = response.get(key)
+        if not isinstance(items, list):
+            continue
+        kept = []
+        for item in items:
+            if _line_of(item) is not None and (_line_of(item) or 0) >= first_line:
+                if key == "messages":
+                    check.append(item)
+            else:
+                kept.append(item)
+        if kept:
+            proof[key] = kept
+        else:
+            proof.pop(key, None)
+    return proof, check
+
+
+def _line_of(item: Any) -> int | None:
+    pos = item.get("pos") if isinstance(item, Mapping) else None
+    line = pos.get("line") if isinstance(pos, Mapping) else None
+    return line if isinstance(line, int) else None
+
+
 def judge(
     response: Mapping[str, Any],
     *,
-    axioms_response: Mapping[str, Any] | None,
-    checked_name: str | None,
-    axioms_constant: str | None,
+    plan: CheckPlan | None,
+    check_messages: Sequence[Mapping[str, Any]] | None,
+    first_line: int,
     allow_native_decide: bool,
-    axioms_line: int | None = None,
+    reference: str | None = None,
 ) -> Judgement:
-    """Classify one proof from the REPL's answer and, if one ran, its axiom check.
+    """Classify one proof from the proof's part of the answer and its check's messages.
 
-    ``axioms_response`` is None when no check ran: either Lean already reported an
-    error or a ``sorry`` (the check is skipped, it cannot change the outcome) or the
-    code declares no theorem (errors and sorries are then all there is to check).
-    ``checked_name`` names the declaration in details; ``axioms_constant`` and
-    ``axioms_line`` say which report of the check counts (see :func:`parse_axioms`).
+    ``response`` is the proof's part (:func:`split_check`); ``check_messages`` what Lean
+    said on the lines of ``plan`` appended from line ``first_line`` (None: the check did
+    not run). ``reference`` is the given statement's ``#check`` output
+    (``_statement_check``); without it the statement probe, if planned, is not compared.
+    Only a report on its own line of the check, naming its own constant, counts.
     """
     if has_error(response):
         errors = sum(1 for m in _messages(response) if m.severity == "error")
         return Judgement(VerdictStatus.LEAN_ERROR, f"Lean reported {errors} error(s)")
     if uses_sorry(response):
         return Judgement(VerdictStatus.SORRY, "the proof uses sorry")
-    if axioms_response is None:
+    if plan is None:
         return Judgement(VerdictStatus.VALID, "no declaration to check axioms of")
-    what = checked_name or "the example"
-    axioms = parse_axioms(axioms_response, line=axioms_line, constant=axioms_constant)
-    if axioms is None or has_error(axioms_response):
-        reason = "; ".join(m.data for m in _messages(axioms_response) if m.severity == "error")
+    answer = {"messages": list(check_messages or ())}
+    failures = "; ".join(m.data for m in _messages(answer) if m.severity == "error")
+    if check_messages is None or failures:
         return Judgement(
             VerdictStatus.UNSOUND,
-            f"Lean accepted the code but the axioms of {what} could not be checked"
-            f"{': ' + reason if reason else ''}; declare the theorem once, under its own name",
-            axioms=axioms or (),
+            "Lean accepted the code but the check after it could not run"
+            f"{': ' + failures if failures else ''}; end every command and declare each "
+            "theorem once, under its own name",
+            reason=UnsoundReason.UNCHECKED,
         )
     allowed = STANDARD_AXIOMS | (NATIVE_DECIDE_AXIOMS if allow_native_decide else frozenset())
-    offending = tuple(a for a in axioms if a not in allowed)
-    if offending:
-        return Judgement(
-            VerdictStatus.UNSOUND,
-            f"{what} depends on non-standard axioms: {', '.join(offending)}",
-            axioms=axioms,
-            offending_axioms=offending,
+    seen: list[str] = []
+    for report in sorted(plan.reports, key=lambda r: not r.graded):
+        axioms = parse_axioms(answer, line=first_line + report.line - 1, constant=report.constant)
+        if axioms is None:
+            return Judgement(
+                VerdictStatus.UNSOUND,
+                f"Lean accepted the code but the axioms of {report.shown} could not be checked; "
+                "declare each theorem once, under its own name",
+                axioms=tuple(seen),
+                reason=UnsoundReason.UNCHECKED,
+            )
+        offending = tuple(a for a in axioms if a not in allowed)
+        if offending:
+            return Judgement(
+                VerdictStatus.UNSOUND,
+                f"{report.shown} depends on non-standard axioms: {', '.join(offending)}",
+                axioms=axioms,
+                offending_axioms=offending,
+                reason=UnsoundReason.AXIOMS,
+            )
+        seen.extend(a for a in axioms if a not in seen)
+    if plan.statement is not None and reference is not None:
+        line = first_line + plan.statement.line - 1
+        found = _info_at(answer, line)
+        mismatch = _statement_mismatch(found, reference, plan.statement.constant)
+        if mismatch:
+            return Judgement(
+                VerdictStatus.UNSOUND,
+                mismatch,
+                axioms=tuple(seen),
+                reason=UnsoundReason.STATEMENT,
+            )
+    return Judgement(VerdictStatus.VALID, axioms=tuple(seen))
+
+
+def _info_at(answer: Mapping[str, Any], line: int) -> str | None:
+    for message in answer.get("messages", ()) or ():
+        if (
+            isinstance(message, Mapping)
+            and message.get("severity") == "info"
+            and _line_of(message) == line
+        ):
+            return str(message.get("data", ""))
+    return None
+
+
+def _statement_mismatch(found: str | None, reference: str, constant: str) -> str:
+    """Why Lean's type of the graded theorem is not the given statement ("" if it is)."""
+    if found is None:
+        return (
+            f"Lean accepted the code but printed no type for {constant}; "
+            "keep the given theorem exactly as stated"
         )
-    return Judgement(VerdictStatus.VALID, axioms=axioms)
+    if ELIDED in found or ELIDED in reference:
+        return (
+            f"the type of {constant} is too large to compare in full; "
+            "keep the given theorem exactly as stated"
+        )
+    if found != reference:
+        return (
+            f"{constant} does not prove the given statement: in the proof's environment Lean "
+            f"elaborates it as\n{found}\nbut the given statement as\n{reference}\n"
+            "keep the given statement, and declare nothing that changes its meaning "
+            "(notation, variables, instances, options)"
+        )
+    return ""
 
 
 def messages_of(response: Mapping[str, Any], *, line_offset: int = 0) -> tuple[LeanMessage, ...]:

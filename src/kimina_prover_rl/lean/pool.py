@@ -4,8 +4,8 @@ How a proof travels::
 
     verify_stream ─► size/encoding checks ─► bounded queue ─► worker ─► REPL for its header
        (rejected)         (overloaded past max_wait_s)       │
-                                                             ├─ {"cmd": body, "env": header env}
-                                                             └─ #print axioms _root_.<main theorem>
+                                                             ├─ given statement's #check (once)
+                                                             └─ {"cmd": body + check, "env": …}
 
 - **Headers.** A REPL runs one header (the leading ``import``/``set_option``/``open``
   lines, exactly as written; only trailing blank lines are normalised) once, under
@@ -16,12 +16,17 @@ How a proof travels::
   REPLs in the background, so a REPL that is killed (timeout, memory) or recycled
   (``LeanRepl.needs_recycle``) is replaced by a warm one at once. When another header
   needs a process and none is free, the least recently used idle REPL is evicted.
-- **Soundness.** ``valid`` needs no error, no ``sorry`` and only the standard axioms,
-  from ``#print axioms`` on the main declaration in the proof's own environment;
-  ``_proof_check`` sends both commands and says exactly what counts.
+- **Soundness.** ``valid`` needs no error, no ``sorry``, only the standard axioms for
+  every declaration the code adds and, when the request gives the statement, the graded
+  theorem's type printed exactly as the given statement's. The proof and its check go
+  as one command (one round trip); ``_proof_check`` says exactly what counts. The given
+  statement's own ``#check`` runs once per statement on a REPL of its own header
+  (``statements`` keeps it across runs).
 - **Faults.** A crash (the process died or broke the protocol) retries the proof once on
   another REPL; a second crash is the proof's ``crash`` verdict. A timeout is ``timeout``
-  and an exceeded memory cap ``oom`` (no retry: Lean would do the same again).
+  and an exceeded memory cap ``oom`` (no retry: Lean would do the same again). A timeout
+  of a command that also elaborated examples again is ``provisional`` (it may be the
+  check's): never cached. A fault while checking the given statement is ``infra_error``.
 - **Header faults** are never the proof's: its verdict is ``infra_error``. A header Lean
   rejects, or a REPL command that cannot start, is *broken* for the pool's lifetime (no
   retries). A header load that crashes or times out is retried once per proof; after
@@ -40,7 +45,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kimina_prover_rl.errors import (
@@ -53,6 +58,12 @@ from kimina_prover_rl.errors import (
 from kimina_prover_rl.lean._jobs import Job, JobQueue, prepare
 from kimina_prover_rl.lean._proof_check import check_proof, make_verdict
 from kimina_prover_rl.lean._scope import describe_lean, verdict_scope
+from kimina_prover_rl.lean._statement_check import (
+    ReferenceFailed,
+    StatementBook,
+    StatementStore,
+    StatementUnavailable,
+)
 from kimina_prover_rl.lean._supply import HeaderFailure, ReplSupply
 from kimina_prover_rl.lean.repl import ReplConfig
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
@@ -117,11 +128,16 @@ class PoolConfig:
 class LocalPool(Verifier):
     """Checks proofs on local REPL processes; see the module docstring for the design.
 
+    ``statements`` (a :class:`~kimina_prover_rl.lean.cache.VerdictCache` fits) keeps how
+    Lean printed each given statement across runs; without it they are kept in memory.
+
     >>> async with LocalPool(PoolConfig(repl=ReplConfig(cwd=Path("lean-project")))) as pool:
     ...     verdicts = await pool.verify([VerifyRequest(code)])      # doctest: +SKIP
     """
 
-    def __init__(self, config: PoolConfig | None = None) -> None:
+    def __init__(
+        self, config: PoolConfig | None = None, *, statements: StatementStore | None = None
+    ) -> None:
         self._config = config = config or PoolConfig()
         self._supply = ReplSupply(
             config.repl,
@@ -140,6 +156,7 @@ class LocalPool(Verifier):
         self._closing: asyncio.Task[None] | None = None
         self._lean_version: str | None = None
         self._verdict_scope: str | None = None
+        self._book = StatementBook(self._supply, store=statements, scope=lambda: self.verdict_scope)
 
     @property
     def config(self) -> PoolConfig:
@@ -266,7 +283,7 @@ class LocalPool(Verifier):
                     verdict = self._verdict(request, status, reason or _CLOSED_DETAIL)
                     self._deliver(sink, index, verdict)
                     continue
-                job = Job(index, request, prepare(request.code), sink, submitted=submitted)
+                job = Job(index, request, prepare(request), sink, submitted=submitted)
                 jobs.append(job)
                 self._live.add(job)
                 if not await self._queue.put(job, deadline=deadline):
@@ -332,7 +349,13 @@ class LocalPool(Verifier):
         extra: dict[str, Any] = {"queue_wait_s": round((job.started or 0.0) - job.submitted, 6)}
         first_crash: ReplCrashed | None = None
         header_retried = False
+        timeout_s = job.request.timeout_s or self._config.timeout_s
+        reference = await self._reference(job, timeout_s=timeout_s, extra=extra)
+        if isinstance(reference, Verdict):
+            self._finish(job, reference)
+            return
         while True:
+            provisional = False
             try:
                 warm, header_s = await self._supply.acquire(job.prepared.key)
             except HeaderFailure as failure:
@@ -351,12 +374,13 @@ class LocalPool(Verifier):
                     warm.env,
                     job.prepared,
                     job.request,
-                    timeout_s=job.request.timeout_s or self._config.timeout_s,
+                    timeout_s=timeout_s,
                     allow_native_decide=(
                         job.request.allow_native_decide or self._config.allow_native_decide
                     ),
                     lean_version=self.lean_version,
                     extra=extra,
+                    reference=reference,
                 )
             except ReplCrashed as exc:
                 self._supply.retire(warm)
@@ -369,6 +393,7 @@ class LocalPool(Verifier):
             except ReplTimeout as exc:
                 self._supply.retire(warm)
                 status, detail = VerdictStatus.TIMEOUT, f"the proof ran past its time limit: {exc}"
+                provisional = job.prepared.plan is not None and job.prepared.plan.redeclares
             except ReplOutOfMemory as exc:
                 self._supply.retire(warm)
                 status, detail = VerdictStatus.OOM, f"the proof ran past its memory cap: {exc}"
@@ -380,10 +405,27 @@ class LocalPool(Verifier):
                 self._finish(job, verdict)
                 return
             elapsed = time.perf_counter() - started
-            self._finish(
-                job, self._verdict(job.request, status, detail, time_s=elapsed, extra=extra)
-            )
+            verdict = self._verdict(job.request, status, detail, time_s=elapsed, extra=extra)
+            self._finish(job, replace(verdict, provisional=provisional))
             return
+
+    async def _reference(
+        self, job: Job, *, timeout_s: float, extra: dict[str, Any]
+    ) -> str | Verdict | None:
+        """The given statement's printed type (None: not asked for), or the proof's verdict
+        when the statement itself cannot be checked (``_statement_check.StatementBook``)."""
+        reference = job.prepared.reference
+        if reference is None:
+            return None
+        try:
+            text, elapsed = await self._book.printed(reference, timeout_s=timeout_s)
+        except ReferenceFailed as exc:
+            return self._verdict(job.request, VerdictStatus.REJECTED, str(exc))
+        except StatementUnavailable as exc:
+            return self._verdict(job.request, VerdictStatus.INFRA_ERROR, str(exc))
+        if elapsed:
+            extra["statement_check_s"] = round(elapsed, 6)
+        return text
 
     def _verdict(
         self,

@@ -13,9 +13,15 @@ its verdict. Once an item's attempts are spent it gets an ``infra_error`` verdic
 is raised, nothing is lost.
 
 kimina-lean-server judges a proof by errors and listed sorries only; answers are judged
-here by the local pool's rules instead, with an appended ``#print axioms`` check (see
+here by the local pool's rules instead, with the pool's checks appended (see
 :mod:`kimina_prover_rl.lean._kimina_results`). A server that is ``kimina-rl serve`` (its
 ``/health`` says so) judges proofs itself and its verdicts are used as they are.
+
+Message positions come back relative to the submitted code whichever of kimina's three
+line numberings the server uses: each answer reveals its own through the appended check
+(:mod:`kimina_prover_rl.lean._kimina_numbering`), what it revealed is remembered for
+answers that cannot tell, and each verdict records the numbering it was read with in
+``extra["positions"]``.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from typing import Any, Literal
 import httpx
 
 from kimina_prover_rl.errors import ConfigError, PoolClosed
+from kimina_prover_rl.lean._axiom_check import CHECK_RULES_VERSION
+from kimina_prover_rl.lean._kimina_numbering import LineNumbering, learn
 from kimina_prover_rl.lean._kimina_results import (
     SentProof,
     prepare_proof,
@@ -54,6 +62,9 @@ _logger = logging.getLogger(__name__)
 _HEALTH_TIMEOUT_S = 10.0
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _EXCERPT = 200
+_POSITIONS_RULE = "numbering=detected/1"
+"""Names how message positions are mapped back; cached verdicts read by an older rule
+(which assumed one numbering) are never reused."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,9 +92,6 @@ class RemoteConfig:
     """How long to wait for one HTTP answer (a chunk of proofs) before retrying."""
     check_axioms: bool = True
     """Append ``#print axioms`` to each proof so the verdict is as sound as the local pool's."""
-    body_relative_positions: bool = True
-    """kimina-lean-server runs the ``import`` lines separately and numbers lines from the
-    first line after them; shift them back. Set False for servers that number from the top."""
     lean_version: str = ""
     """The server's Lean/Mathlib version, for the verdict cache; empty = ask ``/health``."""
     extra_headers: Mapping[str, str] = field(default_factory=dict)
@@ -171,6 +179,7 @@ class RemoteServer(Verifier):
         self._probed = False
         self._probe_lock = asyncio.Lock()
         self._server_judges = False
+        self._numbering: frozenset[LineNumbering] = frozenset()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -182,13 +191,28 @@ class RemoteServer(Verifier):
         return self._lean_version
 
     @property
+    def learned_numbering(self) -> frozenset[LineNumbering]:
+        """The line numberings this server's answers have fitted so far (empty: none told)."""
+        return self._numbering
+
+    @property
     def verdict_scope(self) -> str:
-        """The server's Lean version, its URL and whether axioms are checked; empty until
-        the version is known (then nothing is cached)."""
+        """What this client's verdicts depend on: the server's Lean version, URL and route,
+        whether axioms are checked, the version of the appended checks and the rule positions
+        are read by; empty until the version is known (then nothing is cached)."""
         if not self._lean_version:
             return ""
         checks = "server" if self._server_judges else str(self.config.check_axioms)
-        return json.dumps([self._lean_version, self.url, checks])
+        return json.dumps(
+            [
+                self._lean_version,
+                self.url,
+                self.config.endpoint,
+                checks,
+                CHECK_RULES_VERSION,
+                _POSITIONS_RULE,
+            ]
+        )
 
     async def aclose(self) -> None:
         if not self._closed:
@@ -230,7 +254,9 @@ class RemoteServer(Verifier):
         for index, request in enumerate(requests):
             prepared.append(
                 prepare_proof(
-                    request.code, check_axioms=self.config.check_axioms and not self._server_judges
+                    request.code,
+                    check_axioms=self.config.check_axioms and not self._server_judges,
+                    theorem_name=request.theorem_name,
                 )
             )
             reason = rejection(request.code)
@@ -266,7 +292,11 @@ class RemoteServer(Verifier):
         requests, prepared, emit = batch.requests, batch.prepared, batch.emit
         async with self._semaphore:
             try:
-                answer = await self._post([prepared[i].code for i in indices], batch.limit_s)
+                answer = await self._post(
+                    [prepared[i].code for i in indices],
+                    [self._graded(requests[i]) for i in indices],
+                    batch.limit_s,
+                )
             except Exception as exc:  # a bug must cost these proofs a verdict, not a hang
                 _logger.exception("RemoteServer: sending %d proofs failed", len(indices))
                 answer = _Failure(f"the client failed: {type(exc).__name__}: {exc}", False)
@@ -286,13 +316,15 @@ class RemoteServer(Verifier):
                         self._infra(requests[index], "the server's answer left it out", attempt),
                     )
                     continue
-                verdict = verdict_from_result(
+                verdict, numbering = verdict_from_result(
                     requests[index],
                     prepared[index],
                     result,
                     lean_version=self._lean_version,
-                    body_relative_positions=self.config.body_relative_positions,
+                    learned=self._numbering,
                 )
+                if numbering is not None:
+                    self._numbering = learn(self._numbering, numbering)
                 if (
                     verdict.status is VerdictStatus.OVERLOADED
                     and attempt < self.config.max_attempts
@@ -318,13 +350,27 @@ class RemoteServer(Verifier):
             delay = max(delay, min(answer.retry_after_s, self.config.max_backoff_s))
         return delay
 
-    async def _post(self, codes: list[str], limit_s: int) -> dict[int, dict[str, Any]] | _Failure:
+    def _graded(self, request: VerifyRequest) -> dict[str, str]:
+        """What ``kimina-rl serve`` needs to check the graded statement (other servers
+        get nothing extra: the client checks their answers itself)."""
+        if not self._server_judges:
+            return {}
+        fields = {
+            "theorem_name": request.theorem_name,
+            "formal_statement": request.formal_statement,
+        }
+        return {name: value for name, value in fields.items() if value is not None}
+
+    async def _post(
+        self, codes: list[str], extras: list[dict[str, str]], limit_s: int
+    ) -> dict[int, dict[str, Any]] | _Failure:
         """One HTTP request; httpx errors and bad answers become a :class:`_Failure` here."""
         ids = [str(i) for i in range(len(codes))]
+        items = list(zip(ids, codes, extras, strict=True))
         if self.config.endpoint == "check":
             path, id_field = "/api/check", "id"
             payload: dict[str, Any] = {
-                "snippets": [{"id": i, "code": c} for i, c in zip(ids, codes, strict=True)],
+                "snippets": [{"id": i, "code": c, **x} for i, c, x in items],
                 "timeout": limit_s,
                 "debug": False,
                 "reuse": True,
@@ -333,7 +379,7 @@ class RemoteServer(Verifier):
         else:
             path, id_field = "/verify", "custom_id"
             payload = {
-                "codes": [{"custom_id": i, "proof": c} for i, c in zip(ids, codes, strict=True)],
+                "codes": [{"custom_id": i, "proof": c, **x} for i, c, x in items],
                 "timeout": limit_s,
                 "infotree_type": None,
                 "disable_cache": False,

@@ -9,9 +9,12 @@ and never turned into error-correction prompts.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+from kimina_prover_rl.proof import parse_lean_code
 
 __all__ = ["LeanMessage", "Verdict", "VerdictStatus", "VerifyRequest"]
 
@@ -72,13 +75,29 @@ class VerifyRequest:
 
     ``code`` is the complete Lean file (header included). ``timeout_s`` overrides the
     verifier's default per-proof time limit; ``allow_native_decide`` additionally accepts
-    the ``Lean.ofReduceBool`` axiom.
+    the ``Lean.ofReduceBool`` axiom. ``theorem_name`` names the graded theorem (as written
+    in the given statement) and ``formal_statement`` is the statement given to the model
+    (header included); with both, Lean confirms that the theorem proves exactly that
+    statement. Given only the statement, the name is read from it (its last theorem).
+    Whatever is given, every declaration's axioms are checked.
     """
 
     code: str
     id: str | None = None
     timeout_s: float | None = None
     allow_native_decide: bool = False
+    theorem_name: str | None = None
+    formal_statement: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.theorem_name is None and self.formal_statement is not None:
+            object.__setattr__(self, "theorem_name", _graded_name(self.formal_statement))
+
+
+@functools.lru_cache(maxsize=4096)
+def _graded_name(formal_statement: str) -> str | None:
+    """The name of the theorem a formal statement gives (its last ``theorem``/``lemma``)."""
+    return parse_lean_code(formal_statement).name
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +160,14 @@ class Verdict:
     lean_version: str = ""
     cached: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    provisional: bool = False
+    """The outcome may be the check's own failure (a timeout while examples were elaborated
+    once more for their axioms), not Lean's judgement of the proof: never cached."""
+
+    @property
+    def is_cacheable(self) -> bool:
+        """Whether this is Lean's judgement of the proof itself, safe to cache and replay."""
+        return self.status.is_lean_judgement and not self.provisional
 
     @property
     def is_valid(self) -> bool:
@@ -170,6 +197,7 @@ class Verdict:
             "cached": self.cached,
             "response": self.response,
             **({"extra": self.extra} if self.extra else {}),
+            **({"provisional": True} if self.provisional else {}),
         }
 
     @classmethod
@@ -187,4 +215,5 @@ class Verdict:
             lean_version=data.get("lean_version", ""),
             cached=bool(data.get("cached", False)),
             extra=dict(data.get("extra", {})),
+            provisional=bool(data.get("provisional", False)),
         )

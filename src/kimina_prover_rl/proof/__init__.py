@@ -11,7 +11,9 @@ from kimina_prover_rl.proof.feedback import FeedbackConfig, FeedbackKind, render
 from kimina_prover_rl.proof.format import FormatConfig, FormatError
 from kimina_prover_rl.proof.lean_code import (
     DECLARATION_KEYWORDS,
+    Declaration,
     LeanCode,
+    declarations,
     lexing_hazards,
     mask_code,
     normalize_statement,
@@ -24,6 +26,7 @@ __all__ = [
     "DECLARATION_KEYWORDS",
     "AnswerCheck",
     "CodeBlock",
+    "Declaration",
     "FeedbackConfig",
     "FeedbackKind",
     "FormatConfig",
@@ -31,6 +34,7 @@ __all__ = [
     "LeanCode",
     "ParsedAnswer",
     "check_answer",
+    "declarations",
     "lexing_hazards",
     "mask_code",
     "normalize_statement",

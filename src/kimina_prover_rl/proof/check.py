@@ -24,15 +24,20 @@ of a well-formed answer is the only one after the think block. **What is sent to
 (``proof``) is built from the given statement, so the answer can never change the header
 or the statement that get checked::
 
-    given header + [answer's lemmas] + given statement (up to ``:=``) + answer's body
+    given header + answer header's own set_option lines + given definitions
+        + [answer's lemmas] + given statement (up to ``:=``) + answer's body
 
-The answer's own header (imports, ``set_option``, ``open``) is dropped, and so is the
-given statement's trailing ``by sorry``. The answer's *lemmas* (everything between its
-header and the theorem: auxiliary lemmas, definitions, comments) are kept when
-``allow_auxiliary_lemmas`` is on and the given statement has no code of its own between
-its header and the theorem (only comments); they pass the forbidden-construct check like
-the rest. When the given statement brings definitions, those are kept verbatim instead
-and the answer's lemmas are dropped (its copies of the definitions would clash).
+The answer's header is replaced by the given one, keeping (and never silently dropping)
+what an honest answer puts there: its ``set_option`` lines the given header lacks (every
+one left has passed the allow-list of :mod:`~kimina_prover_rl.proof.options`) follow the
+given header, and its ``open`` lines the given header lacks become ``open … in`` in front
+of each of its lemmas and of the proof term (``theorem t : S := open X in by …``), so
+they never reach the statement. The given statement's trailing ``by sorry`` is dropped.
+The answer's *lemmas* (everything between its header and the theorem) are kept when
+``allow_auxiliary_lemmas`` is on; they pass the forbidden-construct check like the rest.
+When the given statement brings definitions, those are sent verbatim before the lemmas,
+and the answer's commands that copy one of them (comments and layout aside) are blanked;
+a changed copy stays and is refused, since it redefines a name the statement uses.
 
 **Line mapping.** Blank lines are inserted (after the header, after ``:=``) and, when
 the given statement spans more lines than the answer's, the given statement's lines are
@@ -41,22 +46,42 @@ joined, so that every line taken from the answer's body (and lemmas) sits exactl
 proof line - ``proof_line_offset``. The offset is 0 whenever the answer repeats the
 header (the usual case); lines of the given header and statement have no answer line.
 The lemmas keep that mapping too, except when the given statement has a string literal
-and more lines than the answer's (then its lines are not joined).
+and more lines than the answer's (then its lines are not joined). The ``open … in``
+modifiers are inserted on existing lines, so they move columns, never lines.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from kimina_prover_rl.proof.answer import CodeBlock, ParsedAnswer, parse_answer
 from kimina_prover_rl.proof.format import FormatConfig, FormatError, check_structure, check_style
-from kimina_prover_rl.proof.integrity import is_empty_proof, scan_code, statement_difference
-from kimina_prover_rl.proof.lean_code import LeanCode, parse_lean_code, strip_comments
+from kimina_prover_rl.proof.header import answer_header
+from kimina_prover_rl.proof.integrity import (
+    is_empty_proof,
+    scan_code,
+    statement_difference,
+)
+from kimina_prover_rl.proof.lean_code import (
+    LeanCode,
+    mask_code,
+    normalize_whitespace,
+    parse_lean_code,
+    strip_comments,
+)
 
 __all__ = ["AnswerCheck", "check_answer"]
 
 _DEFAULT_CONFIG = FormatConfig()
+_COMMAND_START = re.compile(r"\n(?=\S)")
+_MODIFIER_END = re.compile(r"(?<![\w'.!?»])in$")
+# A command that an ``open … in`` may precede: a declaration, with its modifiers.
+_DECLARATION_START = re.compile(
+    r"@\[|(?:(?:private|protected|noncomputable|partial|nonrec) )*"
+    r"(?:theorem|lemma|def|abbrev|example|structure|inductive|class|opaque|irreducible_def)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +211,19 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
     if is_empty_proof(code.body):
         return _fail(FormatError.NO_PROOF, f"{where} has no proof after `:=`", block.content)
     statement_start = len(code.header) + len(code.prelude)
+    header = answer_header(given, code)
+    opens = list(header.opens)
+    lemmas = _own_lemmas(given, code, []) if config.allow_auxiliary_lemmas else None
+    sent = code.header + (code.prelude if lemmas is None else lemmas) + code.statement + code.body
     scan = scan_code(
-        block.content,
+        sent,
         statement_start,
         statement_start + len(code.statement),
-        prelude_start=len(code.header) if _keeps_lemmas(given, config) else statement_start,
+        prelude_start=statement_start if lemmas is None else len(code.header),
         name=code.name,
     )
     forbidden, native = scan.forbidden, scan.native_decide
+    forbidden = forbidden or header.refused
     if forbidden is not None:
         return _fail(
             FormatError.FORBIDDEN_CONSTRUCT,
@@ -207,7 +237,9 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
             f"{where}: {native.describe()} (allow_native_decide is off)",
             block.content,
         )
-    proof, offset = _assemble(given, code, config)
+    if lemmas is not None and opens:
+        lemmas = _own_lemmas(given, code, opens)
+    proof, offset = _assemble(given, code, lemmas, (header.options, opens))
     failure = check_structure(answer, block, config) or check_style(
         answer, block, code, given, config
     )
@@ -215,13 +247,18 @@ def _check_parsed(given: LeanCode, answer: ParsedAnswer, config: FormatConfig) -
     return AnswerCheck(error, detail, proof, block.content, native is not None, offset)
 
 
-def _assemble(given: LeanCode, code: LeanCode, config: FormatConfig) -> tuple[str, int]:
-    """Build the code sent to Lean and its line offset (see the module docstring)."""
-    keep_lemmas = _keeps_lemmas(given, config)
-    statement = _fit_lines(given.statement, code.statement.count("\n"))
-    before = given.header + given.prelude if not keep_lemmas else given.header
+def _assemble(
+    given: LeanCode, code: LeanCode, own_lemmas: str | None, kept: tuple[str, list[str]]
+) -> tuple[str, int]:
+    """Build the code sent to Lean and its line offset (see the module docstring); ``kept``
+    is what is kept of the answer's header: ``set_option`` lines and ``open`` arguments."""
+    options, opens = kept
+    keep_lemmas = own_lemmas is not None
+    statement = _fit_lines(given.statement, code.statement.count("\n")) + _scoped(opens)
+    prelude = given.prelude if strip_comments(given.prelude).strip() else ""
+    before = given.header + options + prelude
     answer_before = code.header + code.prelude
-    lemmas = code.prelude if keep_lemmas else ""
+    lemmas = own_lemmas or ""
     o1 = before.count("\n") - answer_before.count("\n") + lemmas.count("\n")
     o2 = o1 + statement.count("\n") - code.statement.count("\n")
     if keep_lemmas and o2 <= o1:
@@ -234,9 +271,45 @@ def _assemble(given: LeanCode, code: LeanCode, config: FormatConfig) -> tuple[st
     return proof, offset
 
 
-def _keeps_lemmas(given: LeanCode, config: FormatConfig) -> bool:
-    """Whether the answer's code before the theorem is sent to Lean (module docstring)."""
-    return config.allow_auxiliary_lemmas and not strip_comments(given.prelude).strip()
+def _scoped(opens: list[str]) -> str:
+    """``open … in`` modifiers for the answer header's own ``open`` lines, on one line."""
+    return "".join(f" open {arguments} in" for arguments in opens)
+
+
+def _own_lemmas(given: LeanCode, code: LeanCode, opens: list[str]) -> str:
+    """The answer's code before its theorem, its copies of the given prelude blanked.
+
+    Commands (each from a line that starts at column 0 to the next) whose text, comments
+    and layout aside, is one of the given prelude's commands are blanked (offsets and
+    lines kept): the given prelude is sent verbatim, and a copy would be declared twice.
+    Without ``opens`` the result is as long as the answer's prelude. The answer
+    header's own ``open`` lines are put before each declaration as ``open … in`` (never
+    before a ``… in`` modifier, which would carry them to the next command, nor before a
+    line that continues a declaration, such as a match arm at column 0).
+    """
+    given_commands = {key for key, _, _ in _commands(given.prelude) if key}
+    prefix = _scoped(opens).lstrip()
+    parts: list[str] = []
+    for key, start, end in _commands(code.prelude):
+        chunk = code.prelude[start:end]
+        if key in given_commands:
+            parts.append(re.sub(r"[^\n]", " ", chunk))
+        elif prefix and _DECLARATION_START.match(key) and not _MODIFIER_END.search(key):
+            parts.append(f"{prefix} {chunk}")
+        else:
+            parts.append(chunk)
+    return "".join(parts)
+
+
+def _commands(text: str) -> list[tuple[str, int, int]]:
+    """``(comparison key, start, end)`` of each top-level command of ``text``."""
+    masked = mask_code(text)
+    starts = [0, *(m.start() + 1 for m in _COMMAND_START.finditer(masked))]
+    ends = [*starts[1:], len(text)]
+    return [
+        (normalize_whitespace(strip_comments(text[a:b])), a, b)
+        for a, b in zip(starts, ends, strict=True)
+    ]
 
 
 def _fit_lines(statement: str, newlines: int) -> str:

@@ -40,6 +40,8 @@ class FeedbackKind(StrEnum):
     LEAN_ERROR = "lean_error"
     SORRY = "sorry"
     UNSOUND = "unsound"
+    STATEMENT_CHANGED = "statement_changed"
+    """Lean accepted the proof, but the theorem it proves is not the given statement."""
     TIMEOUT = "timeout"
     OUT_OF_MEMORY = "out_of_memory"
     REJECTED = "rejected"
@@ -132,6 +134,12 @@ _OUTCOME_TEXT = {
         "Lean accepted the proof, but it relies on something outside the standard axioms "
         "(propext, Classical.choice, Quot.sound), such as an extra axiom, `sorryAx` or "
         "`native_decide`. Prove the theorem without it."
+    ),
+    FeedbackKind.STATEMENT_CHANGED: (
+        "Lean accepted the proof, but in the proof's environment the theorem does not state "
+        "what was given: something declared before it (a notation, `variable … include`, an "
+        "instance, an option) changed what the statement means. Keep the given statement "
+        "and declare nothing that changes its meaning."
     ),
     FeedbackKind.TIMEOUT: (
         "Lean did not finish checking the proof within the time limit. Make it cheaper "

@@ -1,39 +1,53 @@
 """Statement integrity and forbidden constructs in the answer's final Lean code.
 
-The code sent to Lean is *given header + the answer's code before the theorem + given
-statement + the answer's code after its* ``:=`` (see :mod:`~kimina_prover_rl.proof.check`),
-and ``#print axioms`` of the theorem runs after all of it. So the answer cannot edit the
-statement, but all the code around it reaches Lean: it must not run code at check time,
-weaken the kernel, hide messages, change how the given statement elaborates, or change
-which constant the axiom check reports on. Each rule names the construct and its line.
+The code sent to Lean is *given header + the answer's allowed header options + the given
+definitions + the answer's code before the theorem + given statement + the answer's code
+after its* ``:=`` (see :mod:`~kimina_prover_rl.proof.check`), and Lean-level checks (every
+declaration's axioms, the graded statement) run after all of it. So the answer cannot edit
+the statement, but all the code around it reaches Lean: it must not run code at check
+time, weaken the kernel, hide messages, change how the given statement elaborates, or
+change which constant the checks report on. Each rule names the construct and its line,
+and says what to write instead where there is an honest way.
 
 - Anywhere: ``axiom``, ``unsafe``, ``implemented_by``, ``extern``, ``local instance``,
   ``#eval``, ``#exit``, ``#guard_msgs`` (it swallows errors such as "already declared"),
   ``run_cmd``/``run_tac``/``run_elab``/``run_meta``, ``by_elab``, ``elab``/``elab_rules``,
   ``macro``/``macro_rules``, ``syntax``, ``simproc``/``dsimproc``,
   ``initialize``/``builtin_initialize``, notation commands (``notation``, ``infix``, …),
-  ``namespace`` and ``with_weak_namespace``; ``set_option`` of a ``debug.``, ``warn.``,
-  ``internal.``, ``Elab.`` or ``trace.`` option (``«»`` quoting does not hide it); every
-  attribute but a short list of lemma attributes (``simp``, ``ext``, ``gcongr``, …), since
-  ``tactic``, ``command_elab``, ``norm_num``, ``instance`` and the like register code or
-  instances; and, outside the statement, whatever
-  :func:`~kimina_prover_rl.proof.lean_code.lexing_hazards` reports (where Lean may see
-  code that this scan takes for a string or a comment).
+  ``namespace`` and ``with_weak_namespace``; a ``set_option`` outside the allow-list of
+  :mod:`~kimina_prover_rl.proof.options` (matched on the name as Lean parses it, so
+  ``set_option«debug».skipKernelTC`` is ``debug.skipKernelTC``); every attribute but a
+  short list of lemma attributes (``simp``, ``ext``, ``gcongr``, …), since ``tactic``,
+  ``command_elab``, ``norm_num``, ``instance`` and the like register code or instances;
+  and, outside the statement, whatever :func:`~kimina_prover_rl.proof.lean_code.
+  lexing_hazards` reports (where Lean's token table could make it read code that the
+  scan takes for a string or a comment).
 - Before the theorem, anywhere in that text (not only at the start of a line):
   ``instance``, ``variable`` (``variable [Fact False]`` would become a hypothesis),
-  ``attribute``, ``export``, ``open``, ``mutual``, ``unif_hint``; a trailing ``… in``
-  modifier other than ``set_option … in`` (it would apply to the given theorem); any
-  mention of the theorem's own name (an earlier constant of that name, its error hidden,
-  would answer the axiom check); a declaration named like an identifier of the statement
-  (it could capture an auto-bound implicit variable or a field).
-- After the theorem: a trailing ``… in`` modifier (it would wrap the appended axiom
-  check). Other commands there are checked by Lean like the rest: redeclaring the theorem
-  is an error, and no namespace can be open when the axiom check runs.
+  ``export``, ``mutual``, ``unif_hint``; ``open`` and ``attribute`` unless written as
+  ``open … in``/``attribute […] … in`` on one line before a helper declaration, since
+  the ``in`` form scopes over that one command while a bare one scopes over the given
+  statement too (``open Real`` turns a bound ``π`` into ``Real.pi``), and so would one
+  wrapping ``section`` (``open X in section`` leaves the section open with ``X``); a
+  trailing ``… in`` modifier other than ``set_option … in`` (it would apply to the given
+  theorem); any mention of the theorem's own name but as a namespace (``t.aux`` names
+  another constant, while an earlier constant ``t``, its error hidden, would answer the
+  axiom check); a declaration named like an identifier of the statement (it could
+  capture an auto-bound implicit variable or a field), which is also how a changed copy
+  of a given definition is caught.
+- The answer's header is replaced by the given one; what of it is kept, and how, is
+  :mod:`~kimina_prover_rl.proof.header`'s (its ``open`` lines never precede the
+  statement).
+- After the theorem: a trailing ``… in`` modifier (it would wrap the appended checks).
+  Other commands there are checked by Lean like the rest: redeclaring the theorem is an
+  error, and every declaration's axioms are printed.
 - ``native_decide`` (and ``decide +native``, ``ofReduceBool``) is reported separately:
   it is allowed only when configured.
 
-Comments and string literals never count (the code is masked first). The reference
-pipeline only looks for the substrings ``axiom`` and ``local_instance``.
+Comments and string literals never count (the code is masked first), and a keyword is
+whole when no Lean identifier character (``isIdRest``) touches it: ``myaxiom`` is a name,
+``ℕᵒᵈaxiom`` is the postfix ``ᵒᵈ`` then the command ``axiom``. The reference pipeline
+only looks for the substrings ``axiom`` and ``local_instance``.
 """
 
 from __future__ import annotations
@@ -41,6 +55,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kimina_prover_rl.proof.attributes import first_refused_attribute
 from kimina_prover_rl.proof.lean_code import (
     LeanCode,
     lexing_hazards,
@@ -49,11 +64,21 @@ from kimina_prover_rl.proof.lean_code import (
     normalize_whitespace,
     strip_comments,
 )
+from kimina_prover_rl.proof.lexer import ID_FIRST, ID_REST
+from kimina_prover_rl.proof.options import option_uses
 
-__all__ = ["CodeScan", "ConstructUse", "is_empty_proof", "scan_code", "statement_difference"]
+__all__ = [
+    "CodeScan",
+    "ConstructUse",
+    "is_empty_proof",
+    "scan_code",
+    "statement_difference",
+    "use_at",
+]
 
-_IDENT = r"\w'.!?«"
-_END = r"(?![\w'!?»])"
+# Lean's identifier characters: a word inside an identifier is no keyword (``myaxiom``).
+_IDENT = ID_REST + ".«"
+_END = f"(?![{ID_REST}»])"
 _WORDS = [
     "axiom",
     "unsafe",
@@ -86,42 +111,7 @@ _WORDS = [
     "namespace",
     "with_weak_namespace",
 ]
-_BEFORE_WORDS = ["instance", "variable", "attribute", "export", "open", "mutual", "unif_hint"]
-_FORBIDDEN_OPTION_ROOTS = frozenset({"debug", "warn", "internal", "Elab", "trace"})
-_ALLOWED_ATTRIBUTES = frozenset(
-    {
-        "bound",
-        "cases_eliminator",
-        "congr",
-        "continuity",
-        "deprecated",
-        "elab_as_elim",
-        "ext",
-        "field_simps",
-        "fun_prop",
-        "gcongr",
-        "induction_eliminator",
-        "inherit_doc",
-        "inline",
-        "irreducible",
-        "match_pattern",
-        "measurability",
-        "mono",
-        "noinline",
-        "nolint",
-        "norm_cast",
-        "push_cast",
-        "reducible",
-        "refl",
-        "semireducible",
-        "simp",
-        "simps",
-        "specialize",
-        "symm",
-        "to_additive",
-        "trans",
-    }
-)
+_BEFORE_WORDS = ["instance", "variable", "export", "mutual", "unif_hint"]
 
 
 def _keywords(words: list[str], *, checked: bool) -> str:
@@ -148,17 +138,24 @@ _ALL_WORDS = [
 _ANYWHERE_FAST = re.compile(_keywords(_ALL_WORDS, checked=False))
 _ANYWHERE = re.compile(_keywords(_ALL_WORDS, checked=True))
 _BEFORE_STATEMENT = re.compile(_keywords([w + _END for w in _BEFORE_WORDS], checked=True))
-_SET_OPTION = re.compile(r"(?<![\w'.!?«])set_option[ \t\r\n]+(\S+)")
 _SET_OPTION_IN = re.compile(r"set_option\s+\S+\s+\S+\s+in")
-_ENDS_WITH_IN = re.compile(r"(?<![\w'.!?»])in$")
-_ATTRIBUTES = re.compile(r"@\[|(?<![\w'.!?«])attribute[ \t\r\n]*\[")
-_ATTRIBUTE_EDGE = re.compile(r"[\[\],]")
-_ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][\w.]*")
+# ``open``/``attribute`` before the theorem only as ``… in`` (on the same line), which
+# scopes them over the one command that follows.
+_SCOPED_COMMAND = re.compile(_keywords(["open" + _END, "attribute" + _END], checked=True))
+_SCOPED_IN = re.compile(f"[^\\n]*?(?<![{ID_REST}.»])in(?![{ID_REST}«])")
+# What a ``… in`` may wrap: ``cmd in section`` would leave a section open with ``cmd``
+# in force over everything after, the given statement included.
+_SCOPABLE = re.compile(
+    r"\s*(?:@\[|(?:private|protected|noncomputable|partial|nonrec|theorem|lemma|def|abbrev"
+    r"|example|structure|inductive|class|opaque|irreducible_def|set_option|open|attribute)"
+    f"(?![{ID_REST}»])(?!\\s+section(?![{ID_REST}])))"
+)
+_ENDS_WITH_IN = re.compile(f"(?<![{ID_REST}.»])in$")
 _DECLARED_NAME = re.compile(
-    r"(?<![\w'.!?])(?:def|abbrev|theorem|lemma|structure|class|inductive|opaque|alias"
+    f"(?<![{ID_REST}.])(?:def|abbrev|theorem|lemma|structure|class|inductive|opaque|alias"
     r"|irreducible_def)[ \t\r\n]+([^\s()\[\]{}⦃⦄⟨⟩:,]+)"
 )
-_STATEMENT_IDENT = re.compile(r"[^\W\d][\w'!?]*")
+_STATEMENT_IDENT = re.compile(f"[{ID_FIRST}][{ID_REST}]*")
 _NATIVE = re.compile(
     _keywords([r"native_decide" + _END], checked=True) + r"|ofReduceBool|reduceBool|\+native" + _END
 )
@@ -193,7 +190,8 @@ class CodeScan:
     native_decide: ConstructUse | None
 
 
-def _use(code: str, start: int, construct: str, reason: str) -> ConstructUse:
+def use_at(code: str, start: int, construct: str, reason: str) -> ConstructUse:
+    """The :class:`ConstructUse` of ``construct`` found at offset ``start`` of ``code``."""
     return ConstructUse(normalize_whitespace(construct), code.count("\n", 0, start) + 1, reason)
 
 
@@ -224,10 +222,12 @@ def scan_code(
         m = _ANYWHERE.search(masked, m.start() + 1)
     if m is not None:
         hits.append((m.start(), m.group(), _reason(m.group())))
-    for rule in (_forbidden_option, _forbidden_attribute):
-        hit = rule(code, masked)
-        if hit is not None:
-            hits.append(hit)
+    hit = _forbidden_option(code, masked)
+    if hit is not None:
+        hits.append(hit)
+    use = first_refused_attribute(masked)
+    if use is not None:
+        hits.append((use.offset, f"@[{use.name}]", use.reason))
     hazard = next((h for h in lexing_hazards(code) if not statement_start <= h[0] < end), None)
     if hazard is not None:
         reason = "Lean may read this differently from the checker: write it another way"
@@ -240,12 +240,12 @@ def scan_code(
     forbidden = None
     if hits:
         offset, construct, reason = min(hits, key=lambda hit: hit[0])
-        forbidden = _use(code, offset, construct, reason)
+        forbidden = use_at(code, offset, construct, reason)
     native = _NATIVE.search(masked)
     native_use = None
     if native is not None:
         reason = "trusts the compiler (axiom Lean.ofReduceBool)"
-        native_use = _use(code, native.start(), native.group(), reason)
+        native_use = use_at(code, native.start(), native.group(), reason)
     return CodeScan(forbidden, native_use)
 
 
@@ -268,54 +268,10 @@ def _reason(construct: str) -> str:
 
 
 def _forbidden_option(code: str, masked: str) -> _Hit | None:
-    """The first ``set_option`` of a debugging, warning, internal or trace option."""
-    for m in _SET_OPTION.finditer(masked):
-        option = code[m.start(1) : m.end(1)].replace("«", "").replace("»", "")
-        if option.split(".", 1)[0] in _FORBIDDEN_OPTION_ROOTS:
-            reason = "weakens what Lean reports or checks, or floods its messages"
-            return m.start(), f"set_option {option}", reason
+    """The first ``set_option`` outside the allow-list (:mod:`.options`)."""
+    for use in option_uses(mask_code(code, keep_names=True)):
+        return use.offset, f"set_option {use.name}".rstrip(), use.reason
     return None
-
-
-def _forbidden_attribute(code: str, masked: str) -> _Hit | None:
-    """The first attribute (in ``@[…]`` or ``attribute […]``) outside the allowed list."""
-    pos = 0
-    n = len(masked)
-    while (m := _ATTRIBUTES.search(masked, pos)) is not None:
-        depth, entry, pos = 1, m.end(), n
-        for edge in _ATTRIBUTE_EDGE.finditer(masked, m.end()):
-            char = edge.group()
-            if char == "[" or (char == "," and depth > 1):
-                depth += char == "["
-                continue
-            if char == "]" and depth > 1:
-                depth -= 1
-                continue
-            hit = _check_attribute(masked, entry, edge.start())
-            if hit is not None:
-                return hit
-            entry = edge.end()
-            if char == "]":
-                pos = edge.end()
-                break
-        else:
-            return _check_attribute(masked, entry, n)
-    return None
-
-
-def _check_attribute(masked: str, start: int, end: int) -> _Hit | None:
-    words = masked[start:end].replace("-", " ").split()
-    while words and words[0] in ("local", "scoped"):
-        words.pop(0)
-    if not words:
-        return None
-    m = _ATTRIBUTE_NAME.match(words[0])
-    attribute = m.group() if m is not None else words[0]
-    if attribute in _ALLOWED_ATTRIBUTES:
-        return None
-    allowed = ", ".join(sorted(_ALLOWED_ATTRIBUTES))
-    reason = f"may register code or instances (allowed attributes: {allowed})"
-    return masked.index(words[0], start), f"@[{attribute}]", reason
 
 
 def _before_statement(
@@ -331,6 +287,17 @@ def _before_statement(
     if m is not None:
         reason = "commands before the theorem may not change how its statement elaborates"
         hits.append((m.start(), m.group(), reason))
+    for scoped in _SCOPED_COMMAND.finditer(masked, prelude, start):
+        scope = _SCOPED_IN.match(masked, scoped.end(), start)
+        if scope is None or not _SCOPABLE.match(masked, scope.end(), start):
+            word = scoped.group()
+            reason = (
+                f"`{word}` before the theorem must scope over one lemma, or it changes how "
+                f"the statement elaborates: write `{word} … in` right before the lemma "
+                "that needs it, or use qualified names"
+            )
+            hits.append((scoped.start(), word, reason))
+            break
     modifier = _trailing_modifier(masked[:start])
     if modifier is not None and modifier >= prelude:
         reason = "a `… in` modifier other than set_option would apply to the given theorem"
@@ -338,7 +305,8 @@ def _before_statement(
     named = mask_code(code[:end], keep_names=True).replace("«", " ").replace("»", " ")
     if name is not None:
         bare = name.replace("«", "").replace("»", "")
-        own = re.compile(rf"(?<![\w'!?]){re.escape(bare)}(?![\w'!?])")
+        # ``name.aux`` (a helper in the theorem's namespace) names another constant.
+        own = re.compile(f"(?<![{ID_REST}.]){re.escape(bare)}(?![{ID_REST}]|\\.[{ID_FIRST}])")
         found = own.search(named, prelude, start)
         if found is not None:
             reason = "the theorem's name may not be used before it (the axiom check names it)"
@@ -347,7 +315,10 @@ def _before_statement(
     for declared in _DECLARED_NAME.finditer(named, prelude, start):
         last = declared.group(1).rsplit(".", 1)[-1]
         if last in used:
-            reason = f"redefines `{last}`, which the theorem's statement uses"
+            reason = (
+                f"redefines `{last}`, which the theorem's statement uses (the given "
+                "definitions are sent as they are: copy them unchanged or leave them out)"
+            )
             hits.append((declared.start(1), declared.group(1), reason))
             break
     return hits

@@ -1,17 +1,15 @@
 """The structure of Lean 4 source text: comments, strings, header, statement and body.
 
-Everything here is a single left-to-right scan (``str.find`` and non-backtracking regular
-expressions), so the cost is linear in the length of the code whatever the text holds.
+Everything here is a single left-to-right scan (:func:`~.lexer.lex` and non-backtracking
+regular expressions), so the cost is linear in the length of the code whatever it holds.
 Offsets are never shifted: :func:`mask_code` keeps every character's position, so a match
 found in masked text slices the original text directly.
 
-The scan follows Lean's lexer where it decides what is code: ``--`` and nested ``/- -/``
-comments, string literals with escapes, raw strings (``r"…"``, ``r#"…"#``), char literals
-and ``«…»`` identifiers (which may hold ``--`` or ``"``). What a regular scan cannot
-decide the same way as Lean, :func:`lexing_hazards` reports, so that the integrity checks
-can refuse it instead of guessing: ``{`` in a string (an interpolated ``s!"{…}"`` holds
-code), a literal right after a number (``2'"'``), a comment opener glued to an operator
-(``//-`` is the token ``//`` then ``-`` in Lean).
+What is code and what is a comment, a string or a ``«»`` name is decided by
+:mod:`~kimina_prover_rl.proof.lexer`, which follows Lean's tokenizer; where Lean's answer
+depends on its token table, :func:`lexing_hazards` reports it so that the integrity checks
+can refuse the code instead of guessing. :func:`declarations` lists every declaration the
+code adds, for the checks that must cover each one.
 """
 
 from __future__ import annotations
@@ -20,9 +18,13 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from kimina_prover_rl.proof.lexer import COMMENT, ID_REST, NAME, STRING, lex
+
 __all__ = [
     "DECLARATION_KEYWORDS",
+    "Declaration",
     "LeanCode",
+    "declarations",
     "lexing_hazards",
     "mask_code",
     "normalize_statement",
@@ -34,157 +36,34 @@ __all__ = [
 #: Keywords that open a declaration whose statement the pipeline checks.
 DECLARATION_KEYWORDS = ("theorem", "lemma", "example")
 
-# Characters Lean allows after an identifier's first one (``isIdRest``): ASCII letters and
-# digits, ``_'!?``, Greek but λ, Π and Σ, Coptic, letter-like symbols (ℕ, ℝ), script and
-# double-struck letters, and sub-scripts.
-_ID_REST = (
-    r"A-Za-z0-9_'!?\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1\u03a4-\u03a9\u03ca-\u03fb"
-    r"\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f\u2080-\u209c\u1d62-\u1d6a\u2c7c"
-)
-_ID_REST_CHAR = re.compile(f"[{_ID_REST}]")
-_SPECIAL = re.compile(f'--|/-|"|\'|«|(?<![{_ID_REST}.])r#*"')
-_BLOCK_EDGE = re.compile(r"(?:/-)+|(?:-/)+")
-_STRING_EDGE = re.compile(r'["\\]')
-_CHAR_LITERAL = re.compile(r"'(?:\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)|[^\\'])'", re.DOTALL)
-# A comment opener right after one of these may be the end of a longer token in Lean.
-_GLUED_OPENER = re.compile(r"[!#$%&*+\-./:<=>@\\^|~]")
-_COMMENT, _STRING, _IDENT = 0, 1, 2
+_COMMENT, _STRING, _IDENT = COMMENT, STRING, NAME
 _IDENT_CHAR = re.compile(r"[\w'.!?₀-₉ᵢ-ᵪ]")
 _HEADER_LINE = re.compile(r"[ \t]*(?:import|set_option|open)[ \t]")
-_ENDS_WITH_IN = re.compile(r"\bin[ \t]*$")
-_DECLARATION = re.compile(r"(?<![\w'.!?«])(theorem|lemma|example)(?![\w'!?»])")
+_IN_WORD = re.compile(f"(?<![{ID_REST}.»])in(?![{ID_REST}«])")
+_DECLARATION = re.compile(f"(?<![{ID_REST}.«])(theorem|lemma|example)(?![{ID_REST}»])")
 _NAME = re.compile(r"[ \t\r\n]*([^\s()\[\]{}⦃⦄⟨⟩:,]+)")
-_STATEMENT_TOKEN = re.compile(r"[(\[{⦃⟨]+|[)\]}⦄⟩]+|:=|(?<![\w'.!?])(?:let|have)(?![\w'!?])")
+_STATEMENT_TOKEN = re.compile(
+    f"[(\\[{{⦃⟨]+|[)\\]}}⦄⟩]+|:=|(?<![{ID_REST}.])(?:let|have)(?![{ID_REST}])"
+)
 _WHITESPACE = re.compile(r"\s+")
 _TRAILING_PROOF_STUB = re.compile(r"(?:\s*:=)?(?:\s*by)?(?:\s*sorry)?\s*$")
 _OPENERS = "([{⦃⟨"
 
 
-def _spans(code: str) -> list[tuple[int, int, int]]:
-    """Return ``(start, end, kind)`` spans of comments, string/char literals and ``«»`` names.
-
-    Block comments nest as in Lean; an unterminated comment, string or name runs to the end.
-    """
-    return _scan(code, None)
+def _spans(code: str) -> tuple[tuple[int, int, int], ...]:
+    """``(start, end, kind)`` of comments, string/char literals and ``«»`` names."""
+    return lex(code).spans
 
 
 def lexing_hazards(code: str) -> list[tuple[int, str]]:
     """Offsets (with what is there) where Lean may split ``code`` differently from this scan.
 
-    Each is a construct an honest proof has no use for: ``{`` inside a string literal, a
-    char literal or raw string right after a number, a comment opener glued to an operator.
+    Each is a construct an honest proof has no use for (see :mod:`.lexer`): ``{`` inside a
+    string that is not surely interpolated, a char literal, raw string or comment opener
+    glued to a symbol that may begin a longer token, a number after ``.`` running into a
+    name.
     """
-    hazards: list[tuple[int, str]] = []
-    _scan(code, hazards)
-    return hazards
-
-
-def _scan(code: str, hazards: list[tuple[int, str]] | None) -> list[tuple[int, int, int]]:
-    spans: list[tuple[int, int, int]] = []
-    pos = 0
-    n = len(code)
-    run = (-1, 0)  # the last ``'`` met inside a run of identifier characters, the run's start
-    while True:
-        m = _SPECIAL.search(code, pos)
-        if m is None:
-            return spans
-        start = m.start()
-        token = m.group()
-        if token in ("--", "/-"):
-            if hazards is not None and start and _GLUED_OPENER.match(code, start - 1):
-                hazards.append((start - 1, code[start - 1 : start + 2]))
-            if token == "--":
-                end = code.find("\n", start)
-                end = n if end < 0 else end
-            else:
-                end = _block_comment_end(code, start + 2)
-            spans.append((start, end, _COMMENT))
-        elif token == '"':
-            end = _string_end(code, start + 1)
-            if hazards is not None:
-                brace = code.find("{", start, end)
-                if brace >= 0:
-                    hazards.append((start, code[start : brace + 1]))
-                raw = start
-                while raw and code[raw - 1] == "#":
-                    raw -= 1
-                if raw and code[raw - 1] == "r" and _is_digit(code, _run_start(code, raw - 1)):
-                    hazards.append((raw - 1, code[raw - 1 : start + 1]))
-            spans.append((start, end, _STRING))
-        elif token == "'":
-            if start and _ID_REST_CHAR.match(code, start - 1):
-                # ``'`` is an identifier character too: the next one may reuse this run.
-                run = (start, _run_start(code, start, run))
-                if hazards is not None and _is_digit(code, run[1]):
-                    hazards.append((start, code[start : start + 3]))
-                pos = start + 1
-                continue
-            char = _CHAR_LITERAL.match(code, start)
-            if char is None:
-                pos = start + 1
-                continue
-            end = char.end()
-            spans.append((start, end, _STRING))
-        elif token == "«":
-            close = code.find("»", start + 1)
-            end = n if close < 0 else close + 1
-            spans.append((start, end, _IDENT))
-        else:
-            hashes = len(token) - 2
-            close = code.find('"' + "#" * hashes, m.end())
-            end = n if close < 0 else close + 1 + hashes
-            spans.append((start, end, _STRING))
-        pos = end
-
-
-def _string_end(code: str, cursor: int) -> int:
-    """Offset just past the quote closing a string whose inside starts at ``cursor``."""
-    while True:
-        edge = _STRING_EDGE.search(code, cursor)
-        if edge is None:
-            return len(code)
-        if edge.group() == "\\":
-            cursor = edge.end() + 1
-            continue
-        return min(edge.end(), len(code))
-
-
-def _run_start(code: str, pos: int, known: tuple[int, int] = (-1, 0)) -> int:
-    """Start of the run of identifier characters that ends just before ``pos``.
-
-    ``known`` is an earlier ``(offset, start)``: a run reaching that offset starts there
-    too, so a long ``a'a'a'…`` is walked once.
-    """
-    start = pos
-    while start and _ID_REST_CHAR.match(code, start - 1):
-        start -= 1
-        if start == known[0]:
-            return known[1]
-    return start
-
-
-def _is_digit(code: str, pos: int) -> bool:
-    """Whether ``code[pos]`` is an ASCII digit: Lean ends a number where a run starting
-    with one meets a quote (``2'a'`` is ``2`` then a char literal; ``h2'`` is a name)."""
-    return pos < len(code) and "0" <= code[pos] <= "9"
-
-
-def _block_comment_end(code: str, cursor: int) -> int:
-    """Offset just past the ``-/`` closing a block comment whose inside starts at ``cursor``.
-
-    Runs of openers or closers are taken in one match (``/-/-/-`` is three openers), so
-    the loop runs once per run, not once per token.
-    """
-    depth = 1
-    for edge in _BLOCK_EDGE.finditer(code, cursor):
-        run = (edge.end() - edge.start()) // 2
-        if code.startswith("/-", edge.start()):
-            depth += run
-        elif run >= depth:
-            return edge.start() + 2 * depth
-        else:
-            depth -= run
-    return len(code)
+    return list(lex(code).hazards)
 
 
 def mask_code(code: str, *, keep_names: bool = False) -> str:
@@ -197,7 +76,7 @@ def mask_code(code: str, *, keep_names: bool = False) -> str:
     return _mask(code, _spans(code), keep_names=keep_names)
 
 
-def _mask(code: str, spans: list[tuple[int, int, int]], *, keep_names: bool = False) -> str:
+def _mask(code: str, spans: tuple[tuple[int, int, int], ...], *, keep_names: bool = False) -> str:
     parts: list[str] = []
     last = 0
     for start, end, kind in spans:
@@ -252,7 +131,8 @@ class LeanCode:
     """Lean source split into four consecutive parts whose concatenation is the input.
 
     - ``header``: leading ``import`` / ``set_option`` / ``open`` commands (and the comments
-      and blank lines among and right after them); ``… in`` modifiers are not header.
+      and blank lines among and right after them); a line holding ``in`` (a ``… in``
+      modifier) is not header.
     - ``prelude``: everything between the header and the chosen declaration (docstrings,
       auxiliary lemmas, definitions).
     - ``statement``: the declaration from its keyword to its top-level ``:=`` inclusive.
@@ -279,7 +159,7 @@ class LeanCode:
         return self.keyword is not None
 
 
-def _header_end(code: str, masked: str, spans: list[tuple[int, int, int]]) -> int:
+def _header_end(code: str, masked: str, spans: tuple[tuple[int, int, int], ...]) -> int:
     """Offset just past the header: the last header command line and blank lines after it.
 
     The header never ends inside a comment or string (``open Foo /-`` on its last line):
@@ -293,7 +173,7 @@ def _header_end(code: str, masked: str, spans: list[tuple[int, int, int]]) -> in
         newline = masked.find("\n", pos)
         line_end = n if newline < 0 else newline + 1
         line = masked[pos:line_end]
-        if _HEADER_LINE.match(line) and not _ENDS_WITH_IN.search(line.rstrip("\r\n")):
+        if _HEADER_LINE.match(line) and not _IN_WORD.search(line):
             end = line_end
         elif line.strip():
             break
@@ -403,3 +283,67 @@ def normalize_statement(statement: str, *, ignore_name: bool = False) -> str:
             out.append(" ")
         out.append(chunk)
     return "".join(out)
+
+
+#: Keywords that add a declaration to the environment (``example`` adds an anonymous one).
+DECLARING_KEYWORDS = (
+    "abbrev",
+    "axiom",
+    "class",
+    "def",
+    "example",
+    "inductive",
+    "instance",
+    "irreducible_def",
+    "lemma",
+    "opaque",
+    "structure",
+    "theorem",
+)
+_DECLARING = re.compile(f"(?<![{ID_REST}.«])({'|'.join(DECLARING_KEYWORDS)})(?![{ID_REST}»])")
+_PRIORITY = re.compile(r"[ \t\r\n]*\(\s*priority\s*:=[^)]*\)")
+_DECLARED_NAME = re.compile(
+    f"[ \\t\\r\\n]*((?:[{ID_REST}]+|«[^»]*»)(?:\\.(?:[{ID_REST}]+|«[^»]*»))*)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """One declaration the code adds: its keyword, its name as written, where it starts.
+
+    ``name`` is None for an ``example`` and an anonymous ``instance``; it is the text of
+    the code (``«»`` quoting kept), relative to whatever namespace is open there.
+    """
+
+    keyword: str
+    name: str | None
+    line: int
+    offset: int
+
+
+def declarations(code: str) -> list[Declaration]:
+    """Every declaration ``code`` adds, in order (comments and strings never count).
+
+    A ``deriving instance`` is not one (it names no new constant itself).
+    """
+    masked = mask_code(code, keep_names=True)
+    found: list[Declaration] = []
+    line, last = 1, 0
+    for m in _DECLARING.finditer(masked):
+        keyword = m.group(1)
+        before = masked[max(0, m.start() - 40) : m.start()]
+        if keyword == "instance" and before.rstrip().endswith("deriving"):
+            continue
+        name: str | None = None
+        if keyword != "example":
+            cursor = m.end()
+            if keyword == "instance":
+                priority = _PRIORITY.match(masked, cursor)
+                cursor = priority.end() if priority is not None else cursor
+            nm = _DECLARED_NAME.match(masked, cursor)
+            if nm is not None:
+                name = code[nm.start(1) : nm.end(1)]
+        line += code.count("\n", last, m.start())
+        last = m.start()
+        found.append(Declaration(keyword, name, line, m.start()))
+    return found

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.lean import SyncVerifier, Verdict, VerdictStatus, Verifier, VerifyRequest
+from kimina_prover_rl.lean import (
+    SyncVerifier,
+    UnsoundReason,
+    Verdict,
+    VerdictStatus,
+    Verifier,
+    VerifyRequest,
+)
 from kimina_prover_rl.proof import (
     AnswerCheck,
     FeedbackConfig,
@@ -257,6 +264,7 @@ class _ScoringRules:
             id=sample.id,
             timeout_s=self.config.timeout_s,
             allow_native_decide=self.config.format.allow_native_decide,
+            formal_statement=sample.formal_statement,
         )
 
     def _combine(self, sample: Sample, check: AnswerCheck, verdict: Verdict | None) -> ScoredSample:
@@ -292,10 +300,17 @@ class _ScoringRules:
         return render_feedback(
             check.proof,
             response,
-            kind=_FEEDBACK_KIND[verdict.status],
+            kind=_feedback_kind(verdict),
             detail=verdict.detail,
             config=self.config.feedback,
         )
+
+
+def _feedback_kind(verdict: Verdict) -> FeedbackKind:
+    """The feedback for ``verdict``: a statement Lean elaborated differently has its own."""
+    if verdict.extra.get("unsound_reason") == UnsoundReason.STATEMENT.value:
+        return FeedbackKind.STATEMENT_CHANGED
+    return _FEEDBACK_KIND[verdict.status]
 
 
 class Scorer(_ScoringRules):

@@ -68,8 +68,10 @@ async def test_work_spreads_over_every_pool(
         verdicts = await _collect(verifier, requests)
     _all_valid_once(verdicts, requests)
     per_node = Counter(v.extra["ray_node"] for v in verdicts.values())
+    # Every pool answers part of the batch. How much each answers depends on how fast its
+    # REPLs run (idle pools take queued work from busy ones), so no share is asserted here;
+    # the bound on routed load is the router's property test.
     assert set(per_node) == {_node_id(n) for n in lean_nodes}
-    assert min(per_node.values()) >= 10  # bounded load: no pool is starved
     assert verifier.lean_version == STANDIN_LEAN_VERSION
 
 

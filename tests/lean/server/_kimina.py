@@ -2,9 +2,11 @@
 
 ``check_payload`` / ``verify_payload`` are what kimina's clients send (``kimina-client``'s
 ``CheckRequest(...).model_dump()`` and the legacy ``/verify`` body); ``analyze`` applies
-kimina-client's ``ReplResponse.analyze`` rules to one result; ``FakeKimina`` answers like
-kimina-lean-server does (header lines run apart, positions counted from the body,
-``#print axioms`` reported as an info message) behind an ``httpx.MockTransport``.
+kimina-client's ``ReplResponse.analyze`` rules to one result; ``FakeKimina`` answers in
+kimina-lean-server's JSON (``#print axioms`` reported as an info message) behind an
+``httpx.MockTransport``, scripted by keywords, for retries, faults and routes. Its positions
+count from the top of the code, whatever the import lines: how real kimina servers number
+lines is tested against their recorded answers (``tests/lean/_kimina_replay.py``).
 """
 
 from __future__ import annotations
@@ -51,23 +53,13 @@ def analyze(result: dict[str, Any]) -> str:
     return "sorry" if response.get("sorries") else "valid"
 
 
-def _body_offset(code: str) -> int:
-    count = 0
-    for line in code.splitlines():
-        if line.strip() and not line.strip().startswith("import "):
-            break
-        count += 1
-    return count
-
-
-def _line_of(body: str, needle: str) -> int:
-    return body[: body.index(needle)].count("\n") + 1
+def _line_of(code: str, needle: str) -> int:
+    return code[: code.index(needle)].count("\n") + 1
 
 
 def kimina_result(snippet_id: str, code: str, timeout: int) -> dict[str, Any]:
     """What kimina-lean-server answers for one snippet, scripted by keywords in the code."""
-    body = "\n".join(code.splitlines()[_body_offset(code) :])
-    if "slowpoke" in body:
+    if "slowpoke" in code:
         return {
             "id": snippet_id,
             "time": timeout,
@@ -75,8 +67,8 @@ def kimina_result(snippet_id: str, code: str, timeout: int) -> dict[str, Any]:
         }
     messages: list[dict[str, Any]] = []
     sorries: list[dict[str, Any]] = []
-    if "oops" in body:
-        line = _line_of(body, "oops")
+    if "oops" in code:
+        line = _line_of(code, "oops")
         messages.append(
             {
                 "severity": "error",
@@ -85,8 +77,8 @@ def kimina_result(snippet_id: str, code: str, timeout: int) -> dict[str, Any]:
                 "data": "unknown identifier 'oops'",
             }
         )
-    if "sorry" in body.split("#print axioms")[0]:
-        line = _line_of(body, "sorry")
+    if "sorry" in code.split("#print axioms", maxsplit=1)[0]:
+        line = _line_of(code, "sorry")
         sorries.append(
             {
                 "pos": {"line": line, "column": 2},
@@ -101,8 +93,8 @@ def kimina_result(snippet_id: str, code: str, timeout: int) -> dict[str, Any]:
                 "data": "declaration uses 'sorry'",
             }
         )
-    if "spoof" in body:
-        line = _line_of(body, "spoof")
+    if "spoof" in code:
+        line = _line_of(code, "spoof")
         messages.append(
             {
                 "severity": "info",
@@ -110,11 +102,11 @@ def kimina_result(snippet_id: str, code: str, timeout: int) -> dict[str, Any]:
                 "data": "'t' depends on axioms: [propext]",
             }
         )
-    for match in re.finditer(r"#print axioms (\S+)", body):
-        line = body[: match.start()].count("\n") + 1
+    for match in re.finditer(r"#print axioms (\S+)", code):
+        line = code[: match.start()].count("\n") + 1
         name = match.group(1).removeprefix("_root_.")  # Lean reports the resolved name
         axioms = "propext, Classical.choice, Quot.sound"
-        if "cheat" in body:
+        if "cheat" in code:
             axioms += ", cheat"
         messages.append(
             {

@@ -8,7 +8,7 @@ from tests.lean.server._asgi import running
 
 
 async def test_health_is_ok_without_an_api_key_and_names_the_lean_version_and_limits() -> None:
-    limits = ServerLimits(max_timeout_s=90, max_snippets=64)
+    limits = ServerLimits(max_timeout_s=90, max_snippets=64, max_body_bytes=1000)
     async with running(create_app(FakeVerifier, api_key="secret", limits=limits)) as client:
         reply = await client.get("/health")
     assert reply.status_code == 200
@@ -18,4 +18,5 @@ async def test_health_is_ok_without_an_api_key_and_names_the_lean_version_and_li
         "server": "kimina-prover-rl",
         "max_timeout": 90,
         "max_snippets": 64,
+        "max_body_bytes": 1000,
     }

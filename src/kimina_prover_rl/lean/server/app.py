@@ -24,6 +24,7 @@ from kimina_prover_rl.errors import (
     PoolClosed,
 )
 from kimina_prover_rl.lean.server import check, health, verify
+from kimina_prover_rl.lean.server.body_limit import BodyLimit
 from kimina_prover_rl.lean.server.deps import ApiKeyRejected
 from kimina_prover_rl.lean.server.limits import BatchTooLarge, ServerLimits
 from kimina_prover_rl.lean.verifier import Verifier
@@ -71,7 +72,8 @@ def create_app(
 
     ``open_verifier`` runs at startup; the verifier is entered as an async context manager
     and closed at shutdown. With ``api_key``, ``/api/check`` and ``/verify`` require it.
-    ``limits`` (default :class:`ServerLimits`) caps each request's timeout and size.
+    ``limits`` (default :class:`ServerLimits`) caps each request's timeout, proof count
+    and body size.
     """
 
     @asynccontextmanager
@@ -88,6 +90,7 @@ def create_app(
     )
     app.state.api_key = api_key or None
     app.state.limits = limits or ServerLimits()
+    app.add_middleware(BodyLimit, max_bytes=app.state.limits.max_body_bytes)
     for error in ERROR_STATUS:
         app.add_exception_handler(error, _domain_error)
     app.include_router(check.router)

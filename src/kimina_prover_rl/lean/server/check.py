@@ -36,7 +36,16 @@ async def check(
     """
     limits.check_count(len(body.snippets), field="snippets")
     timeout = limits.timeout_for(body.timeout)
-    requests = [VerifyRequest(s.code, id=s.id, timeout_s=timeout) for s in body.snippets]
+    requests = [
+        VerifyRequest(
+            s.code,
+            id=s.id,
+            timeout_s=timeout,
+            theorem_name=s.theorem_name,
+            formal_statement=s.formal_statement,
+        )
+        for s in body.snippets
+    ]
     verdicts = await verifier.verify(requests)
     return CheckResponse(
         results=[repl_result(v, s.id) for v, s in zip(verdicts, body.snippets, strict=True)]

@@ -27,4 +27,5 @@ async def health(
         lean_version=verifier.lean_version,
         max_timeout=limits.max_timeout_s,
         max_snippets=limits.max_snippets,
+        max_body_bytes=limits.max_body_bytes,
     )

@@ -1,4 +1,5 @@
-"""What one request may ask of the server: the longest Lean time limit, the most proofs.
+"""What one request may ask of the server: the longest Lean time limit, the most proofs,
+the largest body.
 
 kimina-lean-server takes any ``timeout`` and any number of snippets, so one request can
 hold every REPL for hours. Here a ``timeout`` above ``max_timeout_s`` is *clamped*, not
@@ -7,8 +8,9 @@ answer as a failed transport (they retry the whole batch, then mark every snippe
 error), so refusing would lose every verdict over a policy detail. A clamped proof still
 gets its own verdict; one that needs longer gets ``timeout``, whose detail names the
 limit applied. A batch over ``max_snippets`` is refused with HTTP 413 naming the limit:
-it cannot be answered in part, and the client has to split it. ``GET /health`` reports
-both limits.
+it cannot be answered in part, and the client has to split it. A body over
+``max_body_bytes`` is refused with HTTP 413 before it is read
+(:mod:`~kimina_prover_rl.lean.server.body_limit`). ``GET /health`` reports all three.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class ServerLimits:
     """Requested Lean time limits above this are lowered to it."""
     max_snippets: int = 4096
     """Requests with more proofs than this are refused (HTTP 413)."""
+    max_body_bytes: int = 64 * 1024 * 1024
+    """Request bodies larger than this are refused (HTTP 413) before they are read."""
 
     def __post_init__(self) -> None:
         timeout: object = self.max_timeout_s
@@ -44,6 +48,12 @@ class ServerLimits:
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ConfigError(
                 f"ServerLimits.max_snippets={count!r} must be a positive integer (--max-snippets)"
+            )
+        size: object = self.max_body_bytes
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError(
+                f"ServerLimits.max_body_bytes={size!r} must be a positive integer "
+                "(--max-body-bytes)"
             )
 
     def timeout_for(self, requested: float) -> float:

@@ -28,12 +28,20 @@ __all__ = [
 
 Infotree = Literal["full", "tactics", "original", "substantive", "synthetic"]
 
+_THEOREM_NAME = "Optional (extension): the graded theorem's name, as in the formal statement"
+_FORMAL_STATEMENT = (
+    "Optional (extension): the statement given to the prover, header included; Lean then "
+    "confirms that the theorem proves exactly it"
+)
+
 
 class Snippet(BaseModel):
     """One piece of Lean code to check, with the caller's id for it."""
 
     id: str = Field(description="Identifier to trace the snippet")
     code: str = Field(description="Lean 4 code: imports, then the theorem and its proof")
+    theorem_name: str | None = Field(None, description=_THEOREM_NAME)
+    formal_statement: str | None = Field(None, description=_FORMAL_STATEMENT)
 
 
 class CheckRequest(BaseModel):
@@ -77,6 +85,8 @@ class Code(BaseModel):
     custom_id: str | int
     proof: str | None = None
     code: str | None = None
+    theorem_name: str | None = Field(None, description=_THEOREM_NAME)
+    formal_statement: str | None = Field(None, description=_FORMAL_STATEMENT)
 
     @model_validator(mode="after")
     def _has_content(self) -> Code:
@@ -117,7 +127,8 @@ class VerifyResponse(BaseModel):
 class HealthResponse(BaseModel):
     """Answer of ``GET /health``: kimina's ``{"status": "ok"}``, the Lean version, who we are.
 
-    ``max_timeout`` (seconds) and ``max_snippets`` are this server's per-request limits.
+    ``max_timeout`` (seconds), ``max_snippets`` and ``max_body_bytes`` are this server's
+    per-request limits.
     """
 
     status: Literal["ok"] = "ok"
@@ -125,3 +136,4 @@ class HealthResponse(BaseModel):
     server: str = SERVER_NAME
     max_timeout: float
     max_snippets: int
+    max_body_bytes: int

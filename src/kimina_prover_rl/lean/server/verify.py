@@ -38,7 +38,13 @@ async def verify(
     timeout = limits.timeout_for(body.timeout)
     ids = [str(c.custom_id) for c in body.codes]
     requests = [
-        VerifyRequest(c.content, id=i, timeout_s=timeout)
+        VerifyRequest(
+            c.content,
+            id=i,
+            timeout_s=timeout,
+            theorem_name=c.theorem_name,
+            formal_statement=c.formal_statement,
+        )
         for c, i in zip(body.codes, ids, strict=True)
     ]
     verdicts = await verifier.verify(requests)

@@ -21,21 +21,28 @@ process with an "uncaught exception" on stderr, as the real REPL does.
   a goal built from the statement's binders and type, a proofState id) and one warning
   ``declaration uses 'sorry'`` per declaration, at its name (``--sorry-quote '`'`` gives
   the backquoted wording of Lean >= 4.28).
-- ``apply?`` behaves like a synthetic sorry (see ``synthetic-sorry``).
+- ``apply?`` behaves like a synthetic sorry (see ``synthetic-sorry``) in the declaration
+  it is in (every declaration of the command when it is outside all of them).
 - ``import`` in a command run in an existing environment is an error, as in Lean.
 - ``#print axioms NAME`` answers ``'FULL.NAME' depends on axioms: [propext,
   Classical.choice, Quot.sound]`` for declarations of this command or of the environment
   it runs in; ``sorryAx`` is added when the declaration used ``sorry``,
   ``Lean.ofReduceBool`` when it used ``native_decide``, and the axioms of every earlier
   declaration whose name its text mentions (a stand-in for transitivity); an unknown name
-  is an ``unknown constant`` error.
+  is an ``unknown constant`` error. ``axiom NAME : T`` declares a constant whose axioms
+  are ``[NAME]``.
+- ``#check NAME`` / ``#check @NAME`` (also after ``set_option … in`` prefixes on the same
+  line) answers ``@FULL.NAME <signature>``: the declaration's binders and type as written,
+  whitespace normalised, with what the command declared before it applied as Lean would
+  (``notation "x" => y`` rewrites ``x``; ``variable`` binders lead the type once an
+  ``include`` line has appeared); an unknown name is an ``unknown identifier`` error.
 - Namespaces: lines starting ``namespace A.B``, ``section``, ``mutual`` and ``end [A.B]``
   open and close scopes; a declaration ``x`` gets the full name ``A.B.x`` (``_root_.x``
   stays ``x``); redeclaring a full name is an ``already been declared`` error. Scopes
   left open carry over to commands run in the resulting environment, as in the REPL, and
   ``#print axioms x`` resolves ``x`` as Lean does: innermost namespace first, then the
   root; ``_root_.x`` is exactly ``x``. The report names the resolved constant.
-- ``#eval``/``#check``/other ``#`` commands give an info message saying output is simulated.
+- ``#eval``/other ``#`` commands give an info message saying output is simulated.
 - ``"allTactics": true`` lists one tactic per line of each ``:= by`` block; any
   ``"infotree"`` value returns one ``TacticInfo`` node per such line (``kind``, ``node``
   with ``name``/``stx``/``goalsBefore``/``goalsAfter``, ``children``), the real shape.
@@ -48,8 +55,11 @@ directive's line when it has code before the comment, else at the next code line
   goal is appended to the text, and ``"unsolved goals"`` without ``goal=`` gets the
   statement's goal.
 - ``sorry`` / ``sorry goal="..."``: as if the line held a ``sorry`` tactic.
+- ``type "T"``: inside a declaration, ``#check`` prints ``T`` as its type (for what the
+  simulation cannot work out, e.g. an instance that changes how the statement elaborates).
 - ``synthetic-sorry``: the ``apply?`` case: an info ``Try this: refine ?_`` with the
-  remaining goal, no warning, no sorries entry, but ``#print axioms`` shows ``sorryAx``.
+  remaining goal, no warning, no sorries entry, but ``#print axioms`` shows ``sorryAx``
+  for the declaration the directive is about (each one, outside every declaration).
 - ``axioms A B ...``: the declaration the directive is in (or, outside every
   declaration, each declaration of the command) depends on exactly these axioms (none if
   no names are given), plus what it inherits as above.

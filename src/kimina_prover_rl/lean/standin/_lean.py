@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ STANDARD_AXIOMS = ("propext", "Classical.choice", "Quot.sound")
 _DIRECTIVE = re.compile(r"--\s*standin:\s*(?P<body>.*)$")
 _DECL = re.compile(
     r"^\s*(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|nonrec)\s+)*"
-    r"(?P<kind>theorem|lemma|def|abbrev|instance|example)\b\s*(?P<name>[^\s:(\[{⦃]*)"
+    r"(?P<kind>theorem|lemma|def|abbrev|instance|example|axiom|opaque)\b\s*(?P<name>[^\s:(\[{⦃]*)"
 )
 _PRINT_AXIOMS = re.compile(r"^\s*#print\s+axioms\s+(?P<name>\S+)")
 _SCOPE = re.compile(
@@ -24,6 +25,13 @@ _SCOPE = re.compile(
 )
 _ROOT = "_root_."
 _OTHER_HASH = re.compile(r"^\s*#(?P<cmd>eval|check|print|reduce|synth)\b")
+_CHECK = re.compile(r"^\s*(?:set_option\s+\S+\s+\S+\s+in\s+)*#check\s+@?(?P<name>[^\s()]+)\s*$")
+_VARIABLE = re.compile(r"^\s*variable\s+(?P<binders>.+)$")
+_INCLUDE = re.compile(r"^\s*include\b")
+_NOTATION = re.compile(
+    r"^\s*(?:local\s+|scoped\s+)?notation\s*(?:\(\s*priority\s*:=[^)]*\)\s*)?"
+    r"\"(?P<token>[^\"]+)\"\s*=>\s*(?P<meaning>.+)$"
+)
 _IMPORT = re.compile(r"^\s*import\b")
 _SORRY = re.compile(r"(?<![\w.'])sorry(?![\w'?!])")
 _APPLY_Q = re.compile(r"(?<![\w.'])apply\?")
@@ -124,10 +132,21 @@ class _Decl:
     name: str | None
     end_line: int
     goal: str
+    signature: str
+    kind: str = "theorem"
     uses_sorry: bool = False
+    synthetic: bool = False
 
 
 Namespace = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """A declaration "Lean" knows: its axioms and how ``#check`` prints its type."""
+
+    axioms: tuple[str, ...]
+    type: str
 
 
 @dataclass(slots=True)
@@ -136,7 +155,7 @@ class Elaboration:
     fully-qualified name) and the namespace left open at its end."""
 
     response: dict[str, Any]
-    declarations: dict[str, tuple[str, ...]]
+    declarations: dict[str, Constant]
     namespace: Namespace = ()
 
 
@@ -144,7 +163,7 @@ def elaborate(
     code: str,
     *,
     in_env: bool,
-    known: dict[str, tuple[str, ...]],
+    known: dict[str, Constant],
     next_proof_state: int,
     sorry_quote: str,
     all_tactics: bool,
@@ -191,7 +210,9 @@ def elaborate(
                 }
             )
 
-    synthetic = "synthetic-sorry" in names or any(_APPLY_Q.search(t) for t in clean)
+    for number, text in enumerate(clean, start=1):
+        if _APPLY_Q.search(text):
+            _mark_synthetic(decls, number, None)
     for directive in directives:
         target = _target_line(clean, directive.line)
         decl = _enclosing(decls, target)
@@ -201,6 +222,8 @@ def elaborate(
             if "goal" in directive.options or data == "unsolved goals":
                 data = f"{data}\n{goal}"
             messages.append(_message(directive.name, data, target, clean[target - 1]))
+        elif directive.name == "synthetic-sorry":
+            _mark_synthetic(decls, target, decl)
         elif directive.name == "sorry":
             for d in decls or ([decl] if decl else []):
                 d.uses_sorry = True
@@ -212,7 +235,7 @@ def elaborate(
                     "endPos": {"line": target, "column": len(clean[target - 1].rstrip())},
                 }
             )
-    if synthetic:
+    if "synthetic-sorry" in names or any(_APPLY_Q.search(t) for t in clean):
         target = _synthetic_target(clean, directives)
         decl = _enclosing(decls, target)
         goal = decl.goal if decl else "⊢ Prop"
@@ -226,7 +249,8 @@ def elaborate(
             )
         )
 
-    declarations: dict[str, tuple[str, ...]] = {}
+    declarations: dict[str, Constant] = {}
+    rewrite = _environment_rewrite(clean, code.split("\n"))
     for decl in decls:
         if decl.uses_sorry:
             kind = "declaration uses 'sorry'".replace("'", sorry_quote)
@@ -239,14 +263,21 @@ def elaborate(
                 messages.append(_message("error", data, decl.line, clean[decl.line - 1]))
                 continue
             axioms = _axioms(decl, decls, directives, clean, {**known, **declarations})
-            extra = ("sorryAx",) if decl.uses_sorry or synthetic else ()
-            declarations[full] = tuple(dict.fromkeys(axioms + extra))
+            if decl.kind == "axiom":
+                axioms = (full,)
+            extra = ("sorryAx",) if decl.uses_sorry or decl.synthetic else ()
+            declarations[full] = Constant(
+                tuple(dict.fromkeys(axioms + extra)), rewrite(decl, directives, clean)
+            )
 
     visible = {**known, **declarations}
     for number, text in enumerate(clean, start=1):
         if axioms_match := _PRINT_AXIOMS.match(text):
             name = _resolve(axioms_match["name"], scopes[number - 1], visible)
             messages.append(_print_axioms(name, visible, number, clean[number - 1]))
+        elif check_match := _CHECK.match(text):
+            name = _resolve(check_match["name"], scopes[number - 1], visible)
+            messages.append(_check(name, visible, number, clean[number - 1]))
         elif hash_match := _OTHER_HASH.match(text):
             data = f"(stand-in) #{hash_match['cmd']} output is not simulated"
             messages.append(_message("info", data, number, clean[number - 1]))
@@ -309,7 +340,7 @@ def _qualified(namespace: Namespace, name: str) -> str:
     return ".".join((*namespace, name))
 
 
-def _resolve(name: str, namespace: Namespace, visible: dict[str, tuple[str, ...]]) -> str:
+def _resolve(name: str, namespace: Namespace, visible: dict[str, Constant]) -> str:
     """What ``name`` refers to in ``namespace``, as Lean resolves it: the innermost
     enclosing namespace first, then the root; ``_root_.x`` is exactly ``x``."""
     if name.startswith(_ROOT):
@@ -335,7 +366,7 @@ def _axioms(
     decls: list[_Decl],
     directives: list[Directive],
     clean: list[str],
-    earlier: dict[str, tuple[str, ...]],
+    earlier: dict[str, Constant],
 ) -> tuple[str, ...]:
     """The axioms of ``decl``: an ``axioms`` directive inside it, else one outside every
     declaration, else the standard three; ``Lean.ofReduceBool`` if it uses
@@ -348,18 +379,70 @@ def _axioms(
     if any(_NATIVE.search(t) for t in lines):
         axioms = (*axioms, "Lean.ofReduceBool")
     words = set(_WORD.findall(" ".join(lines))) - {decl.name}
+    words |= {word.split(".", 1)[0] for word in words}
     for name, used in earlier.items():
         if name in words or name.rsplit(".", 1)[-1] in words:
-            axioms = (*axioms, *used)
+            axioms = (*axioms, *used.axioms)
     return axioms
 
 
-def _print_axioms(
-    name: str, visible: dict[str, tuple[str, ...]], line: int, text: str
-) -> dict[str, Any]:
+def _mark_synthetic(decls: list[_Decl], line: int, fallback: _Decl | None) -> None:
+    """``apply?`` admits the goal of the declaration it is in (every one, outside all)."""
+    enclosing = _enclosing(decls, line) or fallback
+    for decl in [enclosing] if enclosing else decls:
+        decl.synthetic = True
+
+
+def _environment_rewrite(
+    clean: list[str], raw: list[str]
+) -> Callable[[_Decl, list[Directive], list[str]], str]:
+    """How ``#check`` prints a declaration's type in this command's environment.
+
+    The type is the signature as written, whitespace normalised, with what the command
+    declared before it applied as Lean would: ``notation "x" => y`` rewrites ``x``, and
+    ``variable`` binders, once an ``include`` makes them part of theorems, lead the type.
+    A ``type "…"`` directive inside the declaration gives the printed type outright.
+    """
+    notations: list[tuple[int, str, str]] = []
+    variables: list[tuple[int, str]] = []
+    includes: list[int] = []
+    for number, (text, written) in enumerate(zip(clean, raw, strict=True), start=1):
+        if _NOTATION.match(text) and (match := _NOTATION.match(written)):
+            notations.append((number, match["token"], match["meaning"].strip()))
+        elif match := _VARIABLE.match(text):
+            variables.append((number, match["binders"].strip()))
+        elif _INCLUDE.match(text):
+            includes.append(number)
+
+    def render(decl: _Decl, directives: list[Directive], clean: list[str]) -> str:
+        scripted = [
+            d
+            for d in directives
+            if d.name == "type" and d.words and _enclosing([decl], _target_line(clean, d.line))
+        ]
+        if scripted:
+            return scripted[-1].words[0]
+        signature = decl.signature
+        for line, token, meaning in notations:
+            if line < decl.line:
+                signature = re.sub(rf"(?<![\w']){re.escape(token)}(?![\w'])", meaning, signature)
+        included = any(line < decl.line for line in includes)
+        binders = [b for line, b in variables if line < decl.line and included]
+        return " ".join(" ".join((*binders, signature)).split())
+
+    return render
+
+
+def _check(name: str, visible: dict[str, Constant], line: int, text: str) -> dict[str, Any]:
+    if name not in visible:
+        return _message("error", f"unknown identifier '{name}'", line, text)
+    return _message("info", f"@{name} {visible[name].type}", line, text)
+
+
+def _print_axioms(name: str, visible: dict[str, Constant], line: int, text: str) -> dict[str, Any]:
     if name not in visible:
         return _message("error", f"unknown constant '{name}'", line, text)
-    axioms = visible[name]
+    axioms = visible[name].axioms
     if not axioms:
         return _message("info", f"'{name}' does not depend on any axioms", line, text)
     return _message("info", f"'{name}' depends on axioms: [{', '.join(axioms)}]", line, text)
@@ -412,7 +495,19 @@ def _declarations(clean: list[str]) -> list[_Decl]:
         name = match["name"] or None
         column = match.start("name") if name else match.start("kind")
         header = " ".join(clean[number - 1 : end])[match.end() - len(match["name"]) :]
-        decls.append(_Decl(number, column, name, end, _goal(header.split(":=", 1)[0], name)))
+        signature = header.split(":=", 1)[0]
+        binders = signature[len(name) :] if name else signature
+        decls.append(
+            _Decl(
+                number,
+                column,
+                name,
+                end,
+                _goal(signature, name),
+                " ".join(binders.split()),
+                match["kind"],
+            )
+        )
     return decls
 
 

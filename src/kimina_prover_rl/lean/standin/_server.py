@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from typing import IO, Any, NoReturn
 
 from kimina_prover_rl.lean.standin import STANDIN_BANNER
-from kimina_prover_rl.lean.standin._lean import Directive, Namespace, elaborate, parse_directives
+from kimina_prover_rl.lean.standin._lean import (
+    Constant,
+    Directive,
+    Namespace,
+    elaborate,
+    parse_directives,
+)
 
 _Z99 = 2.3263478740408408  # standard normal quantile at 0.99
 _MB = 1024 * 1024
@@ -57,7 +63,7 @@ class _State:
     """Environments handed out so far: each maps declaration names to their axioms, and
     keeps the namespace its command left open (the REPL keeps a command's scopes)."""
 
-    envs: list[tuple[dict[str, tuple[str, ...]], Namespace]] = field(default_factory=list)
+    envs: list[tuple[dict[str, Constant], Namespace]] = field(default_factory=list)
     proof_states: int = 0
 
 
