@@ -8,7 +8,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 PIP_RETRY := $(BIN)/python -m pip install --disable-pip-version-check
 # On GPU machines install the CUDA torch first; here the CPU build comes from local disk.
 TORCH := torch==2.13.0
-EXTRAS := dev,server,ray,data,verl
+EXTRAS := dev,server,ray,data,verl,trl,plot
 # The read-only sample data (MiniF2F test set, training sample, recorded Lean output).
 SHARED_DATA ?= ../shared/data
 

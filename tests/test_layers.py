@@ -21,7 +21,10 @@ ALLOWED_LAYERS = {
     "lean": {"proof"},
     "reward": {"proof", "lean"},
     "data": {"proof"},
-    "cli": {"proof", "lean", "reward", "data"},
+    "report": set(),
+    "models": {"proof", "data"},
+    "trl": {"proof", "lean", "reward", "data", "models", "report"},
+    "cli": {"proof", "lean", "reward", "data", "models", "report", "trl"},
 }
 ML_FRAMEWORKS = {"verl", "trl", "torch", "transformers", "vllm"}
 STDLIB = sys.stdlib_module_names
@@ -90,7 +93,7 @@ def test_importing_the_package_and_cli_loads_no_heavy_library() -> None:
     heavy = ["torch", "verl", "ray", "fastapi", "datasets", "pyarrow", "transformers"]
     code = (
         "import sys, kimina_prover_rl, kimina_prover_rl.cli, kimina_prover_rl.lean, "
-        "kimina_prover_rl.reward, kimina_prover_rl.data\n"
+        "kimina_prover_rl.reward, kimina_prover_rl.data, kimina_prover_rl.models\n"
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     out = subprocess.run(
