@@ -117,6 +117,14 @@ def evaluate(
         float,
         typer.Option(metavar="S", help="Per-request limit (openai).", rich_help_panel=_MODEL),
     ] = 600.0,
+    retries: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Retries of a failed request, with backoff (openai).",
+            rich_help_panel=_MODEL,
+        ),
+    ] = 4,
     device: Annotated[
         str | None, typer.Option(help="Device for --generator hf.", rich_help_panel=_MODEL)
     ] = None,
@@ -199,6 +207,7 @@ def evaluate(
             api_key=openai_api_key,
             max_concurrency=concurrency,
             request_timeout_s=request_timeout,
+            retries=retries,
             device=device,
             engine_options={"tensor_parallel_size": tensor_parallel_size, "seed": seed},
         )

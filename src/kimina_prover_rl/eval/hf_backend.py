@@ -1,6 +1,7 @@
-"""Hugging Face transformers as a generator: small models on CPU or GPU, and tests.
+"""Hugging Face transformers as a generator: small local models on CPU or GPU, and tests.
 
-The model's own chat template renders the conversation (a model without one is refused).
+The model is a local folder, loaded by ``models.load_causal_lm`` (fp32, never the hub);
+its own chat template renders the conversation (a model without one is refused).
 Requests run one at a time in a worker thread, each seeded, so a run is reproducible on
 one machine. transformers and torch are imported only when this backend is built.
 """
@@ -10,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.eval.generator import (
@@ -24,35 +26,23 @@ __all__ = ["HFGenerator"]
 
 
 class HFGenerator(Generator):
-    """Samples with ``model.generate`` from a local path or a cached hub id."""
+    """Samples with ``model.generate`` from a local model folder."""
 
     def __init__(self, model: str, *, device: str | None = None) -> None:
         try:
             import torch
-            import transformers
         except ImportError as exc:
             raise ConfigError(
                 f"--generator hf needs transformers and torch ({exc}); install them with "
-                "pip install 'kimina-prover-rl[hf]', or use --generator openai with a server"
+                "pip install 'kimina-prover-rl[trl]', or use --generator openai with a server"
             ) from exc
+        from kimina_prover_rl.models import load_causal_lm
+
         self.model_name = model
         self._torch = torch
-        try:
-            tokenizer: Any = transformers.AutoTokenizer.from_pretrained(model)
-            loaded: Any = transformers.AutoModelForCausalLM.from_pretrained(model)
-        except (OSError, ValueError) as exc:
-            raise ConfigError(
-                f"cannot load the model {model!r} with transformers ({exc}); pass a local "
-                "model folder or a hub id already in the Hugging Face cache"
-            ) from exc
-        self._tokenizer = tokenizer
-        self._model = loaded
-        if not getattr(tokenizer, "chat_template", None):
-            raise ConfigError(
-                f"the tokenizer of {model!r} has no chat template, so prompts cannot be "
-                "rendered as the model expects: use a chat (instruct) model, or add a "
-                "chat_template to its tokenizer_config.json"
-            )
+        loaded, tokenizer = load_causal_lm(Path(model).expanduser())
+        self._model = cast(Any, loaded)
+        self._tokenizer = cast(Any, tokenizer)
         self._device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self._model.to(self._device)
         self._model.eval()

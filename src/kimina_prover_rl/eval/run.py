@@ -131,7 +131,8 @@ async def run_evaluation(
 
     ``on_round(round, tasks)`` is called when a round starts, ``on_record`` for each
     result as it is stored. Raises ``GenerationError`` when a whole batch of generations
-    failed (the server is down); everything finished before is kept in ``store``.
+    failed (the server is down), after the batches already running are scored and
+    stored; nothing new is started.
     """
     records = store.load()
     correction = CorrectionConfig(
@@ -140,10 +141,17 @@ async def run_evaluation(
         template=config.correction.template,
     )
     limit = asyncio.Semaphore(_IN_FLIGHT_BATCHES)
+    failures: list[GenerationError] = []
 
     async def batch(chunk: list[_Task]) -> None:
         async with limit:
-            done = await _run_batch(chunk, generator, scorer, config, correction)
+            if failures:
+                return  # the backend is down: start nothing new, let running batches finish
+            try:
+                done = await _run_batch(chunk, generator, scorer, config, correction)
+            except GenerationError as exc:
+                failures.append(exc)
+                return
         store.append(done)
         for record in done:
             records[record.key] = record
@@ -157,6 +165,8 @@ async def run_evaluation(
         async with asyncio.TaskGroup() as group:
             for start in range(0, len(tasks), config.batch_size):
                 group.create_task(batch(tasks[start : start + config.batch_size]))
+        if failures:
+            raise failures[0]
     return records
 
 

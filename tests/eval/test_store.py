@@ -1,0 +1,73 @@
+"""The on-disk state: append-only records, torn last lines, refused setting changes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from kimina_prover_rl.errors import ConfigError, InputError
+from kimina_prover_rl.eval import SampleRecord, SampleStore
+
+RECORD = SampleRecord(
+    problem_id="p",
+    sample=0,
+    round=1,
+    response="answer",
+    finish_reason="stop",
+    generation_error=None,
+    score=0.0,
+    acc=0.0,
+    format_error=None,
+    status="sorry",
+    infra_failure=False,
+    detail="",
+    feedback="fix it",
+    correction="Lean 4 rejected your proof.",
+    skip=None,
+)
+
+
+def test_records_round_trip_and_the_latest_per_key_wins(tmp_path: Path) -> None:
+    store = SampleStore(tmp_path)
+    retried = replace(RECORD, infra_failure=True)
+    other = replace(RECORD, sample=1, score=1.0, acc=1.0, status="valid")
+    store.append([retried, other])
+    store.append([RECORD])
+    assert store.load() == {RECORD.key: RECORD, other.key: other}
+
+
+def test_a_torn_last_line_is_cut_and_appending_continues_cleanly(tmp_path: Path) -> None:
+    store = SampleStore(tmp_path)
+    store.append([RECORD])
+    with store.samples_path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(replace(RECORD, sample=1).to_dict())[:40])
+    assert list(store.load()) == [RECORD.key]
+    store.append([replace(RECORD, sample=2)])
+    assert list(store.load()) == [RECORD.key, ("p", 2, 1)]
+
+
+def test_a_corrupt_line_in_the_middle_is_an_error_naming_it(tmp_path: Path) -> None:
+    store = SampleStore(tmp_path)
+    store.append([RECORD])
+    with store.samples_path.open("a", encoding="utf-8") as f:
+        f.write('{"problem_id": "p"}\n')
+    store.append([replace(RECORD, sample=1)])
+    with pytest.raises(InputError, match=r"samples.jsonl:2 .*lacks sample"):
+        store.load()
+
+
+def test_settings_are_recorded_then_checked(tmp_path: Path) -> None:
+    settings = {"model": "a", "eval": {"n": 4}}
+    assert SampleStore(tmp_path / "run").claim(settings) is False
+    assert SampleStore(tmp_path / "run").claim(settings) is True
+    with pytest.raises(ConfigError, match=r'eval: was \{"n": 4\}, now \{"n": 8\}.*new --out'):
+        SampleStore(tmp_path / "run").claim({"model": "a", "eval": {"n": 8}})
+
+
+def test_record_flags() -> None:
+    assert replace(RECORD, score=1.0).solved
+    assert not replace(RECORD, score=1.0, infra_failure=True).solved
+    assert replace(RECORD, generation_error="HTTP 500").unknown
