@@ -15,6 +15,7 @@ PACKAGES = [
     "kimina_prover_rl.lean",
     "kimina_prover_rl.reward",
     "kimina_prover_rl.data",
+    "kimina_prover_rl.eval",
     "kimina_prover_rl.models",
 ]
 

@@ -8,6 +8,7 @@ backend is built; without it the error says how to install it or use a server in
 from __future__ import annotations
 
 import asyncio
+import importlib
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -28,7 +29,7 @@ class VLLMGenerator(Generator):
 
     def __init__(self, model: str, *, engine_options: dict[str, Any] | None = None) -> None:
         try:
-            import vllm
+            vllm = importlib.import_module("vllm")
         except ImportError as exc:
             raise ConfigError(
                 f"--generator vllm needs vLLM on a GPU machine ({exc}): pip install vllm, "
