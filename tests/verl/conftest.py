@@ -21,11 +21,15 @@ from tests.conftest import shared_file
 
 pytest.importorskip("verl", reason="the verl extra is not installed (pip install '.[verl]')")
 
-# verl imports Ray's deprecated `ray.experimental.state` at import time; the warning is
-# verl's, not ours, so it is silenced for that one import (warnings are errors otherwise).
+# verl warns while importing itself (Ray's deprecated `ray.experimental.state`, optional
+# engines such as torchtitan that are absent); those warnings are verl's, not ours, so they
+# are silenced for these imports only (warnings are errors everywhere else).
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Ray state API is no longer experimental", DeprecationWarning)
-    import verl.single_controller.ray  # noqa: F401
+    warnings.filterwarnings("ignore", ".* engine is not available", UserWarning)
+    import verl.experimental.agent_loop.agent_loop
+    import verl.single_controller.ray
+    import verl.trainer.ppo.v1.trainer_base  # noqa: F401
 
 # A Qwen3-architecture config: verl reads the model type and sizes, never the weights here.
 _QWEN3_CONFIG = {

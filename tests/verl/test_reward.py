@@ -34,7 +34,7 @@ def test_unknown_reward_kwargs_are_refused_by_name() -> None:
 
 
 def test_auto_prefix_needs_the_tokenizer() -> None:
-    with pytest.raises(ConfigError, match="reward_kwargs.tokenizer is not set"):
+    with pytest.raises(ConfigError, match=r"reward_kwargs\.tokenizer is not set"):
         RewardSettings.from_kwargs({})
 
 
@@ -79,6 +79,7 @@ def reward_batch(tokenizer: Any, rows: list[dict[str, Any]], responses: list[str
     import numpy as np
     import torch
     from tensordict import TensorDict
+
     from verl import DataProto
 
     encoded = [tokenizer.encode(r + "<|im_end|>", add_special_tokens=False) for r in responses]
