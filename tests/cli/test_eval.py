@@ -156,3 +156,24 @@ def test_openai_without_base_url_says_what_to_pass(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--base-url" in result.output
+
+
+def test_lean_failing_everywhere_is_reported_not_counted_as_unsolved(
+    tmp_path: Path, minif2f: list[dict[str, Any]]
+) -> None:
+    dataset = _dataset(tmp_path, minif2f)
+    out = tmp_path / "run"
+    broken = ["--backend", "local", "--repl-cmd", str(tmp_path / "no-such-repl"), "--no-cache"]
+    with chat_server(_model(minif2f)) as server:
+        args = ["eval", "--model", "kimina-test", "--base-url", server.base_url]
+        args += ["--dataset", str(dataset), "--n", "2", "--k", "1", "--out", str(out), *broken]
+        result = runner.invoke(app, args)
+        generated = len(server.requests)
+    assert result.exit_code == 1, result.output
+    assert "3 problems are incomplete" in result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    first = summary["rounds"][0]
+    assert first["pass_at_k"]["1"] is None
+    assert first["pass_at_k_lower"]["1"] == 0.0
+    assert first["infra_failures"] == first["answers"] == 6
+    assert generated == 6

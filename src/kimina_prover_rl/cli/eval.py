@@ -416,10 +416,14 @@ def _print_result(summary: dict[str, Any], out: Path) -> None:
         )
     incomplete = summary["rounds"][-1]["incomplete_problems"]
     if incomplete:
+        failure = next(
+            (r["first_backend_failure"] for r in summary["rounds"] if r["first_backend_failure"]),
+            "a round was not finished",
+        )
         stderr_console.print(
             f"warning: {len(incomplete)} problems are incomplete because a backend failed "
-            f"(first: {incomplete[0]}); they are not counted as unsolved. Rerun the same "
-            "command to retry them",
+            f"(first problem: {incomplete[0]}; first failure: {failure}); they are not "
+            "counted as unsolved. Rerun the same command to retry them",
             markup=False,
             style="yellow",
         )

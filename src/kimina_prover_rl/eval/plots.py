@@ -28,6 +28,7 @@ def write_plots(summary: Mapping[str, Any], directory: Path) -> list[Path]:
         ) from exc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     rounds = summary["rounds"]
     figure, axes = plt.subplots(figsize=(6, 4))
@@ -35,7 +36,11 @@ def write_plots(summary: Mapping[str, Any], directory: Path) -> list[Path]:
         curve = r["pass_at_k_curve"]
         ks = [k for k, v in enumerate(curve, start=1) if v is not None]
         axes.plot(ks, [100 * curve[k - 1] for k in ks], marker=".", label=f"round {r['round']}")
+    n = len(rounds[0]["pass_at_k_curve"])
+    ticks = sorted({2**i for i in range(n.bit_length()) if 2**i <= n} | {n})
     axes.set_xscale("log", base=2)
+    axes.set_xticks(ticks, [str(k) for k in ticks])
+    axes.set_ylim(0, 100)
     axes.set_xlabel("k (samples per problem)")
     axes.set_ylabel("pass@k (%)")
     axes.set_title(f"pass@k over {rounds[-1]['complete_problems']} problems")
@@ -61,6 +66,8 @@ def write_plots(summary: Mapping[str, Any], directory: Path) -> list[Path]:
         )
     axes.set_xticks(list(positions), names, rotation=30, ha="right")
     axes.set_ylabel("problems")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_title("Solved problems per category")
     axes.legend()
     figure.tight_layout()
     second = directory / SOLVED_PLOT

@@ -31,7 +31,13 @@ from kimina_prover_rl.eval.generator import (
     SamplingConfig,
 )
 from kimina_prover_rl.eval.store import SampleKey, SampleRecord, SampleStore
-from kimina_prover_rl.reward import CorrectionConfig, CorrectionPrompt, Sample, Scorer
+from kimina_prover_rl.reward import (
+    CorrectionConfig,
+    CorrectionPrompt,
+    Sample,
+    ScoredSample,
+    Scorer,
+)
 from kimina_prover_rl.reward import correction_for as _correction_for
 
 __all__ = ["EvalConfig", "EvalProblem", "eval_problems", "run_evaluation"]
@@ -223,44 +229,52 @@ async def _run_batch(
             f"{fresh[0].error}. Fix the model backend and rerun the same command: finished "
             "samples are kept and skipped"
         )
-    by_task = dict(zip(map(id, missing), fresh, strict=True))
-    generations = [t.generation or by_task[id(t)] for t in tasks]
-    scorable = [(t, g) for t, g in zip(tasks, generations, strict=True) if g.error is None]
+    new = iter(fresh)
+    generations = [t.generation or next(new) for t in tasks]
+    scorable = [i for i, g in enumerate(generations) if g.error is None]
     samples = [
         Sample(
-            formal_statement=t.problem.formal_statement,
-            response=g.text,
-            id=f"{t.problem.id}#{t.sample}@{t.round}",
-            messages=t.messages,
+            formal_statement=tasks[i].problem.formal_statement,
+            response=generations[i].text,
+            id=f"{tasks[i].problem.id}#{tasks[i].sample}@{tasks[i].round}",
+            messages=tasks[i].messages,
         )
-        for t, g in scorable
+        for i in scorable
     ]
     scored = await scorer.score_batch(samples)
-    results: dict[int, SampleRecord] = {}
-    for (task, generation), sample, result in zip(scorable, samples, scored, strict=True):
-        turn = _correction_for(sample, result, turn=task.round, config=correction)
-        prompt = turn if isinstance(turn, CorrectionPrompt) else None
-        results[id(task)] = SampleRecord(
-            problem_id=task.problem.id,
-            sample=task.sample,
-            round=task.round,
-            response=generation.text,
-            finish_reason=generation.finish_reason,
-            generation_error=None,
-            score=result.score,
-            acc=result.acc,
-            format_error=result.format_error,
-            status=None if result.status is None else result.status.value,
-            infra_failure=result.infra_failure,
-            detail=result.detail,
-            feedback=result.feedback,
-            correction=None if prompt is None else prompt.messages[-1]["content"],
-            skip=None if prompt is not None or result.infra_failure else str(turn),
-        )
-    return [
-        results.get(id(t)) or _failed_generation(t, g)
-        for t, g in zip(tasks, generations, strict=True)
-    ]
+    records = [_failed_generation(t, g) for t, g in zip(tasks, generations, strict=True)]
+    for i, sample, result in zip(scorable, samples, scored, strict=True):
+        records[i] = _scored_record(tasks[i], generations[i], sample, result, correction)
+    return records
+
+
+def _scored_record(
+    task: _Task,
+    generation: Generation,
+    sample: Sample,
+    result: ScoredSample,
+    correction: CorrectionConfig,
+) -> SampleRecord:
+    """The record of a judged answer, with the correction turn the reward code wrote."""
+    turn = _correction_for(sample, result, turn=task.round, config=correction)
+    prompt = turn if isinstance(turn, CorrectionPrompt) else None
+    return SampleRecord(
+        problem_id=task.problem.id,
+        sample=task.sample,
+        round=task.round,
+        response=generation.text,
+        finish_reason=generation.finish_reason,
+        generation_error=None,
+        score=result.score,
+        acc=result.acc,
+        format_error=result.format_error,
+        status=None if result.status is None else result.status.value,
+        infra_failure=result.infra_failure,
+        detail=result.detail,
+        feedback=result.feedback,
+        correction=None if prompt is None else prompt.messages[-1]["content"],
+        skip=None if prompt is not None or result.infra_failure else str(turn),
+    )
 
 
 def _failed_generation(task: _Task, generation: Generation) -> SampleRecord:

@@ -123,6 +123,7 @@ def _round_summary(
         "by_category": _breakdown(problems, outcomes, lambda p: category_of(p.id)),
         "by_source": _breakdown(problems, outcomes, lambda p: p.source),
         "answers": len(answers),
+        "first_backend_failure": next((r.detail for r in answers if r.unknown), None),
         "generation_errors": len(answers) - len(judged),
         "infra_failures": sum(rec.infra_failure for rec in judged),
         "truncated": sum(rec.finish_reason == "length" for rec in judged),
@@ -164,6 +165,10 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
     ):
         if value is not None:
             lines.append(f"- {label}: `{value}`")
+    if meta.get("simulated_lean"):
+        lines.append(
+            "- **Lean was SIMULATED (stand-in REPL): no verdict here was checked by Lean**"
+        )
     contamination = summary.get("contamination")
     if contamination is not None:
         lines.append(
