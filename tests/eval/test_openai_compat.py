@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
+import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.eval import GenerationRequest, OpenAIConfig, OpenAIGenerator, SamplingConfig
@@ -153,3 +157,41 @@ async def test_requests_in_flight_never_exceed_the_limit() -> None:
 def test_bad_settings_say_what_to_pass(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         OpenAIConfig(**{"base_url": "http://localhost:8000/v1", "model": "m", **options})
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+_ANSWERS = st.one_of(
+    st.binary(max_size=60),
+    _JSON.map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries(
+        {
+            "choices": st.lists(
+                st.fixed_dictionaries({"message": _JSON, "finish_reason": _JSON}), max_size=2
+            )
+        }
+    ).map(lambda v: json.dumps(v).encode()),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=_ANSWERS, status=st.sampled_from([200, 200, 200, 400, 500]))
+async def test_any_server_answer_becomes_text_or_an_error(body: bytes, status: int) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=body)
+
+    config = OpenAIConfig(base_url="http://server/v1", model="m", retries=1)
+    generator = OpenAIGenerator(config, transport=httpx.MockTransport(answer), sleep=_Sleeps())
+    async with generator:
+        (result,) = await generator.generate([GenerationRequest(CONVERSATION, 1)], SAMPLING)
+    assert isinstance(result.text, str)
+    if result.error is not None:
+        assert result.text == ""
+    if status != 200:
+        assert result.error is not None
+        assert f"HTTP {status}" in result.error

@@ -7,6 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.eval import SampleRecord, SampleStore
@@ -71,3 +73,24 @@ def test_record_flags() -> None:
     assert replace(RECORD, score=1.0).solved
     assert not replace(RECORD, score=1.0, infra_failure=True).solved
     assert replace(RECORD, generation_error="HTTP 500").unknown
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(1, 6),
+    data=st.data(),
+    text=st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
+)
+def test_a_crash_at_any_byte_loses_only_the_line_being_written(
+    tmp_path_factory: pytest.TempPathFactory, count: int, data: st.DataObject, text: str
+) -> None:
+    store = SampleStore(tmp_path_factory.mktemp("run"))
+    records = [replace(RECORD, sample=i, response=text) for i in range(count)]
+    store.append(records)
+    whole = store.samples_path.read_bytes()
+    cut = data.draw(st.integers(0, len(whole)))
+    store.samples_path.write_bytes(whole[:cut])
+    complete = whole[:cut].count(b"\n")
+    assert list(store.load().values()) == records[:complete]
+    store.append(records[complete:])
+    assert list(store.load().values()) == records
