@@ -60,7 +60,7 @@ def test_a_malformed_line_names_the_file_and_line(tmp_path: Path, line: str) -> 
 
 
 def test_a_missing_file_says_what_to_pass(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="metrics.jsonl"):
+    with pytest.raises(InputError, match=r"metrics\.jsonl"):
         read_metrics(tmp_path / "nope.jsonl")
 
 
