@@ -11,25 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.eval import SampleRecord, SampleStore
+from kimina_prover_rl.eval import SampleStore
+from tests.eval._records import FAILED
 
-RECORD = SampleRecord(
-    problem_id="p",
-    sample=0,
-    round=1,
-    response="answer",
-    finish_reason="stop",
-    generation_error=None,
-    score=0.0,
-    acc=0.0,
-    format_error=None,
-    status="sorry",
-    infra_failure=False,
-    detail="",
-    feedback="fix it",
-    correction="Lean 4 rejected your proof.",
-    skip=None,
-)
+RECORD = FAILED
 
 
 def test_records_round_trip_and_the_latest_per_key_wins(tmp_path: Path) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
 import pytest
 
-from kimina_prover_rl.eval import EvalProblem, SampleRecord, category_of, render_markdown, summarize
+from kimina_prover_rl.eval import EvalProblem, category_of, render_markdown, summarize
 from kimina_prover_rl.eval.passk import pass_at_k
+from tests.eval._records import record
 
 
 @pytest.mark.parametrize(
@@ -33,44 +31,23 @@ def test_category_of(name: str, category: str) -> None:
     assert category_of(name) == category
 
 
-def _record(problem: str, sample: int, round_: int, **fields: Any) -> SampleRecord:
-    base = SampleRecord(
-        problem_id=problem,
-        sample=sample,
-        round=round_,
-        response="x" * 10,
-        finish_reason="stop",
-        generation_error=None,
-        score=0.0,
-        acc=0.0,
-        format_error=None,
-        status="lean_error",
-        infra_failure=False,
-        detail="",
-        feedback="f",
-        correction="fix",
-        skip=None,
-    )
-    return replace(base, **fields)
-
-
 def test_round_counts_and_incomplete_problems() -> None:
     problems = [EvalProblem(p, "", (), "minif2f") for p in ("aime_1", "imo_1", "imo_2")]
     solved = {"score": 1.0, "acc": 1.0, "status": "valid", "correction": None, "skip": "valid"}
     rows = [
-        _record("aime_1", 0, 1, **solved),
-        _record("aime_1", 1, 1),
-        _record("aime_1", 1, 2, **solved),
-        _record("aime_1", 2, 1, correction=None, skip="no_feedback", format_error="no_think"),
-        _record("imo_1", 0, 1),
-        _record("imo_1", 0, 2, correction=None, skip="turn_limit"),
-        _record("imo_1", 1, 1, generation_error="HTTP 500", status=None, response=""),
-        _record("imo_1", 2, 1),
-        _record("imo_2", 0, 1, finish_reason="length"),
-        _record("imo_2", 0, 2, correction=None),
-        _record("imo_2", 1, 1),
-        _record("imo_2", 1, 2, correction=None),
-        _record("imo_2", 2, 1),
+        record("aime_1", 0, 1, **solved),
+        record("aime_1", 1, 1),
+        record("aime_1", 1, 2, **solved),
+        record("aime_1", 2, 1, correction=None, skip="no_feedback", format_error="no_think"),
+        record("imo_1", 0, 1),
+        record("imo_1", 0, 2, correction=None, skip="turn_limit"),
+        record("imo_1", 1, 1, generation_error="HTTP 500", status=None, response=""),
+        record("imo_1", 2, 1),
+        record("imo_2", 0, 1, finish_reason="length"),
+        record("imo_2", 0, 2, correction=None),
+        record("imo_2", 1, 1),
+        record("imo_2", 1, 2, correction=None),
+        record("imo_2", 2, 1),
     ]
     records = {r.key: r for r in rows}
     summary = summarize(problems, records, n=3, rounds=2, ks=[1, 3])

@@ -12,11 +12,16 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Callable
 
 from kimina_prover_rl.proof import mask_code
 
 __all__ = [
+    "BINDER_CLOSE",
+    "BINDER_OPEN",
     "DECL",
+    "GROUP_CLOSE",
+    "GROUP_OPEN",
     "IDENT",
     "NAME",
     "bracket_typed_binders",
@@ -46,9 +51,11 @@ NAME = re.compile(_PART)
 DECL = re.compile(r"(?:theorem|example)(?![\w'!?])")
 _NAMES = re.compile(f"{_PART}(?: {_PART})*")
 _NUMERAL = re.compile("[0-9]+")
-_GROUP_OPEN = "([{⦃⟨"
-_GROUP_CLOSE = ")]}⦄⟩"
-_BINDER_OPEN = "([{⦃"
+#: Brackets of every kind, and those that open a binder group.
+GROUP_OPEN = "([{⦃⟨"
+GROUP_CLOSE = ")]}⦄⟩"
+BINDER_OPEN = "([{⦃"
+BINDER_CLOSE = ")]}⦄"
 _MERGEABLE = "({⦃"
 # Where binder groups follow: ``∀``, ``∃`` (not ``∃!``) and ``fun`` in a normalised key.
 _BINDER_HEAD = re.compile(r"∀|∃(?!!)|(?<![\w'.!?₀-₉])fun(?![\w'!?₀-₉])")
@@ -94,9 +101,9 @@ def _bare_binder(masked: str, pos: int, limit: int, terminator: str) -> tuple[in
     depth = 0
     for i in range(colon + 1, limit):
         char = masked[i]
-        if char in _GROUP_OPEN:
+        if char in GROUP_OPEN:
             depth += 1
-        elif char in _GROUP_CLOSE:
+        elif char in GROUP_CLOSE:
             if depth == 0:
                 return None
             depth -= 1
@@ -150,7 +157,7 @@ def _binder_list(
         if seen and masked.startswith(terminator, pos):
             return pos
         end = close.get(pos)
-        if masked[pos] in _BINDER_OPEN and end is not None:
+        if masked[pos] in BINDER_OPEN and end is not None:
             if masked[pos] != "[" and not _names_only(masked, pos, colon.get(pos, end)):
                 return None
             pos = end + 1
@@ -183,11 +190,7 @@ def drop_redundant_parentheses(key: str) -> str:
     A pass never removes both a group and the group directly inside it, so each rule
     sees the text it will change; passes repeat (once per level of nesting).
     """
-    while True:
-        dropped = _parentheses_pass(key)
-        if dropped == key:
-            return key
-        key = dropped
+    return _until_stable(_parentheses_pass, key)
 
 
 def _parentheses_pass(key: str) -> str:
@@ -239,9 +242,9 @@ def _guarded(before: str, after: str) -> bool:
 def _top_level_comma(masked: str, start: int, end: int) -> bool:
     depth = 0
     for char in masked[start:end]:
-        if char in _GROUP_OPEN:
+        if char in GROUP_OPEN:
             depth += 1
-        elif char in _GROUP_CLOSE:
+        elif char in GROUP_CLOSE:
             depth -= 1
         elif char == "," and depth == 0:
             return True
@@ -256,11 +259,7 @@ def merge_binder_groups(key: str) -> str:
     A merge inside a binder's type can make two outer types equal, so the linear pass
     repeats until nothing changes (at most once per level of binder nesting).
     """
-    while True:
-        merged = _merge_pass(key)
-        if merged == key:
-            return key
-        key = merged
+    return _until_stable(_merge_pass, key)
 
 
 def _merge_pass(key: str) -> str:
@@ -296,7 +295,7 @@ def _binder_chain(masked: str, close: dict[int, int], pos: int) -> list[tuple[in
     while True:
         pos += masked.startswith(" ", pos)
         end = close.get(pos)
-        if end is None or masked[pos] not in _BINDER_OPEN:
+        if end is None or masked[pos] not in BINDER_OPEN:
             return groups
         groups.append((pos, end))
         pos = end + 1
@@ -308,9 +307,9 @@ def _bracket_table(masked: str) -> tuple[dict[int, int], dict[int, int]]:
     colon: dict[int, int] = {}
     stack: list[int] = []
     for i, char in enumerate(masked):
-        if char in _GROUP_OPEN:
+        if char in GROUP_OPEN:
             stack.append(i)
-        elif char in _GROUP_CLOSE:
+        elif char in GROUP_CLOSE:
             if stack:
                 close[stack.pop()] = i
         elif (
@@ -343,6 +342,15 @@ def _same_binder_kind(
         if not all(w == "_" or NAME.fullmatch(w) for w in words):
             return False
     return key[colon1:close1] == key[colon2:close2]
+
+
+def _until_stable(rewrite: Callable[[str], str], key: str) -> str:
+    """Apply ``rewrite`` until it changes nothing."""
+    while True:
+        rewritten = rewrite(key)
+        if rewritten == key:
+            return key
+        key = rewritten
 
 
 def _insert(text: str, inserts: list[tuple[int, str]]) -> str:

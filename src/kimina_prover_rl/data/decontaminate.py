@@ -61,7 +61,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kimina_prover_rl.data._statement_forms import (
+    BINDER_CLOSE,
+    BINDER_OPEN,
     DECL,
+    GROUP_CLOSE,
+    GROUP_OPEN,
     IDENT,
     NAME,
     bracket_typed_binders,
@@ -84,8 +88,6 @@ __all__ = [
     "statement_key",
 ]
 
-_OPEN = "([{⦃"
-_CLOSE = ")]}⦄"
 _PLACEHOLDER = "\ue000{}\ue001"
 
 # Canonical spellings: whole tokens only (see the module docstring for why each is safe).
@@ -101,8 +103,6 @@ _TOKEN = re.compile(
     r"|(?P<symbols>[!#$%&*+\-./<=>?@\\^|~]+)"
     r"|\S"
 )
-_GROUP_OPEN = "([{⦃⟨"
-_GROUP_CLOSE = ")]}⦄⟩"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +163,9 @@ def canonical_spelling(code: str) -> str:
             canonical = _SYMBOLS.get(token)
             if token in "∑∏":
                 big_operator = depth
-            elif token in _GROUP_OPEN:
+            elif token in GROUP_OPEN:
                 depth += 1
-            elif token in _GROUP_CLOSE:
+            elif token in GROUP_CLOSE:
                 depth -= 1
                 if big_operator is not None and depth < big_operator:
                     big_operator = None
@@ -257,7 +257,7 @@ def _signature_binders(masked: str, pos: int) -> list[tuple[str, int]]:
     while pos < n:
         while pos < n and masked[pos] == " ":
             pos += 1
-        if pos >= n or masked[pos] not in _OPEN:
+        if pos >= n or masked[pos] not in BINDER_OPEN:
             break
         close = _matching_close(masked, pos)
         if close is None:
@@ -271,9 +271,9 @@ def _matching_close(masked: str, start: int) -> int | None:
     depth = 0
     for i in range(start, len(masked)):
         char = masked[i]
-        if char in _OPEN:
+        if char in BINDER_OPEN:
             depth += 1
-        elif char in _CLOSE:
+        elif char in BINDER_CLOSE:
             depth -= 1
             if depth == 0:
                 return i
@@ -286,9 +286,9 @@ def _group_names(masked: str, start: int, end: int) -> list[tuple[str, int]]:
     colon = None
     for i in range(start, end):
         char = masked[i]
-        if char in _OPEN:
+        if char in BINDER_OPEN:
             depth += 1
-        elif char in _CLOSE:
+        elif char in BINDER_CLOSE:
             depth -= 1
         elif char == ":" and depth == 0 and not masked.startswith(":=", i):
             colon = i

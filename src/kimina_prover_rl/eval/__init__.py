@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kimina_prover_rl.eval.factory import GeneratorKind, GeneratorOptions, open_generator
 from kimina_prover_rl.eval.generator import (
+    BlockingGenerator,
     Generation,
     GenerationRequest,
     Generator,
@@ -30,6 +31,7 @@ __all__ = [
     "SOLVED_PLOT",
     "SUMMARY_JSON",
     "SUMMARY_MD",
+    "BlockingGenerator",
     "EvalConfig",
     "EvalProblem",
     "Generation",

@@ -10,6 +10,8 @@ the evaluation can keep it apart from the model's own failures. A backend raises
 from __future__ import annotations
 
 import abc
+import asyncio
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -17,7 +19,7 @@ from typing import Any, Self
 
 from kimina_prover_rl.errors import ConfigError
 
-__all__ = ["Generation", "GenerationRequest", "Generator", "SamplingConfig"]
+__all__ = ["BlockingGenerator", "Generation", "GenerationRequest", "Generator", "SamplingConfig"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,3 +94,31 @@ class Generator(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class BlockingGenerator(Generator):
+    """A generator around a blocking engine (vLLM, transformers).
+
+    Subclasses implement :meth:`generate_blocking`; it runs in a worker thread, one batch
+    at a time, so the event loop (and the Lean checks on it) keeps running meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._engine_lock = threading.Lock()
+
+    @abc.abstractmethod
+    def generate_blocking(
+        self, requests: Sequence[GenerationRequest], sampling: SamplingConfig
+    ) -> list[Generation]:
+        """One :class:`Generation` per request, in input order (runs in a worker thread)."""
+
+    async def generate(
+        self, requests: Sequence[GenerationRequest], sampling: SamplingConfig
+    ) -> list[Generation]:
+        return await asyncio.to_thread(self._locked, requests, sampling)
+
+    def _locked(
+        self, requests: Sequence[GenerationRequest], sampling: SamplingConfig
+    ) -> list[Generation]:
+        with self._engine_lock:
+            return self.generate_blocking(requests, sampling)

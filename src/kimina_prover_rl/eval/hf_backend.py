@@ -8,24 +8,22 @@ one machine. transformers and torch are imported only when this backend is built
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.eval.generator import (
+    BlockingGenerator,
     Generation,
     GenerationRequest,
-    Generator,
     SamplingConfig,
 )
 
 __all__ = ["HFGenerator"]
 
 
-class HFGenerator(Generator):
+class HFGenerator(BlockingGenerator):
     """Samples with ``model.generate`` from a local model folder."""
 
     def __init__(self, model: str, *, device: str | None = None) -> None:
@@ -38,6 +36,7 @@ class HFGenerator(Generator):
             ) from exc
         from kimina_prover_rl.models import load_causal_lm
 
+        super().__init__()
         self.model_name = model
         self._torch = torch
         loaded, tokenizer = load_causal_lm(Path(model).expanduser())
@@ -47,7 +46,6 @@ class HFGenerator(Generator):
         self._model.to(self._device)
         self._model.eval()
         self._stops = _stop_ids(self._model, self._tokenizer)
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<HFGenerator {self.model_name!r} on {self._device}>"
@@ -55,16 +53,10 @@ class HFGenerator(Generator):
     def describe(self) -> dict[str, Any]:
         return {"generator": "hf", "model": self.model_name, "device": self._device}
 
-    async def generate(
+    def generate_blocking(
         self, requests: Sequence[GenerationRequest], sampling: SamplingConfig
     ) -> list[Generation]:
-        return await asyncio.to_thread(self._generate, requests, sampling)
-
-    def _generate(
-        self, requests: Sequence[GenerationRequest], sampling: SamplingConfig
-    ) -> list[Generation]:
-        with self._lock:
-            return [self._one(request, sampling) for request in requests]
+        return [self._one(request, sampling) for request in requests]
 
     def _one(self, request: GenerationRequest, sampling: SamplingConfig) -> Generation:
         torch = self._torch

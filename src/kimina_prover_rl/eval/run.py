@@ -47,7 +47,11 @@ _IN_FLIGHT_BATCHES = 2
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EvalConfig:
-    """What is sampled: ``n`` answers per problem, up to ``rounds`` turns each."""
+    """What is sampled: ``n`` answers per problem, up to ``rounds`` turns each.
+
+    ``correction`` supplies the revision request and the feedback limit; its
+    ``max_turns`` is replaced by ``rounds``.
+    """
 
     n: int = 32
     rounds: int = 1

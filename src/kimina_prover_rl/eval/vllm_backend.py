@@ -7,24 +7,22 @@ backend is built; without it the error says how to install it or use a server in
 
 from __future__ import annotations
 
-import asyncio
 import importlib
-import threading
 from collections.abc import Sequence
 from typing import Any
 
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.eval.generator import (
+    BlockingGenerator,
     Generation,
     GenerationRequest,
-    Generator,
     SamplingConfig,
 )
 
 __all__ = ["VLLMGenerator"]
 
 
-class VLLMGenerator(Generator):
+class VLLMGenerator(BlockingGenerator):
     """Samples with ``vllm.LLM`` on this machine's GPUs."""
 
     def __init__(self, model: str, *, engine_options: dict[str, Any] | None = None) -> None:
@@ -36,11 +34,11 @@ class VLLMGenerator(Generator):
                 "or serve the model elsewhere (vllm serve MODEL) and pass "
                 "--generator openai --base-url http://HOST:8000/v1"
             ) from exc
+        super().__init__()
         self.model_name = model
         self._vllm = vllm
         self._options = dict(engine_options or {})
         self._llm = vllm.LLM(model=model, **self._options)
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<VLLMGenerator {self.model_name!r}>"
@@ -53,12 +51,7 @@ class VLLMGenerator(Generator):
             "engine_options": self._options,
         }
 
-    async def generate(
-        self, requests: Sequence[GenerationRequest], sampling: SamplingConfig
-    ) -> list[Generation]:
-        return await asyncio.to_thread(self._generate, requests, sampling)
-
-    def _generate(
+    def generate_blocking(
         self, requests: Sequence[GenerationRequest], sampling: SamplingConfig
     ) -> list[Generation]:
         if not requests:
@@ -74,8 +67,7 @@ class VLLMGenerator(Generator):
             for request in requests
         ]
         conversations = [[dict(m) for m in request.messages] for request in requests]
-        with self._lock:
-            outputs = self._llm.chat(conversations, sampling_params=params, use_tqdm=False)
+        outputs = self._llm.chat(conversations, sampling_params=params, use_tqdm=False)
         results: list[Generation] = []
         for output in outputs:
             if not output.outputs:
