@@ -48,6 +48,7 @@ def test_the_trainer_takes_verls_sync_slot() -> None:
 async def test_failed_answers_of_a_step_are_in_the_next_batch(
     ray_session: Any, qwen3_dir: Path, qwen3_tokenizer: Any, prompt_set: Path, tmp_path: Path
 ) -> None:
+    import numpy as np
     import transfer_queue as tq
     from omegaconf import OmegaConf
     from torchdata.stateful_dataloader import StatefulDataLoader
@@ -95,7 +96,7 @@ async def test_failed_answers_of_a_step_are_in_the_next_batch(
 
         # What PPOTrainer._submit_batch_to_rollout does with a dataloader batch.
         uids = [str(uuid.uuid4()) for _ in range(4)]
-        first["uid"] = __import__("numpy").array(uids, dtype=object)
+        first["uid"] = np.array(uids, dtype=object)
         batch = tu.get_tensordict(first)
         tu.assign_non_tensor_data(batch, "global_steps", 1)
         tags = [{"is_prompt": True, "status": "pending", "global_steps": 1} for _ in uids]

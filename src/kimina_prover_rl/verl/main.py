@@ -19,7 +19,15 @@ from omegaconf import DictConfig, OmegaConf
 
 from kimina_prover_rl.errors import ConfigError
 
-__all__ = ["CONFIG_DIR", "install_trainer", "main", "run", "task_runner_class"]
+__all__ = [
+    "CONFIG_DIR",
+    "check_config",
+    "ignored_settings",
+    "install_trainer",
+    "main",
+    "run",
+    "task_runner_class",
+]
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 """Our Hydra configs (``kimina_trainer.yaml``) and the agent-loop registry file."""
@@ -74,8 +82,38 @@ def task_runner_class() -> Any:
     return ray.remote(KiminaTaskRunner)
 
 
+# Sections verl 0.9.1 still parses but never reads on the v1 path, with what replaced them.
+_IGNORED_SECTIONS = {
+    "custom_reward_function": "reward.custom_reward_function",
+    "reward_model": "reward.reward_manager / reward.reward_model / reward.num_workers",
+}
+
+
+def ignored_settings(config: DictConfig) -> list[str]:
+    """Keys set in sections verl 0.9.1 ignores (a reference-era launch script sets them)."""
+    found: list[str] = []
+    for section in _IGNORED_SECTIONS:
+        node = config.get(section)
+        if node is not None:
+            found.extend(_set_keys(OmegaConf.to_container(node, resolve=False), section))
+    return found
+
+
+def _set_keys(node: Any, prefix: str) -> list[str]:
+    if isinstance(node, dict):
+        return [key for k, v in node.items() for key in _set_keys(v, f"{prefix}.{k}")]
+    return [] if node is None else [prefix]
+
+
 def check_config(config: DictConfig) -> None:
     """Refuse settings our pieces cannot work with, naming the key and the fix."""
+    ignored = ignored_settings(config)
+    if ignored:
+        moved = "; ".join(f"{old} -> {new}" for old, new in _IGNORED_SECTIONS.items())
+        raise ConfigError(
+            f"{', '.join(ignored)} would be ignored by verl 0.9.1 (the run would silently use "
+            f"verl's default scorer); use the new keys: {moved}"
+        )
     if not config.trainer.use_v1:
         raise ConfigError(
             "trainer.use_v1=false selects verl's deprecated RayPPOTrainer, which our step hook "
