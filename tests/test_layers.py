@@ -25,6 +25,7 @@ ALLOWED_LAYERS = {
     "models": {"proof", "data"},
     "eval": {"proof", "lean", "reward", "data", "models"},
     "trl": {"proof", "lean", "reward", "data", "models", "report"},
+    "verl": {"proof", "lean", "reward", "data"},
     "cli": {"proof", "lean", "reward", "data", "models", "report", "trl", "eval"},
 }
 ML_FRAMEWORKS = {"verl", "trl", "torch", "transformers", "vllm"}
@@ -106,7 +107,7 @@ def test_importing_the_package_and_cli_loads_no_heavy_library() -> None:
     code = (
         "import sys, kimina_prover_rl, kimina_prover_rl.cli, kimina_prover_rl.lean, "
         "kimina_prover_rl.reward, kimina_prover_rl.data, kimina_prover_rl.models, "
-        "kimina_prover_rl.eval\n"
+        "kimina_prover_rl.eval, kimina_prover_rl.verl\n"
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     out = subprocess.run(
