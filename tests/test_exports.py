@@ -17,6 +17,8 @@ PACKAGES = [
     "kimina_prover_rl.data",
     "kimina_prover_rl.eval",
     "kimina_prover_rl.models",
+    "kimina_prover_rl.report",
+    "kimina_prover_rl.trl",
 ]
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 # Importing a command module registers its command on the app.
 from kimina_prover_rl.cli import (  # noqa: F401
     check_format,
+    doctor,
+    dry_run,
     eval,
     prepare,
+    report,
     score,
     serve,
     train,

@@ -194,10 +194,6 @@ def _answer(problem: BuiltinProblem, tactics: tuple[str, ...]) -> str:
     draft = "\n".join(tactics)
     body = "\n".join(f"  {line}" for line in tactics)
     return (
-        f"<think>\nWe need to prove {problem.name}: {problem.informal}\n"
-        f"```tactics\n{draft}\n```\n"
-        f"Check that these steps close the goal.\n"
-        f"```tactics\n{draft}\n```\n"
-        f"</think>\n"
+        f"<think>\n```tactics\n{draft}\n```\n```tactics\n{draft}\n```\n</think>\n"
         f"```lean4\n{problem.theorem}\n{body}\n```"
     )
