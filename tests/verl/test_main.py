@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -124,16 +123,15 @@ def test_a_removed_reference_key_fails_composition() -> None:
         compose(["reward_model.launch_reward_fn_async=True"])
 
 
-@pytest.mark.slow
-def test_cfg_job_prints_the_config_with_our_pieces_plugged_in() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "kimina_prover_rl.verl.main", "--cfg", "job"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    out: Any = completed.stdout
+def test_cfg_job_prints_the_config_with_our_pieces_plugged_in(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from kimina_prover_rl.verl.main import main
+
+    monkeypatch.chdir(tmp_path)  # Hydra may create its output folder here
+    monkeypatch.setattr(sys, "argv", ["kimina_prover_rl.verl.main", "--cfg", "job"])
+    main()
+    out = capsys.readouterr().out
     assert "path: pkg://kimina_prover_rl.verl.dataset" in out
     assert "name: CorrectionDataset" in out
     assert "path: pkg://kimina_prover_rl.verl.reward" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -10,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kimina_prover_rl.data.prepare import VAL_FILE
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean import VerifierOptions, open_verifier
 from kimina_prover_rl.reward import RECORD_KEYS
-from kimina_prover_rl.verl.reward import RewardSettings
+from kimina_prover_rl.verl.reward import RewardSettings, compute_score
 from tests.verl import _answers
 from tests.verl._config import compose, cpu_overrides
 
@@ -225,6 +228,7 @@ def test_verls_reward_workers_batch_their_calls_to_a_kimina_server(
         [
             *cpu_overrides(str(qwen3_dir), str(prompt_set)),
             f"reward.custom_reward_function.reward_kwargs.url=http://127.0.0.1:{lean_server.port}",
+            "reward.num_workers=1",  # one worker's concurrent calls are enough to batch
         ]
     )
     OmegaConf.resolve(config)
@@ -233,3 +237,32 @@ def test_verls_reward_workers_batch_their_calls_to_a_kimina_server(
     sent = sum(kind != "no_think" for kind in kinds)
     assert lean_server.proofs == sent
     assert lean_server.requests < sent  # concurrent per-sample calls shared requests
+
+
+@given(st.text(max_size=400), st.sampled_from(["", "<think>\n"]), st.integers(1, 3))
+@settings(max_examples=60, deadline=None)
+def test_any_model_output_gets_a_full_record_and_no_exception(
+    text: str, prefix: str, turn: int
+) -> None:
+    statement = "theorem t (x : ℕ) : x + 0 = x := by"
+
+    async def score() -> dict[str, Any]:
+        return await compute_score(
+            "minif2f",
+            text,
+            statement,
+            {"formal_statement": statement, "turn": turn},
+            backend="standin",
+            response_prefix=prefix,
+        )
+
+    record = asyncio.run(score())
+    assert tuple(record) == RECORD_KEYS
+    assert record["turn"] == float(turn)
+    assert record["score"] in (0.0, 1.0)
+    assert record["score"] == 0.0 or "```lean4" in text
+
+
+def test_a_sample_without_a_statement_names_the_fix() -> None:
+    with pytest.raises(ConfigError, match="kimina-rl prepare"):
+        asyncio.run(compute_score("src", "answer", "", {}, response_prefix=""))

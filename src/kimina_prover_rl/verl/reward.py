@@ -153,6 +153,8 @@ def _scorer(settings: RewardSettings) -> Scorer:
     key = (settings, asyncio.get_running_loop())
     scorer = _scorers.get(key)
     if scorer is None:
+        for stale in [k for k in _scorers if k[1].is_closed()]:
+            del _scorers[stale]
         options = settings.verifier_options(ray_running=_ray_running())
         if options.simulated:
             _logger.warning(
