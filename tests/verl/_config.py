@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from kimina_prover_rl.verl.main import CONFIG_DIR
@@ -31,3 +32,19 @@ def cpu_overrides(model_dir: str, data_dir: str) -> list[str]:
         "reward.num_workers=2",
         "transfer_queue.backend.SimpleStorage.num_data_storage_units=1",
     ]
+
+
+def standin_config(model_dir: Path, data_dir: Path, cache_dir: Path, *extra: str) -> Any:
+    """The resolved CPU test config with the stand-in verifier and ``extra`` overrides."""
+    from omegaconf import OmegaConf
+
+    config = compose(
+        [
+            *cpu_overrides(str(model_dir), str(data_dir)),
+            f"+data.cache_dir={cache_dir}",
+            "reward.custom_reward_function.reward_kwargs.backend=standin",
+            *extra,
+        ]
+    )
+    OmegaConf.resolve(config)
+    return config

@@ -10,7 +10,7 @@ import pytest
 from kimina_prover_rl.data.prepare import VAL_FILE
 from kimina_prover_rl.verl.dataset import CorrectionDataset
 from tests.verl import _answers
-from tests.verl._config import compose, cpu_overrides
+from tests.verl._config import standin_config
 from tests.verl._fake_llm import ScriptedLLM
 
 pytestmark = pytest.mark.slow
@@ -38,18 +38,10 @@ def val_batch(config: Any, tokenizer: Any, prompt_set: Path, repeat: int) -> tup
 async def test_validation_logs_accuracy_before_and_after_error_correction(
     ray_session: Any, qwen3_dir: Path, qwen3_tokenizer: Any, prompt_set: Path, tmp_path: Path
 ) -> None:
-    from omegaconf import OmegaConf
     from verl.experimental.agent_loop.agent_loop import AgentLoopWorker
     from verl.trainer.ppo.v1.trainer_base import PPOTrainer
 
-    config = compose(
-        [
-            *cpu_overrides(str(qwen3_dir), str(prompt_set)),
-            f"+data.cache_dir={tmp_path / 'verl-cache'}",
-            "reward.custom_reward_function.reward_kwargs.backend=standin",
-        ]
-    )
-    OmegaConf.resolve(config)
+    config = standin_config(qwen3_dir, prompt_set, tmp_path / "verl-cache")
     proto, statements = val_batch(config, qwen3_tokenizer, prompt_set, repeat=2)
     s0, s1, s2, s3 = statements
     llm = ScriptedLLM(

@@ -20,7 +20,7 @@ from kimina_prover_rl.verl.dataset import CorrectionDataset
 from kimina_prover_rl.verl.main import install_trainer
 from kimina_prover_rl.verl.trainer import CorrectionTrainer, feed_corrections
 from tests.verl import _answers
-from tests.verl._config import compose, cpu_overrides
+from tests.verl._config import standin_config
 from tests.verl._fake_llm import ScriptedLLM
 
 pytestmark = [
@@ -50,23 +50,19 @@ async def test_failed_answers_of_a_step_are_in_the_next_batch(
 ) -> None:
     import numpy as np
     import transfer_queue as tq
-    from omegaconf import OmegaConf
     from torchdata.stateful_dataloader import StatefulDataLoader
     from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
     from verl.trainer.ppo.v1 import AgentLoopWorkerTQ
     from verl.utils import tensordict_utils as tu
     from verl.utils.dataset.rl_dataset import collate_fn
 
-    config = compose(
-        [
-            *cpu_overrides(str(qwen3_dir), str(prompt_set)),
-            f"+data.cache_dir={tmp_path / 'verl-cache'}",
-            "data.correction.rate=1.0",
-            "actor_rollout_ref.rollout.n=2",
-            "reward.custom_reward_function.reward_kwargs.backend=standin",
-        ]
+    config = standin_config(
+        qwen3_dir,
+        prompt_set,
+        tmp_path / "verl-cache",
+        "data.correction.rate=1.0",
+        "actor_rollout_ref.rollout.n=2",
     )
-    OmegaConf.resolve(config)
     dataset = CorrectionDataset(
         data_files=[str(prompt_set / TRAIN_FILE)], tokenizer=qwen3_tokenizer, config=config.data
     )
