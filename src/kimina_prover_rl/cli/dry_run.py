@@ -62,11 +62,20 @@ def dry_run(
     ] = None,
     warmup_steps: Annotated[
         int, _opt(..., "Supervised warm-up steps on well-formed answers (0 skips it).", min=0)
-    ] = 150,
+    ] = 200,
     prompts_per_step: Annotated[int, _opt(..., "Prompts per GRPO step.", min=1)] = 4,
     num_generations: Annotated[int, _opt(..., "Answers sampled per prompt.", min=2)] = 4,
-    max_completion_length: Annotated[int, _opt(..., "Tokens per answer at most.", min=1)] = 192,
+    max_completion_length: Annotated[int, _opt(..., "Tokens per answer at most.", min=1)] = 128,
     learning_rate: Annotated[float, _opt(..., "GRPO learning rate.", min=0.0)] = 5e-4,
+    temperature: Annotated[
+        float,
+        _opt(
+            ...,
+            "Sampling temperature (below GRPO's usual 1.0: the tiny model needs a "
+            "sharper policy to produce any well-formed answer early on).",
+            min=0.01,
+        ),
+    ] = 0.7,
     correction_rate: Annotated[
         float,
         _opt(
@@ -113,6 +122,7 @@ def dry_run(
         num_generations=num_generations,
         max_completion_length=max_completion_length,
         learning_rate=learning_rate,
+        temperature=temperature,
         correction_rate=correction_rate,
         save_steps=save_steps,
         seed=seed,

@@ -52,9 +52,9 @@ class DryRunConfig:
     warmup: WarmupConfig = field(default_factory=WarmupConfig)
     prompts_per_step: int = 4
     num_generations: int = 4
-    max_completion_length: int = 192
+    max_completion_length: int = 128
     learning_rate: float = 5e-4
-    temperature: float = 1.0
+    temperature: float = 0.7
     correction_rate: float = 0.25
     correction_capacity: int = 256
     save_steps: int = 10
