@@ -79,3 +79,12 @@ def test_a_crash_at_any_byte_loses_only_the_line_being_written(
     assert list(store.load().values()) == records[:complete]
     store.append(records[complete:])
     assert list(store.load().values()) == records
+
+
+def test_appending_creates_the_folder_and_a_write_failure_says_what_to_do(tmp_path: Path) -> None:
+    store = SampleStore(tmp_path / "new" / "run")
+    store.append([RECORD])
+    assert list(store.load()) == [RECORD.key]
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="rerun the same command to resume"):
+        SampleStore(tmp_path / "file" / "run").append([RECORD])

@@ -165,10 +165,17 @@ class SampleStore:
         text = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in records)
         if not text:
             return
-        with self.samples_path.open("a", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with self.samples_path.open("a", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            raise InputError(
+                f"cannot append to {self.samples_path} ({exc.strerror or exc}): free disk "
+                "space or fix its permissions, then rerun the same command to resume"
+            ) from exc
 
 
 def _write_atomic(path: Path, text: str) -> None:
