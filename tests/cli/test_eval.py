@@ -177,3 +177,20 @@ def test_lean_failing_everywhere_is_reported_not_counted_as_unsolved(
     assert first["pass_at_k_lower"]["1"] == 0.0
     assert first["infra_failures"] == first["answers"] == 6
     assert generated == 6
+
+
+def test_a_crash_mid_line_costs_only_that_answer(
+    tmp_path: Path, minif2f: list[dict[str, Any]]
+) -> None:
+    dataset = _dataset(tmp_path, minif2f)
+    out = tmp_path / "run"
+    with chat_server(_model(minif2f)) as server:
+        assert _eval(server.base_url, dataset, out).exit_code == 0
+        samples = out / "samples.jsonl"
+        lines = samples.read_bytes().splitlines(keepends=True)
+        samples.write_bytes(b"".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
+        before = len(server.requests)
+        again = _eval(server.base_url, dataset, out)
+        assert again.exit_code == 0, again.output
+        assert len(server.requests) == before + 1
+    assert samples.read_bytes().count(b"\n") == len(lines)

@@ -88,3 +88,13 @@ def test_appending_creates_the_folder_and_a_write_failure_says_what_to_do(tmp_pa
     (tmp_path / "file").write_text("", encoding="utf-8")
     with pytest.raises(InputError, match="rerun the same command to resume"):
         SampleStore(tmp_path / "file" / "run").append([RECORD])
+
+
+def test_a_second_run_on_the_same_folder_is_refused_while_the_first_holds_it(
+    tmp_path: Path,
+) -> None:
+    refused = pytest.raises(ConfigError, match="another evaluation is writing")
+    with SampleStore(tmp_path).locked(), refused, SampleStore(tmp_path).locked():
+        pass
+    with SampleStore(tmp_path).locked():
+        pass

@@ -255,14 +255,15 @@ def evaluate(
         skipped=skipped,
         contamination=contamination,
     )
-    if store.claim(job.settings):
-        stderr_console.print(f"resuming the evaluation in {out}", markup=False)
-    failure: GenerationError | None = None
-    try:
-        asyncio.run(_evaluate(job))
-    except GenerationError as exc:
-        failure = exc
-    summary = _write(job)
+    with store.locked():
+        if store.claim(job.settings):
+            stderr_console.print(f"resuming the evaluation in {out}", markup=False)
+        failure: GenerationError | None = None
+        try:
+            asyncio.run(_evaluate(job))
+        except GenerationError as exc:
+            failure = exc
+        summary = _write(job)
     _print_result(summary, out)
     if failure is not None:
         raise exit_with_error(failure, code=1)

@@ -6,14 +6,17 @@ record for the same ``(problem, sample, round)`` replaces an earlier one (that i
 retried infrastructure failures are recorded). A last line cut short by a crash is
 dropped; any other unreadable line is an error, never silently skipped.
 ``settings.json`` holds what the samples depend on; a rerun with other settings is
-refused, so one directory never mixes two experiments.
+refused, so one directory never mixes two experiments, and a lock keeps two runs from
+writing to one folder at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ SAMPLES_FILE = "samples.jsonl"
 SETTINGS_FILE = "settings.json"
 
 SampleKey = tuple[str, int, int]
+_LOCK_FILE = ".lock"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +107,27 @@ class SampleStore:
 
     def __repr__(self) -> str:
         return f"<SampleStore {self.directory}>"
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder for one run; a second run on it is refused, not interleaved."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle = (self.directory / _LOCK_FILE).open("a+")
+        except OSError as exc:
+            raise InputError(f"cannot create the output folder {self.directory}: {exc}") from exc
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise ConfigError(
+                    f"another evaluation is writing to {self.directory}; wait for it to "
+                    "finish, or pass a different --out folder"
+                ) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def claim(self, settings: Mapping[str, Any]) -> bool:
         """Record ``settings`` for a new folder, or check them against an earlier run's.
