@@ -195,3 +195,17 @@ async def test_any_server_answer_becomes_text_or_an_error(body: bytes, status: i
     if status != 200:
         assert result.error is not None
         assert f"HTTP {status}" in result.error
+
+
+async def test_lone_surrogates_from_the_server_cannot_break_the_sample_file() -> None:
+    def reply(body: dict[str, Any]) -> Reply:
+        message = {"role": "assistant", "content": "x \ud800 y \ud83d\ude00"}
+        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        return Reply(raw=json.dumps({"choices": [choice]}))
+
+    with chat_server(reply) as server:
+        generator, _ = _generator(server.base_url)
+        async with generator:
+            (result,) = await generator.generate([GenerationRequest(CONVERSATION, 1)], SAMPLING)
+    assert result.text == "x \ufffd y 😀"
+    result.text.encode("utf-8")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from kimina_prover_rl.eval.generator import (
 __all__ = ["OpenAIConfig", "OpenAIGenerator"]
 
 _RETRIED_STATUS = frozenset({408, 429})
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_BACKOFF_S = 60.0
 
 
@@ -163,4 +165,6 @@ def _parse(response: httpx.Response) -> Generation:
         return Generation(error=f"message content is not text: {response.text[:300]!r}")
     if reasoning and "<think>" not in content:
         content = f"<think>\n{reasoning}\n</think>\n{content}"
+    # JSON can carry lone surrogates ("\ud800"), which no UTF-8 file can hold.
+    content = _LONE_SURROGATE.sub("\ufffd", content)
     return Generation(text=content, finish_reason=finish if isinstance(finish, str) else None)
