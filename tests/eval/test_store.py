@@ -98,3 +98,10 @@ def test_a_second_run_on_the_same_folder_is_refused_while_the_first_holds_it(
         pass
     with SampleStore(tmp_path).locked():
         pass
+
+
+def test_text_utf8_cannot_hold_is_stored_escaped_and_read_back(tmp_path: Path) -> None:
+    store = SampleStore(tmp_path)
+    odd = replace(RECORD, response="lone \ud800 surrogate", sample=1)
+    store.append([RECORD, odd])
+    assert store.load() == {RECORD.key: RECORD, odd.key: odd}

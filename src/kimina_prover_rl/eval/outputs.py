@@ -32,6 +32,8 @@ def write_outputs(summary: Mapping[str, Any], directory: Path) -> list[Path]:
 
 def _replace(path: Path, text: str) -> Path:
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    # A lone surrogate (from a dataset's JSON) becomes its escape, still valid JSON.
+    ending = text if text.endswith("\n") else text + "\n"
+    temporary.write_text(ending, encoding="utf-8", errors="backslashreplace")
     os.replace(temporary, path)
     return path

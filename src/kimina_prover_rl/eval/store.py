@@ -187,7 +187,7 @@ class SampleStore:
 
     def append(self, records: Iterable[SampleRecord]) -> None:
         """Append records as lines and push them to disk before returning."""
-        text = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in records)
+        text = "".join(_line(r) for r in records)
         if not text:
             return
         try:
@@ -201,6 +201,16 @@ class SampleStore:
                 f"cannot append to {self.samples_path} ({exc.strerror or exc}): free disk "
                 "space or fix its permissions, then rerun the same command to resume"
             ) from exc
+
+
+def _line(record: SampleRecord) -> str:
+    """One JSON line, readable; escaped instead when it holds text UTF-8 cannot encode."""
+    text = json.dumps(record.to_dict(), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(record.to_dict())
+    return text + "\n"
 
 
 def _write_atomic(path: Path, text: str) -> None:
