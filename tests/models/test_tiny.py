@@ -70,6 +70,10 @@ def test_the_model_generates_and_its_template_has_roles_and_think(tiny_model: Pa
     assert no_think.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
     for special in ("<think>", "</think>", "<|im_end|>"):
         assert len(tokenizer(special, add_special_tokens=False)["input_ids"]) == 1
+    # as in Qwen3, the think tags survive the decoding trainers do; the control tokens do not
+    answer = "<think>\nsimp\n</think>\n```lean4\nx\n```<|im_end|>"
+    ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
+    assert tokenizer.decode(ids, skip_special_tokens=True) == answer.removesuffix("<|im_end|>")
     assert tokenizer.eos_token == "<|im_end|>"
     ids = tokenizer(text, return_tensors="pt")
     out = model.generate(**ids, max_new_tokens=5, do_sample=False)

@@ -62,7 +62,7 @@ def dry_run(
     ] = None,
     warmup_steps: Annotated[
         int, _opt(..., "Supervised warm-up steps on well-formed answers (0 skips it).", min=0)
-    ] = 200,
+    ] = 150,
     prompts_per_step: Annotated[int, _opt(..., "Prompts per GRPO step.", min=1)] = 4,
     num_generations: Annotated[int, _opt(..., "Answers sampled per prompt.", min=2)] = 4,
     max_completion_length: Annotated[int, _opt(..., "Tokens per answer at most.", min=1)] = 128,
@@ -71,11 +71,10 @@ def dry_run(
         float,
         _opt(
             ...,
-            "Sampling temperature (below GRPO's usual 1.0: the tiny model needs a "
-            "sharper policy to produce any well-formed answer early on).",
+            "Sampling temperature of the answers.",
             min=0.01,
         ),
-    ] = 0.7,
+    ] = 1.0,
     correction_rate: Annotated[
         float,
         _opt(

@@ -21,12 +21,18 @@ from kimina_prover_rl.models.tiny import (
     tiny_model_dir,
     tokenizer_corpus,
 )
-from kimina_prover_rl.models.tokenizer import CHAT_TEMPLATE, SPECIAL_TOKENS, train_tokenizer
+from kimina_prover_rl.models.tokenizer import (
+    CHAT_TEMPLATE,
+    SPECIAL_TOKENS,
+    THINK_TOKENS,
+    train_tokenizer,
+)
 
 __all__ = [
     "CHAT_TEMPLATE",
     "MARKER_FILE",
     "SPECIAL_TOKENS",
+    "THINK_TOKENS",
     "TinyModelSpec",
     "default_model_cache",
     "load_causal_lm",

@@ -38,7 +38,7 @@ __all__ = [
 MARKER_FILE = "kimina_model.json"
 """Written last into a built model directory: the spec and the library versions used."""
 
-_BUILD_FORMAT = 1
+_BUILD_FORMAT = 2
 
 _LEAN_LINES = (
     "import Mathlib",

@@ -16,12 +16,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast
 
-__all__ = ["CHAT_TEMPLATE", "EOS_TOKEN", "PAD_TOKEN", "SPECIAL_TOKENS", "train_tokenizer"]
+__all__ = [
+    "CHAT_TEMPLATE",
+    "EOS_TOKEN",
+    "PAD_TOKEN",
+    "SPECIAL_TOKENS",
+    "THINK_TOKENS",
+    "train_tokenizer",
+]
 
 PAD_TOKEN = "<|endoftext|>"
 EOS_TOKEN = "<|im_end|>"
-SPECIAL_TOKENS = (PAD_TOKEN, "<|im_start|>", EOS_TOKEN, "<think>", "</think>")
-"""Qwen3's names; the pad token is first so that it gets id 0."""
+SPECIAL_TOKENS = (PAD_TOKEN, "<|im_start|>", EOS_TOKEN)
+"""Qwen3's control tokens; the pad token is first so that it gets id 0."""
+THINK_TOKENS = ("<think>", "</think>")
+"""Single tokens that, as in Qwen3, are *not* special: decoding with
+``skip_special_tokens=True`` (what TRL and verl do) keeps them in the answer."""
 
 CHAT_TEMPLATE = (
     "{%- for message in messages %}"
@@ -40,7 +50,15 @@ def train_tokenizer(texts: Iterable[str], *, vocab_size: int = 4096) -> PreTrain
     The result is deterministic for the same texts and size; save it with
     ``save_pretrained`` and load it back with ``AutoTokenizer.from_pretrained``.
     """
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        AddedToken,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -56,11 +74,12 @@ def train_tokenizer(texts: Iterable[str], *, vocab_size: int = 4096) -> PreTrain
         show_progress=False,
     )
     tokenizer.train_from_iterator(list(texts), trainer)
+    tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in THINK_TOKENS])
     return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=tokenizer,
         eos_token=EOS_TOKEN,
         pad_token=PAD_TOKEN,
-        additional_special_tokens=list(SPECIAL_TOKENS[1:2] + SPECIAL_TOKENS[3:]),
+        additional_special_tokens=[SPECIAL_TOKENS[1]],
         chat_template=CHAT_TEMPLATE,
         padding_side="left",
     )
