@@ -36,6 +36,18 @@ def test_doctor_reads_the_toolchain_and_mathlib_version(tmp_path: Path) -> None:
     assert "Mathlib v4.15.0" in result.output
     assert result.exit_code == 1  # the REPL cannot start, so the known-valid proof fails
     assert "a valid proof failed" in result.output
+    assert "did not answer" in result.output
+
+
+def test_doctor_says_when_a_server_does_not_answer() -> None:
+    result = runner.invoke(
+        app,
+        ["doctor", "--backend", "remote", "--url", "http://127.0.0.1:9", "--timeout", "2"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 1
+    assert "http://127.0.0.1:9" in result.output
+    assert "is the server up" in result.output
 
 
 def test_doctor_tells_the_stand_in_from_lean() -> None:

@@ -31,6 +31,8 @@ KNOWN_VALID = "import Mathlib\n\ntheorem kimina_doctor_ok : (2 : ℕ) + 2 = 4 :=
 KNOWN_BAD = "import Mathlib\n\ntheorem kimina_doctor_bad : (2 : ℕ) + 2 = 5 := by\n  norm_num\n"
 """A false statement: a verifier that accepts it is not checking proofs."""
 
+_NO_ANSWER = frozenset({"crash", "overloaded", "infra_error", "rejected"})
+
 # distribution -> (what it is for, the extra that installs it)
 _PACKAGES = {
     "torch": ("training and models", "trl"),
@@ -107,6 +109,11 @@ def verifier_check(options: VerifierOptions) -> Finding | None:
         return Finding(label, True, detail)
     if bad == "valid":
         fix = "it accepts a false proof: this is not Lean (the stand-in?) or not Mathlib"
+    elif good in _NO_ANSWER:
+        fix = (
+            "a valid proof failed: the verifier did not answer (is the server up, the URL "
+            "right, the REPL command runnable?)"
+        )
     else:
         fix = "a valid proof failed: check the Lean project, Mathlib build and --repl-cmd"
     return Finding(label, False, detail, fix)
