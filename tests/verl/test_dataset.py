@@ -101,7 +101,6 @@ def test_cached_corrections_replace_rows_and_collate_with_normal_ones(
     batch = collate_fn(mixed)
     assert [e["turn"] for e in batch["extra_info"]] == [2, 1]
     assert batch["dummy_tensor"].shape[0] == 2
-    assert dataset.served == 1
     assert dataset.cache.stats()["drawn"] == 1
 
 

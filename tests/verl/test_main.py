@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,3 +138,14 @@ def test_cfg_job_prints_the_config_with_our_pieces_plugged_in(
     assert "path: pkg://kimina_prover_rl.verl.reward" in out
     assert "trainer: kimina_prover_rl.verl.trainer.CorrectionTrainer" in out
     assert "agent_loop_config_path: ${kimina_file:agent_loops.yaml}" in out
+
+
+@pytest.mark.slow
+def test_the_task_runner_is_a_ray_actor_verl_can_start(ray_session: Any) -> None:
+    from kimina_prover_rl.verl.main import task_runner_class
+
+    runner = task_runner_class().options(num_cpus=0).remote()
+    try:
+        assert ray_session.get(runner.__ray_ready__.remote(), timeout=60)
+    finally:
+        ray_session.kill(runner)

@@ -69,7 +69,6 @@ class CorrectionDataset(RLHFDataset):
             )
         check_think_survives(tokenizer)
         self.agent_name: str | None = None
-        self.served = 0
         super().__init__(
             data_files=data_files,
             tokenizer=tokenizer,
@@ -84,7 +83,6 @@ class CorrectionDataset(RLHFDataset):
         drawn = self.cache.draw(1)
         if drawn:
             row = self._as_item(row, correction_row(drawn[0]))
-            self.served += 1
         if self.agent_name is not None:
             row["agent_name"] = self.agent_name
         return row
@@ -95,12 +93,11 @@ class CorrectionDataset(RLHFDataset):
 
     def state_dict(self) -> dict[str, Any]:
         """The cache and counters, saved by ``StatefulDataLoader`` into verl's checkpoint."""
-        return {"cache": self.cache.state_dict(), "served": self.served}
+        return {"cache": self.cache.state_dict()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore :meth:`state_dict` (called by ``StatefulDataLoader`` on resume)."""
         self.cache.load_state_dict(state["cache"])
-        self.served = int(state.get("served", 0))
 
     def _as_item(self, item: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
         """``item`` with the fields a correction row changes; raises if keys would differ."""
