@@ -54,7 +54,7 @@ class DryRunConfig:
     num_generations: int = 4
     max_completion_length: int = 128
     learning_rate: float = 5e-4
-    temperature: float = 1.0
+    temperature: float = 0.7
     correction_rate: float = 0.25
     correction_capacity: int = 256
     save_steps: int = 10

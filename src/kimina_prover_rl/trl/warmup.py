@@ -27,7 +27,7 @@ Conversation = tuple[list[dict[str, str]], str]
 class WarmupConfig:
     """Steps, batch size, learning rate, seed, and the share of answers with a sorry gap."""
 
-    steps: int = 150
+    steps: int = 200
     batch_size: int = 8
     learning_rate: float = 3e-3
     flawed_share: float = 0.25
