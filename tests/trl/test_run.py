@@ -71,9 +71,14 @@ def test_bad_settings_are_config_errors(tmp_path: Path, kwargs: dict[str, float]
         DryRunConfig(out=tmp_path, **kwargs)  # type: ignore[arg-type]
 
 
-def test_warmup_examples_mix_in_flawed_answers_at_the_share_asked() -> None:
+def test_warmup_examples_add_flawed_answers_for_the_share_of_problems_asked() -> None:
+    problems = len(builtin_rows())
     assert not any("sorry" in a for _, a in warmup_examples(WarmupConfig(flawed_share=0.0)))
-    assert all("sorry" in a for _, a in warmup_examples(WarmupConfig(flawed_share=1.0)))
+    quarter = warmup_examples(WarmupConfig(flawed_share=0.25))
+    assert len(quarter) == problems + round(problems / 4)
+    assert sum("sorry" in a for _, a in quarter) == round(problems / 4)
+    every = warmup_examples(WarmupConfig(flawed_share=1.0))
+    assert sum("sorry" in a for _, a in every) == problems
     with pytest.raises(ConfigError):
         WarmupConfig(flawed_share=1.5)
 

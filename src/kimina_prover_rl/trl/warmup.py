@@ -25,7 +25,8 @@ Conversation = tuple[list[dict[str, str]], str]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WarmupConfig:
-    """Steps, batch size, learning rate, seed, and the share of answers with a sorry gap."""
+    """Steps, batch size, learning rate, seed, and the share of problems that also get an
+    answer with a sorry gap."""
 
     steps: int = 200
     batch_size: int = 8
@@ -47,13 +48,13 @@ class WarmupConfig:
 
 
 def warmup_examples(config: WarmupConfig) -> list[Conversation]:
-    """(prompt messages, answer) pairs: every built-in problem, some with a flawed answer."""
-    rng = random.Random(config.seed)
-    examples = []
-    for row, problem in zip(builtin_rows(), builtin_problems(), strict=True):
-        flawed = rng.random() < config.flawed_share
-        answer = flawed_answer(problem) if flawed else reference_answer(problem)
-        examples.append((row["prompt"], answer))
+    """(prompt messages, answer) pairs: every built-in problem with its reference answer,
+    and ``flawed_share`` of the problems (drawn from the seed) with a flawed answer too, so
+    the warmed-up model sometimes leaves a gap on those, as a weak prover does."""
+    pairs = list(zip(builtin_rows(), builtin_problems(), strict=True))
+    examples = [(row["prompt"], reference_answer(problem)) for row, problem in pairs]
+    flawed = random.Random(config.seed).sample(pairs, round(config.flawed_share * len(pairs)))
+    examples += [(row["prompt"], flawed_answer(problem)) for row, problem in flawed]
     return examples
 
 
