@@ -86,6 +86,7 @@ def test_python_example_scores_answers_on_the_stand_in(tmp_path: Path) -> None:
     assert stats["statuses"]["valid"] == 2
 
 
+@pytest.mark.timeout(600)  # one tiny training run
 def test_demo_trains_and_leaves_metrics_and_plots(tiny_model: Path, tmp_path: Path) -> None:
     pytest.importorskip("trl")
     out = tmp_path / "demo"

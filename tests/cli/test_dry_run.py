@@ -54,6 +54,7 @@ def _seed_cache(checkpoint: Path, prompts: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # two training runs; minutes on a loaded 2-core machine
 def test_a_short_run_logs_plots_checkpoints_and_resumes_with_its_cache(
     tiny_model: Path, tmp_path: Path
 ) -> None:
