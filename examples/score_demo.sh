@@ -57,5 +57,5 @@ format.jsonl, verdicts.jsonl, scores.jsonl.
 What was real: prompt-set preparation, answer parsing, format and statement checks, the
 REPL pool's processes and protocol, dedup, the verdict cache, scoring and feedback.
 What was simulated: Lean itself (the stand-in REPL accepts any proof without an error
-directive or a sorry). `make demo` runs the training loop itself.
+directive or a sorry). The training loop itself is what make demo runs.
 MSG
