@@ -8,11 +8,11 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 PIP_RETRY := $(BIN)/python -m pip install --disable-pip-version-check
 # On GPU machines install the CUDA torch first; here the CPU build comes from local disk.
 TORCH := torch==2.13.0
-EXTRAS := dev,server,ray,data,verl
+EXTRAS := dev,server,ray,data,verl,trl,plot
 # The read-only sample data (MiniF2F test set, training sample, recorded Lean output).
 SHARED_DATA ?= ../shared/data
 
-.PHONY: help install test lint format unit demo bench clean
+.PHONY: help install test lint format unit demo score-demo bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,8 +40,11 @@ unit: $(STAMP)  ## the test suite alone
 
 test: lint unit  ## lint, type-check and run the test suite (what CI runs)
 
-demo: $(STAMP)  ## an offline end-to-end run of what exists (see README)
-	PATH="$(CURDIR)/$(BIN):$$PATH" SHARED_DATA="$(SHARED_DATA)" bash examples/demo.sh
+demo: $(STAMP)  ## train a tiny prover offline on CPU for a few minutes, with plots (see README)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
+
+score-demo: $(STAMP)  ## score fixed answers on the shared sample data, no training
+	PATH="$(CURDIR)/$(BIN):$$PATH" SHARED_DATA="$(SHARED_DATA)" bash examples/score_demo.sh
 
 bench: $(STAMP)  ## run every benchmark (record results in docs/benchmarks.md)
 	set -e; for script in benchmarks/bench_*.py; do echo "## $$script"; $(BIN)/python $$script; done

@@ -57,3 +57,11 @@ def train_sample() -> list[dict[str, Any]]:
 def feedback_samples() -> list[dict[str, Any]]:
     """Recorded Lean REPL / kimina-lean-server responses."""
     return load_jsonl(shared_file("lean_feedback_samples.jsonl"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny offline Qwen3 model's folder, built once per test session."""
+    from kimina_prover_rl.models import tiny_model_dir
+
+    return tiny_model_dir(cache_dir=tmp_path_factory.mktemp("models"))

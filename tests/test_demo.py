@@ -1,4 +1,4 @@
-"""The examples the README points at run as written: `make demo` and the Python example."""
+"""The examples the README points at run as written: both demos and the Python example."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO_ROOT, shared_file
 
 
-def test_demo_runs_every_step_and_writes_its_outputs(tmp_path: Path) -> None:
+def test_score_demo_runs_every_step_and_writes_its_outputs(tmp_path: Path) -> None:
     shared = shared_file("train_sample.jsonl").parent
     shared_file("minif2f_test.jsonl")
     out = tmp_path / "demo"
@@ -23,7 +25,7 @@ def test_demo_runs_every_step_and_writes_its_outputs(tmp_path: Path) -> None:
         "DEMO_PROBLEMS": "3",
     }
     result = subprocess.run(
-        ["bash", str(REPO_ROOT / "examples" / "demo.sh")],
+        ["bash", str(REPO_ROOT / "examples" / "score_demo.sh")],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -45,10 +47,10 @@ def test_demo_runs_every_step_and_writes_its_outputs(tmp_path: Path) -> None:
     assert by_kind["no_think"]["format_error"] == "missing_think"
 
 
-def test_demo_names_the_missing_data_folder(tmp_path: Path) -> None:
+def test_score_demo_names_the_missing_data_folder(tmp_path: Path) -> None:
     env = {**os.environ, "SHARED_DATA": str(tmp_path / "nowhere"), "DEMO_OUT": str(tmp_path)}
     result = subprocess.run(
-        ["bash", str(REPO_ROOT / "examples" / "demo.sh")],
+        ["bash", str(REPO_ROOT / "examples" / "score_demo.sh")],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -82,3 +84,32 @@ def test_python_example_scores_answers_on_the_stand_in(tmp_path: Path) -> None:
     stats = json.loads(result.stdout.splitlines()[-1])
     assert stats["samples"] == 8
     assert stats["statuses"]["valid"] == 2
+
+
+@pytest.mark.timeout(600)  # one tiny training run
+def test_demo_trains_and_leaves_metrics_and_plots(tiny_model: Path, tmp_path: Path) -> None:
+    pytest.importorskip("trl")
+    out = tmp_path / "demo"
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "DEMO_OUT": str(out),
+        "DEMO_STEPS": "1",
+        "KIMINA_MODEL_CACHE": str(tiny_model.parent),
+    }
+    tiny = ["--warmup-steps", "1", "--prompts-per-step", "1", "--num-generations", "2",
+            "--max-completion-length", "16", "--no-cache"]  # fmt: skip
+    result = subprocess.run(
+        ["bash", str(REPO_ROOT / "examples" / "demo.sh"), *tiny],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Lean is SIMULATED" in result.stdout.splitlines()[0]
+    assert f"kimina-rl report {out}" in result.stdout
+    assert len((out / "metrics.jsonl").read_text().splitlines()) == 1
+    assert (out / "plots" / "overview.png").is_file()

@@ -21,7 +21,12 @@ ALLOWED_LAYERS = {
     "lean": {"proof"},
     "reward": {"proof", "lean"},
     "data": {"proof"},
-    "cli": {"proof", "lean", "reward", "data"},
+    "report": set(),
+    "models": {"proof", "data"},
+    "eval": {"proof", "lean", "reward", "data", "models"},
+    "trl": {"proof", "lean", "reward", "data", "models", "report"},
+    "verl": {"proof", "lean", "reward", "data"},
+    "cli": {"proof", "lean", "reward", "data", "models", "report", "trl", "eval"},
 }
 ML_FRAMEWORKS = {"verl", "trl", "torch", "transformers", "vllm"}
 STDLIB = sys.stdlib_module_names
@@ -86,11 +91,23 @@ def test_core_layers_never_import_ml_frameworks(layer: str) -> None:
     assert not offenders, "\n".join(offenders)
 
 
+def test_eval_never_imports_training_frameworks() -> None:
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _modules("eval")
+        for name in _imports(path)
+        if name.split(".")[0] in {"verl", "trl"}
+    ]
+    assert not offenders, "\n".join(offenders)
+
+
 def test_importing_the_package_and_cli_loads_no_heavy_library() -> None:
-    heavy = ["torch", "verl", "ray", "fastapi", "datasets", "pyarrow", "transformers"]
+    heavy = ["torch", "verl", "ray", "fastapi", "datasets", "pyarrow", "transformers", "vllm"]
+    heavy += ["matplotlib"]
     code = (
         "import sys, kimina_prover_rl, kimina_prover_rl.cli, kimina_prover_rl.lean, "
-        "kimina_prover_rl.reward, kimina_prover_rl.data\n"
+        "kimina_prover_rl.reward, kimina_prover_rl.data, kimina_prover_rl.models, "
+        "kimina_prover_rl.eval, kimina_prover_rl.verl\n"
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     out = subprocess.run(

@@ -1,7 +1,7 @@
 """kimina-prover-rl: reinforcement learning for Lean 4 theorem provers.
 
 Layers, lowest first (imports only point downwards): ``proof`` (pure text),
-``lean`` (verification), ``reward``, ``data``, then the framework adapters and ``cli``.
+``lean`` (verification), ``reward``, ``data``, ``eval``, then the framework adapters and ``cli``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from kimina_prover_rl.errors import (
     ColumnError,
     ConfigError,
     DatasetUnavailable,
+    GenerationError,
     InputError,
     KiminaError,
     LeanError,
@@ -28,6 +29,7 @@ __all__ = [
     "ColumnError",
     "ConfigError",
     "DatasetUnavailable",
+    "GenerationError",
     "InputError",
     "KiminaError",
     "LeanError",

@@ -14,6 +14,7 @@ broken configuration, broken infrastructure and misuse, and every message says w
     │   │   └── ReplOutOfMemory  the process grew past its memory cap
     │   ├── PoolClosed           the pool was used after ``aclose()``
     │   └── BackendError         a remote verifier or Ray actor failed
+    ├── GenerationError          a model backend (server, vLLM, transformers) failed
     └── DatasetUnavailable       a hub dataset cannot be fetched (offline, unknown id)
 """
 
@@ -24,6 +25,7 @@ __all__ = [
     "ColumnError",
     "ConfigError",
     "DatasetUnavailable",
+    "GenerationError",
     "InputError",
     "KiminaError",
     "LeanError",
@@ -53,6 +55,10 @@ class ColumnError(InputError):
 
 class DatasetUnavailable(KiminaError):
     """A Hugging Face dataset could not be fetched; pass a local file instead."""
+
+
+class GenerationError(KiminaError):
+    """A generation backend failed for every request it was given (server down, bad model)."""
 
 
 class LeanError(KiminaError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import time
+import sys
 from typing import Any
 
 import pytest
@@ -275,6 +275,34 @@ SPELLINGS = {
     "ℂ": ["ℂ", "Complex"],
     "∈∑": ["∈", "in"],  # membership in a big operator's binder, where ``in`` is allowed
     "⟪pq⟫": ["( p q : ℤ )", "( p : ℤ ) ( q : ℤ )", "( p : Int ) ( q : ℤ )", "( p q : Int )"],
+    # Bare typed binders and nested binders: one binder list, written every way.
+    "⟪∀pq⟫": [
+        "∀ ( p q : ℤ ) ,",
+        "∀ p q : ℤ ,",
+        "∀ ( p : ℤ ) ( q : ℤ ) ,",
+        "∀ p : ℤ , ∀ q : ℤ ,",
+        "∀ ( p : Int ) , ∀ q : ℤ ,",
+        "forall p : ℤ , ∀ ( q : Int ) ,",
+        "∀ ( p : ( ℤ ) ) , ∀ q : ℤ ,",
+    ],
+    "⟪∃pq⟫": [
+        "∃ ( p q : ℤ ) ,",
+        "∃ p q : ℤ ,",
+        "∃ p : ℤ , ∃ q : ℤ ,",
+        "exists ( p : ℤ ) , ∃ q : Int ,",
+    ],
+    "⟪funpq⟫": [
+        "fun ( p q : ℤ ) =>",
+        "fun p q : ℤ =>",
+        "fun p : ℤ => fun q : ℤ =>",
+        "λ ( p : ℤ ) ↦ fun q : Int =>",
+        "fun ( p : ℤ ) ( q : ℤ ) =>",
+    ],
+    "⟪∀ab⟫": ["∀ a b ,", "∀ a , ∀ b ,", "∀ ( a ) b ,", "∀ a , ∀ ( ( b ) ) ,"],
+    # A negation glued to the operator before it.
+    "≤-": ["≤ -", "<=-", "<= -", "≤-"],
+    "≥-": ["≥ -", ">=-"],
+    "≠-": ["≠ -", "!=-"],
 }
 KINDS = {"(": ")", "{": "}", "⦃": "⦄"}
 SPELLED_TYPES = ["ℕ", "ℤ", "ℝ", "ℚ", "ℂ", "ℕ → ℝ", "Finset ℕ"]
@@ -293,6 +321,12 @@ ATOMS = [
     "( fun t : ℝ => t + {c} ) 2 = 3",
     "∑ j ∈∑ Finset.range {c} , j = 10",
     "∏ j ∈∑ Finset.range 4 , ( j + {c} ) = 3",
+    "⟪∀pq⟫ p * q ≠ {c}",
+    "⟪∃pq⟫ p + q = {c}",
+    "( ⟪funpq⟫ p - q ) 1 2 = {c}",
+    "⟪∀ab⟫ a + b ≥- {c}",
+    "v ≤- {c}",
+    "{c} ≠- v",
 ]
 CONNECTIVES = ["∧", "∨", "→", "↔"]
 
@@ -311,22 +345,38 @@ def spelled_statements(draw: st.DrawFn) -> dict[str, Any]:
     return {"binders": binders, "atoms": atoms, "joins": joins}
 
 
+def parenthesised(draw: st.DrawFn, text: str, *, levels: int = 2) -> str:
+    """``text`` in zero or more redundant pairs of parentheses."""
+    for _ in range(draw(st.integers(0, levels))):
+        text = f"( {text} )"
+    return text
+
+
 def spell(draw: st.DrawFn, parts: dict[str, Any]) -> str:
-    """Lean text for ``parts`` with randomly chosen spellings and binder groups."""
+    """Lean text for ``parts`` with randomly chosen spellings, binder groups and redundant
+    parentheses (around atoms, whole atoms, binder types and the whole conclusion)."""
     groups: list[tuple[str, list[str], str]] = []
     for kind, name, ty in parts["binders"]:
         if groups and groups[-1][0] == kind and groups[-1][2] == ty and draw(st.booleans()):
             groups[-1][1].append(name)
         else:
             groups.append((kind, [name], ty))
-    binders = " ".join(f"{k} {' '.join(ns)} : {ty} {KINDS[k]}" for k, ns, ty in groups)
+    binders = " ".join(
+        f"{k} {' '.join(ns)} : {parenthesised(draw, ty, levels=1)} {KINDS[k]}"
+        for k, ns, ty in groups
+    )
     first = parts["binders"][0][1]
     pieces: list[str] = []
     for i, (template, constant) in enumerate(parts["atoms"]):
         if i:
             pieces.append(parts["joins"][i - 1])
-        pieces.append(f"( {template.format(v=first, c=constant)} )")
-    tokens = f"theorem t {binders} : {' '.join(pieces)} := by".split(" ")
+        atom = " ".join(
+            parenthesised(draw, t) if t == first or t.isdecimal() else t
+            for t in template.format(v=first, c=constant).split(" ")
+        )
+        pieces.append(parenthesised(draw, f"( {atom} )", levels=1))
+    conclusion = parenthesised(draw, " ".join(pieces), levels=1)
+    tokens = f"theorem t {binders} : {conclusion} := by".split(" ")
     return " ".join(draw(st.sampled_from(SPELLINGS[t])) if t in SPELLINGS else t for t in tokens)
 
 
@@ -406,6 +456,58 @@ def test_known_respellings_match(written: str, canonical: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("theorem t : ∀ x y : ℕ, x = y := by", "theorem t : ∀ (x y : ℕ), x = y := by"),
+        ("theorem t : ∀ a, ∀ b, a = b := by", "theorem t : ∀ a b, a = b := by"),
+        ("theorem t : ∃ a : ℕ, ∃ b : ℕ, a = b := by", "theorem t : ∃ a b : ℕ, a = b := by"),
+        (
+            "theorem t : (fun x : ℕ => fun y : ℕ => x) = f := by",
+            "theorem t : (λ (x y : ℕ) ↦ x) = f",
+        ),
+        (
+            "theorem t (x y : ℤ) : x<=-y ∧ y>=-x := by",
+            "theorem t (x y : ℤ) : x ≤ -y ∧ y ≥ -x := by",
+        ),
+        ("theorem t (x : ℤ) : (x) + (2) = ((x)) := by", "theorem t (x : ℤ) : x + 2 = x := by"),
+        ("theorem t (h : (1 = 2)) : (3 ≤ 4) := by", "theorem t (h : 1 = 2) : 3 ≤ 4 := by"),
+        ("theorem t (f : (ℕ → ℕ)) : f (0) = 0 := by", "theorem t (f : ℕ → ℕ) : f 0 = 0 := by"),
+        ("theorem t (n : ℕ) : (n)! = 1 := by", "theorem t (n : ℕ) : n ! = 1 := by"),
+        ("theorem t : ∀ x : (ℕ), (x) = x := by", "theorem t : ∀ (x : ℕ), x = x := by"),
+    ],
+)
+def test_binder_forms_glued_minus_and_parentheses_match(written: str, canonical: str) -> None:
+    assert statement_key(written) == statement_key(canonical)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        # ``∀ x y > 0`` bounds both: not the nested form bounding only ``y``.
+        ("theorem t : ∀ x, ∀ y > 0, x = y := by", "theorem t : ∀ x y > 0, x = y := by"),
+        ("theorem t : ∃ x, ∃! y, x = y := by", "theorem t : ∃ x y, x = y := by"),
+        ("theorem t : ∀ x, ∃ y, x = y := by", "theorem t : ∀ x y, x = y := by"),
+        # Field access on a parenthesised name is not the namespaced constant.
+        ("theorem t : (Nat).succ 1 = 2 := by", "theorem t : Nat.succ 1 = 2 := by"),
+        # ``n!`` is one identifier; ``n !`` is the factorial.
+        ("theorem t (n : ℕ) : n! = 1 := by", "theorem t (n : ℕ) : n ! = 1 := by"),
+        # A tuple, a pattern and grouping parentheses carry meaning.
+        (
+            "theorem t (p : ℕ × ℕ) (h : p = (1, 2)) : True",
+            "theorem t (p : ℕ × ℕ) (h : p = 1, 2) : True",
+        ),
+        ("theorem t : {(x) | p x} = s := by", "theorem t : {x | p x} = s := by"),
+        ("theorem t : (a + b) * c = d := by", "theorem t : a + b * c = d := by"),
+        ("theorem t (x : (a : ℕ)) : True := by", "theorem t (x : a : ℕ) : True := by"),
+        # A binder type holding binder notation is left bracketed as written.
+        ("theorem t : ∀ h : ∑ i ∈ s, i = 0, p := by", "theorem t : ∀ (h : ∑ i ∈ s, i) = 0, p"),
+    ],
+)
+def test_spellings_that_mean_something_else_keep_their_keys_apart(one: str, other: str) -> None:
+    assert statement_key(one) != statement_key(other)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "theorem t (n : ℕ) : Nat.succ n = n.succ ∧ Real.sqrt 4 = 2 := by",
@@ -415,7 +517,7 @@ def test_known_respellings_match(written: str, canonical: str) -> None:
         "theorem t : True := by -- Nat -> Int /\\ forall\n  /- λ ↦ ~p -/ trivial",
         "theorem t («Nat» : ℕ) : «Nat» = 0 := by",
         "theorem t (l m : List ℕ) (h : l ~ m) : ~~~x = y := by",
-        "theorem t : (x >>= f) = (f <=< g) x ∧ (a <- b) ∧ x<=-y := by",
+        "theorem t : (x >>= f) = (f <=< g) x ∧ (a <- b) ∧ x<-y := by",
         "theorem t : ∃! x : ℕ, x = 0 := by",
     ],
 )
@@ -486,12 +588,34 @@ def test_planted_benchmark_statements_are_found_among_training_rows(
     assert [p.id for p in kept] == [r["name"] for r in train_sample]
 
 
-def test_key_time_is_linear_in_statement_length() -> None:
-    n = 30_000  # ~700 kB: linear work takes well under a second, quadratic takes hours
+def _python_lines(text: str) -> int:
+    """How many lines of Python computing the key of ``text`` runs (deterministic)."""
+    lines = 0
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal lines
+        lines += event == "line"
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        statement_key(text)
+    finally:
+        sys.settrace(None)
+    return lines
+
+
+def _long_statement(n: int) -> str:
     binders = " ".join(f"(x{i} : Nat)" for i in range(n))
-    total = " + ".join(f"x{i}" for i in range(n))
-    start = time.perf_counter()
-    key = statement_key(f"theorem t {binders} : {total} = ∑ k in Finset.range 3, k := by")
-    assert time.perf_counter() - start < 20
+    nested = "".join(f"∀ y{i} : ℕ, " for i in range(n))
+    total = " + ".join(f"(x{i})" for i in range(n))
+    return f"theorem t {binders} : {nested}{total} = ∑ k in Finset.range 3, k<=-(k) := by"
+
+
+def test_key_work_is_linear_in_statement_length() -> None:
+    key = statement_key(_long_statement(1000))
     assert key.startswith("theorem(")
-    assert key.count(":ℕ)") == 1
+    assert key.count(":ℕ)") == 2
+    small, large = _python_lines(_long_statement(500)), _python_lines(_long_statement(2000))
+    # Four times the text: linear work grows about 4x, quadratic work 16x.
+    assert large < 6 * small

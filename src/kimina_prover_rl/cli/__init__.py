@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 # Importing a command module registers its command on the app.
-from kimina_prover_rl.cli import check_format, prepare, score, serve, verify  # noqa: F401
+from kimina_prover_rl.cli import (  # noqa: F401
+    check_format,
+    doctor,
+    dry_run,
+    eval,
+    prepare,
+    report,
+    score,
+    serve,
+    train,
+    verify,
+)
 from kimina_prover_rl.cli._app import app
 
 __all__ = ["app", "main"]

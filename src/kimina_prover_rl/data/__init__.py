@@ -7,13 +7,25 @@ Constants live in their modules: ``prompts.DEFAULT_SYSTEM_PROMPT`` /
 
 from __future__ import annotations
 
+from kimina_prover_rl.data.builtin import (
+    BuiltinProblem,
+    builtin_problems,
+    builtin_rows,
+    flawed_answer,
+    reference_answer,
+)
 from kimina_prover_rl.data.decontaminate import (
     Contamination,
     decontaminate,
     rename_binders,
     statement_key,
 )
-from kimina_prover_rl.data.prepare import PrepareConfig, PrepareResult, prepare_prompt_set
+from kimina_prover_rl.data.prepare import (
+    PrepareConfig,
+    PrepareResult,
+    prepare_prompt_set,
+    prompt_rows,
+)
 from kimina_prover_rl.data.prompts import PromptTemplate, informal_text, statement_for_prompt
 from kimina_prover_rl.data.sources import (
     ColumnMapping,
@@ -24,6 +36,7 @@ from kimina_prover_rl.data.sources import (
 )
 
 __all__ = [
+    "BuiltinProblem",
     "ColumnMapping",
     "Contamination",
     "PrepareConfig",
@@ -31,11 +44,16 @@ __all__ = [
     "Problem",
     "PromptSource",
     "PromptTemplate",
+    "builtin_problems",
+    "builtin_rows",
     "decontaminate",
+    "flawed_answer",
     "informal_text",
     "load_prompt_source",
     "parse_columns",
     "prepare_prompt_set",
+    "prompt_rows",
+    "reference_answer",
     "rename_binders",
     "statement_for_prompt",
     "statement_key",

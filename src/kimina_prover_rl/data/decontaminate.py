@@ -15,7 +15,11 @@ only spellings that Lean 4 / Mathlib elaborate to the same term:
   spellings of each as the same notation), ``λ`` → ``fun`` and ``↦`` → ``=>`` (the
   ``fun`` parser accepts either), ``forall`` → ``∀`` and ``exists`` → ``∃`` (core
   macros with identical expansions). Only a whole run of ASCII operator characters is
-  rewritten, so ``>>=``, ``<=<``, ``<-`` and ``x<=-y`` stay as written.
+  rewritten, so ``>>=``, ``<=<`` and ``<-`` stay as written.
+- **Glued minus**: ``x<=-y`` → ``x ≤ -y`` (also after ``->``, ``>=``, ``!=``, ``<->``,
+  ``/\\``): Lean's tokenizer takes the longest token, and no core or Mathlib token extends
+  these by ``-``, so the run is the operator and a negation. ``x<-y`` stays: ``<-`` is a
+  token of its own.
 - ``!=`` → ``≠``: the one rule that is not the same term (``bne a b = true`` rather
   than ``Ne a b``), kept because for the lawful ``BEq`` of number types it states the
   same problem, and a spurious match only drops a training row.
@@ -33,53 +37,57 @@ only spellings that Lean 4 / Mathlib elaborate to the same term:
   ``{}`` and ``⦃⦄`` with textually equal types: Lean expands ``(x y : T)`` into exactly
   ``(x : T) (y : T)``. Binders of different kinds or types, instance binders ``[…]``
   and type ascriptions like ``(f x : ℕ)`` are never merged.
+- **Bare typed binders** (:func:`bracket_typed_binders`): ``∀ x y : ℕ,`` → ``∀ (x y : ℕ),``
+  (and ``∃``, ``fun … =>``): both forms expand to the same binders.
+- **Nested binders** (:func:`merge_nested_binders`): ``∀ a, ∀ b,`` → ``∀ a b,`` (and
+  ``∃``, ``fun``): Lean expands ``∀ a b,`` into ``∀ a, ∀ b,``. Only plain binder lists
+  merge; ``∀ x, ∀ y > 0,`` stays, as ``∀ x y > 0,`` would bound ``x`` too.
+- **Redundant parentheses** (:func:`drop_redundant_parentheses`): around one identifier
+  or numeral, doubled ones, and around a whole type after ``:``.
 
 Rewrites are token-aware: strings, comments and ``«»`` names are never touched, and an
-identifier is rewritten only when it is the whole token. Each rule is one linear scan.
+identifier is rewritten only when it is the whole token. Each rule is a linear scan
+(repeated once per level of nesting where a rewrite can enable another).
 Keys err on the side of *different*: when the text is not understood, nothing is
-rewritten, and two statements only match if they then agree token for token. Redundant
-parentheses and rewrites that change the term (``a ≥ b`` versus ``b ≤ a``) are out of
-scope.
+rewritten, and two statements only match if they then agree token for token. Rewrites
+that change the term (``a ≥ b`` versus ``b ≤ a``, parentheses that group differently)
+are out of scope.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kimina_prover_rl.data._statement_forms import (
+    BINDER_CLOSE,
+    BINDER_OPEN,
+    DECL,
+    GROUP_CLOSE,
+    GROUP_OPEN,
+    IDENT,
+    NAME,
+    bracket_typed_binders,
+    drop_redundant_parentheses,
+    merge_binder_groups,
+    merge_nested_binders,
+)
 from kimina_prover_rl.data.sources import Problem
 from kimina_prover_rl.proof import mask_code, normalize_statement, parse_lean_code
 
 __all__ = [
     "Contamination",
+    "bracket_typed_binders",
     "canonical_spelling",
     "decontaminate",
+    "drop_redundant_parentheses",
     "merge_binder_groups",
+    "merge_nested_binders",
     "rename_binders",
     "statement_key",
 ]
 
-# Lean 4's identifier characters (``Lean.isLetterLike``, ``isSubScriptAlnum``): ASCII
-# letters, Greek without λ Π Σ, Coptic, polytonic Greek, letter-like symbols (ℕ ℝ),
-# Latin-1/Extended-A letters (newer Lean) and mathematical alphanumerics.
-_LETTER = (
-    "A-Za-z_"
-    "\u03b1-\u03ba\u03bc-\u03c9"
-    "\u0391-\u039f\u03a1\u03a2\u03a4-\u03a9"
-    "\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f"
-    "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u017f"
-    "\U0001d49c-\U0001d59f"
-)
-_REST = _LETTER + "0-9'!?\u2080-\u2089\u2090-\u209c\u1d62-\u1d6a\u2c7c"
-_PART = f"[{_LETTER}][{_REST}]*"
-# An identifier: components joined by dots; numeric components are projections (``h.1``).
-_IDENT = re.compile(f"{_PART}(?:\\.(?:{_PART}|[0-9]+))*")
-_NAME = re.compile(_PART)
-_DECL = re.compile(r"(?:theorem|example)(?![\w'!?])")
-_OPEN = "([{⦃"
-_CLOSE = ")]}⦄"
 _PLACEHOLDER = "\ue000{}\ue001"
 
 # Canonical spellings: whole tokens only (see the module docstring for why each is safe).
@@ -90,16 +98,11 @@ _SYMBOLS |= {"λ": "fun", "↦": "=>"}
 # After these tokens a ``~`` cannot be infix (``List.Perm``), so it is Lean 3's ``¬``.
 _PREFIX_CONTEXT = {"", "(", "[", "{", "⦃", "⟨", ",", ":", "¬", "∧", "∨", "→", "↔", "=>"}
 _TOKEN = re.compile(
-    f"(?P<ident>{_IDENT.pattern})"
+    f"(?P<ident>{IDENT.pattern})"
     r"|(?P<number>[0-9](?:[0-9A-Za-z_]|\.[0-9])*)"
     r"|(?P<symbols>[!#$%&*+\-./<=>?@\\^|~]+)"
     r"|\S"
 )
-_GROUP_OPEN = "([{⦃⟨"
-_GROUP_CLOSE = ")]}⦄⟩"
-_MERGEABLE = "({⦃"
-# Where binder groups follow: ``∀``, ``∃`` (not ``∃!``) and ``fun`` in a normalised key.
-_BINDER_HEAD = re.compile(r"∀|∃(?!!)|(?<![\w'.!?₀-₉])fun(?![\w'!?₀-₉])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,9 @@ def statement_key(formal_statement: str, *, rename: bool = True) -> str:
     parsed = parse_lean_code(formal_statement)
     declaration = parsed.statement + parsed.body if parsed.has_declaration else formal_statement
     key = normalize_statement(canonical_spelling(declaration), ignore_name=True)
+    key = bracket_typed_binders(key)
+    key = drop_redundant_parentheses(key)
+    key = merge_nested_binders(key)
     key = merge_binder_groups(key)
     return rename_binders(key) if rename else key
 
@@ -149,15 +155,17 @@ def canonical_spelling(code: str) -> str:
                 canonical, big_operator = "∈", None
         elif m.lastgroup == "symbols":
             canonical = _SYMBOLS.get(token)
+            if canonical is None and token[:-1] in _SYMBOLS and token.endswith("-"):
+                canonical = f"{_SYMBOLS[token[:-1]]} -"  # ``x<=-y`` is ``x ≤ -y``
             if token == "~" and previous in _PREFIX_CONTEXT:
                 canonical = "¬"
         elif m.lastgroup is None:
             canonical = _SYMBOLS.get(token)
             if token in "∑∏":
                 big_operator = depth
-            elif token in _GROUP_OPEN:
+            elif token in GROUP_OPEN:
                 depth += 1
-            elif token in _GROUP_CLOSE:
+            elif token in GROUP_CLOSE:
                 depth -= 1
                 if big_operator is not None and depth < big_operator:
                     big_operator = None
@@ -170,103 +178,6 @@ def canonical_spelling(code: str) -> str:
             last = m.end()
     out.append(code[last:])
     return "".join(out)
-
-
-def merge_binder_groups(key: str) -> str:
-    """Merge adjacent binder groups of one kind and type in a normalised statement.
-
-    ``(x:ℕ)(y:ℕ)`` becomes ``(x y:ℕ)`` in the signature and after ``∀``, ``∃`` and
-    ``fun``, for ``()``, ``{}`` and ``⦃⦄`` groups whose text after the ``:`` is equal.
-    A merge inside a binder's type can make two outer types equal, so the linear pass
-    repeats until nothing changes (at most once per level of binder nesting).
-    """
-    while True:
-        merged = _merge_pass(key)
-        if merged == key:
-            return key
-        key = merged
-
-
-def _merge_pass(key: str) -> str:
-    masked = mask_code(key)
-    close, colon = _bracket_table(masked)
-    decl = _DECL.match(masked)
-    starts = [decl.end()] if decl is not None else []
-    starts.extend(m.end() for m in _BINDER_HEAD.finditer(masked))
-    cuts: list[tuple[int, int]] = []
-    for start in starts:
-        groups = _binder_chain(masked, close, start)
-        for first, second in itertools.pairwise(groups):
-            if _same_binder_kind(key, masked, first, second, colon):
-                cuts.append((colon[first[0]], second[0] + 1))
-    if not cuts:
-        return key
-    cuts.sort()
-    out: list[str] = []
-    last = 0
-    for start, end in cuts:
-        if start < last:
-            continue  # inside the type of a group that an outer merge removes
-        out.append(key[last:start])
-        out.append(" ")
-        last = end
-    out.append(key[last:])
-    return "".join(out)
-
-
-def _binder_chain(masked: str, close: dict[int, int], pos: int) -> list[tuple[int, int]]:
-    """``(open, close)`` of the bracket groups that follow ``pos`` one after another."""
-    groups: list[tuple[int, int]] = []
-    while True:
-        pos += masked.startswith(" ", pos)
-        end = close.get(pos)
-        if end is None or masked[pos] not in "([{⦃":
-            return groups
-        groups.append((pos, end))
-        pos = end + 1
-
-
-def _bracket_table(masked: str) -> tuple[dict[int, int], dict[int, int]]:
-    """For each opening bracket: its closing bracket and its first top-level ``:``."""
-    close: dict[int, int] = {}
-    colon: dict[int, int] = {}
-    stack: list[int] = []
-    for i, char in enumerate(masked):
-        if char in _GROUP_OPEN:
-            stack.append(i)
-        elif char in _GROUP_CLOSE:
-            if stack:
-                close[stack.pop()] = i
-        elif (
-            char == ":"
-            and stack
-            and stack[-1] not in colon
-            and masked[i - 1] != ":"
-            and masked[i + 1 : i + 2] not in (":", "=")
-        ):
-            colon[stack[-1]] = i  # not ``:=`` or ``::``
-    return close, colon
-
-
-def _same_binder_kind(
-    key: str,
-    masked: str,
-    first: tuple[int, int],
-    second: tuple[int, int],
-    colon: dict[int, int],
-) -> bool:
-    """Whether two adjacent groups are mergeable binders: same bracket, names, same type."""
-    (open1, close1), (open2, close2) = first, second
-    if masked[open1] != masked[open2] or masked[open1] not in _MERGEABLE:
-        return False
-    colon1, colon2 = colon.get(open1), colon.get(open2)
-    if colon1 is None or colon2 is None:
-        return False
-    for names in (masked[open1 + 1 : colon1], masked[open2 + 1 : colon2]):
-        words = names.split(" ")
-        if not all(w == "_" or _NAME.fullmatch(w) for w in words):
-            return False
-    return key[colon1:close1] == key[colon2:close2]
 
 
 def rename_binders(key: str) -> str:
@@ -299,7 +210,7 @@ def rename_binders(key: str) -> str:
         # masked text would then hide real references, so nothing is renamed.
         return key
     masked = mask_code(key)
-    decl = _DECL.match(masked)
+    decl = DECL.match(masked)
     if decl is None:
         return key
     binders = _signature_binders(masked, decl.end())
@@ -310,7 +221,7 @@ def rename_binders(key: str) -> str:
         first_binding.setdefault(name, pos)
     unsafe: set[str] = set()
     heads: list[tuple[int, int, str]] = []
-    for m in _IDENT.finditer(masked):
+    for m in IDENT.finditer(masked):
         start, end = m.span()
         head_end = start + len(m.group().split(".", 1)[0])
         leading_dot = start > 0 and masked[start - 1] == "."
@@ -346,7 +257,7 @@ def _signature_binders(masked: str, pos: int) -> list[tuple[str, int]]:
     while pos < n:
         while pos < n and masked[pos] == " ":
             pos += 1
-        if pos >= n or masked[pos] not in _OPEN:
+        if pos >= n or masked[pos] not in BINDER_OPEN:
             break
         close = _matching_close(masked, pos)
         if close is None:
@@ -360,9 +271,9 @@ def _matching_close(masked: str, start: int) -> int | None:
     depth = 0
     for i in range(start, len(masked)):
         char = masked[i]
-        if char in _OPEN:
+        if char in BINDER_OPEN:
             depth += 1
-        elif char in _CLOSE:
+        elif char in BINDER_CLOSE:
             depth -= 1
             if depth == 0:
                 return i
@@ -375,9 +286,9 @@ def _group_names(masked: str, start: int, end: int) -> list[tuple[str, int]]:
     colon = None
     for i in range(start, end):
         char = masked[i]
-        if char in _OPEN:
+        if char in BINDER_OPEN:
             depth += 1
-        elif char in _CLOSE:
+        elif char in BINDER_CLOSE:
             depth -= 1
         elif char == ":" and depth == 0 and not masked.startswith(":=", i):
             colon = i
@@ -388,7 +299,7 @@ def _group_names(masked: str, start: int, end: int) -> list[tuple[str, int]]:
     pos = start
     for word in masked[start:colon].split(" "):
         if word and word != "_":
-            if not _NAME.fullmatch(word):
+            if not NAME.fullmatch(word):
                 return []
             names.append((word, masked.index(word, pos)))
         pos += len(word) + 1

@@ -42,6 +42,7 @@ __all__ = [
     "PrepareConfig",
     "PrepareResult",
     "prepare_prompt_set",
+    "prompt_rows",
 ]
 
 TRAIN_FILE = "train.parquet"
@@ -271,16 +272,34 @@ def _deduplicate(problems: list[Problem]) -> tuple[list[Problem], list[dict[str,
 def _rows(
     problems: Sequence[Problem], split: str, label: str, config: PrepareConfig
 ) -> list[dict[str, Any]]:
+    return prompt_rows(
+        problems, split=split, label=label, template=config.template, ability=config.ability
+    )
+
+
+def prompt_rows(
+    problems: Sequence[Problem],
+    *,
+    split: str,
+    label: str,
+    template: PromptTemplate | None = None,
+    ability: str = "theorem_proving",
+) -> list[dict[str, Any]]:
+    """Problems as rows in verl's schema (see the module docstring), in order.
+
+    ``label`` is the ``data_source`` of problems without a source of their own.
+    """
+    template = template or PromptTemplate()
     rows = []
     for index, p in enumerate(problems):
         statement = statement_for_prompt(p.formal_statement)
         informal = informal_text(p.informal)
-        messages = config.template.render(statement=statement, informal=informal)
+        messages = template.render(statement=statement, informal=informal)
         rows.append(
             {
                 "data_source": p.source or label,
                 "prompt": messages,
-                "ability": config.ability,
+                "ability": ability,
                 "reward_model": {"style": "rule", "ground_truth": statement},
                 "extra_info": {
                     "index": index,

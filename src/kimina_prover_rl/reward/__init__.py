@@ -12,6 +12,15 @@ from kimina_prover_rl.reward.correction import (
     correction_for,
 )
 from kimina_prover_rl.reward.metrics import NOT_VERIFIED, correction_metrics, step_metrics
+from kimina_prover_rl.reward.record import (
+    RECORD_KEYS,
+    ROW_EXTRA_KEYS,
+    ROW_KEYS,
+    correction_from_record,
+    correction_row,
+    reward_record,
+    scored_from_record,
+)
 from kimina_prover_rl.reward.score import (
     RewardConfig,
     RewardStats,
@@ -23,6 +32,9 @@ from kimina_prover_rl.reward.score import (
 
 __all__ = [
     "NOT_VERIFIED",
+    "RECORD_KEYS",
+    "ROW_EXTRA_KEYS",
+    "ROW_KEYS",
     "BatchingConfig",
     "CorrectionCache",
     "CorrectionConfig",
@@ -37,6 +49,10 @@ __all__ = [
     "SyncScorer",
     "build_correction",
     "correction_for",
+    "correction_from_record",
     "correction_metrics",
+    "correction_row",
+    "reward_record",
+    "scored_from_record",
     "step_metrics",
 ]

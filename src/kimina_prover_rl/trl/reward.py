@@ -1,0 +1,122 @@
+"""The TRL reward function: the project's scorer, its metrics and the correction cache.
+
+TRL calls a reward function with ``prompts``, ``completions``, ``completion_ids`` and every
+dataset column as keyword arguments (``extra_info``, ``data_source``, ...), one entry per
+completion. :class:`LeanReward` scores them with the same
+:class:`~kimina_prover_rl.reward.SyncScorer` the verl path uses, turns each failed answer
+into an error-correction prompt for the :class:`~kimina_prover_rl.reward.CorrectionCache`
+(:func:`~kimina_prover_rl.reward.correction_from_record`), and keeps the step's metrics
+(:func:`~kimina_prover_rl.reward.step_metrics`) for the run's log. An answer whose check
+failed for infrastructure reasons gets ``None``: TRL leaves it out of the advantage, so
+the model is never punished for a broken verifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kimina_prover_rl.errors import InputError
+from kimina_prover_rl.reward import (
+    CorrectionCache,
+    CorrectionConfig,
+    Sample,
+    SyncScorer,
+    correction_from_record,
+    correction_metrics,
+    reward_record,
+    step_metrics,
+)
+
+__all__ = ["LeanReward"]
+
+
+class LeanReward:
+    """A TRL reward function (``reward_funcs=[LeanReward(...)]``) over a :class:`SyncScorer`.
+
+    After each call, :attr:`metrics` holds that batch's metrics (reward, format errors by
+    type, verdicts, accuracy by turn, response length in tokens, cache counters).
+    """
+
+    __name__ = "lean_reward"
+
+    def __init__(
+        self,
+        scorer: SyncScorer,
+        cache: CorrectionCache,
+        *,
+        correction: CorrectionConfig | None = None,
+    ) -> None:
+        self.scorer = scorer
+        self.cache = cache
+        self.correction = correction or CorrectionConfig()
+        self.metrics: dict[str, float] = {}
+
+    def __call__(
+        self,
+        prompts: Sequence[Sequence[Mapping[str, str]] | str],
+        completions: Sequence[Sequence[Mapping[str, str]] | str],
+        completion_ids: Sequence[Sequence[int]] | None = None,
+        **columns: Any,
+    ) -> list[float | None]:
+        extra_infos = columns.get("extra_info")
+        if extra_infos is None or len(extra_infos) != len(completions):
+            raise InputError(
+                "the TRL dataset has no 'extra_info' column with formal_statement and turn: "
+                "build it from `kimina-rl prepare` output or the built-in problem set"
+            )
+        rows = [
+            {
+                "data_source": _column(columns, "data_source", i, "correction"),
+                "ability": _column(columns, "ability", i, "theorem_proving"),
+                "extra_info": extra_infos[i],
+            }
+            for i in range(len(completions))
+        ]
+        responses = [_text(c) for c in completions]
+        samples = [
+            Sample(
+                formal_statement=_statement(row["extra_info"]),
+                response=response,
+                id=str(row["extra_info"].get("problem_id") or ""),
+                messages=tuple(prompt) if not isinstance(prompt, str) else (),
+            )
+            for row, response, prompt in zip(rows, responses, prompts, strict=True)
+        ]
+        turns = [int(row["extra_info"].get("turn") or 1) for row in rows]
+        scored = self.scorer.score_batch(samples)
+        for row, response, result, turn in zip(rows, responses, scored, turns, strict=True):
+            record = reward_record(result, turn=turn)
+            self.cache.add(correction_from_record(row, response, record, config=self.correction))
+        lengths = (
+            [len(ids) for ids in completion_ids]
+            if completion_ids is not None
+            else [len(r) for r in responses]
+        )
+        self.metrics = {
+            **step_metrics(scored, turns=turns, lengths=lengths),
+            **correction_metrics(self.cache),
+        }
+        return [None if s.infra_failure else s.score for s in scored]
+
+
+def _column(columns: Mapping[str, Any], name: str, index: int, default: str) -> str:
+    values = columns.get(name)
+    return default if values is None else str(values[index])
+
+
+def _statement(extra_info: Mapping[str, Any]) -> str:
+    statement = extra_info.get("formal_statement") if isinstance(extra_info, Mapping) else None
+    if not isinstance(statement, str):
+        raise InputError(
+            f"a row's extra_info {str(extra_info)[:120]!r} has no formal_statement: build the "
+            "dataset with `kimina-rl prepare`"
+        )
+    return statement
+
+
+def _text(completion: Sequence[Mapping[str, str]] | str) -> str:
+    """The assistant's text from TRL's conversational (or plain) completion."""
+    if isinstance(completion, str):
+        return completion
+    return "".join(str(m.get("content", "")) for m in completion)

@@ -1,0 +1,350 @@
+"""The offline dry run: warm-up, GRPO with Lean rewards and error correction, metrics, plots.
+
+``kimina-rl dry-run`` calls :func:`run_dry_run`; everything it writes goes under ``out``::
+
+    metrics.jsonl          one line per GRPO step (verl's file-logger format)
+    plots/*.png            reward, format errors, length, accuracy by turn, cache; overview
+    summary.json           the numbers at the end, and whether Lean was simulated
+    warmup/                the model after the supervised warm-up (the policy's start)
+    checkpoints/checkpoint-N/   TRL checkpoints + correction_cache.json (resume point)
+    model/                 the final policy
+
+A run resumed with ``resume=True`` continues from the newest checkpoint: model, optimizer,
+scheduler and RNG (TRL), the correction cache (its prompts, counters and generator), and
+``metrics.jsonl`` cut back to the checkpoint's step so no step is counted twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kimina_prover_rl.data import builtin_rows
+from kimina_prover_rl.errors import ConfigError, InputError
+from kimina_prover_rl.lean import SyncVerifier, VerifierOptions, open_verifier
+from kimina_prover_rl.report import MetricsLog, StepMetrics, plot_training, read_metrics
+from kimina_prover_rl.reward import CorrectionCache, RewardConfig, SyncScorer
+from kimina_prover_rl.trl.warmup import WarmupConfig
+
+__all__ = ["DryRunConfig", "DryRunSummary", "latest_checkpoint", "load_rows", "run_dry_run"]
+
+METRICS_FILE = "metrics.jsonl"
+SUMMARY_FILE = "summary.json"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DryRunConfig:
+    """Every setting of a dry run (the CLI's options map onto these fields)."""
+
+    out: Path
+    steps: int = 60
+    model: Path | None = None
+    dataset: Path | None = None
+    verifier: VerifierOptions = field(
+        default_factory=lambda: VerifierOptions(backend="standin", workers=2)
+    )
+    warmup: WarmupConfig = field(default_factory=WarmupConfig)
+    prompts_per_step: int = 4
+    num_generations: int = 4
+    max_completion_length: int = 128
+    learning_rate: float = 2e-4
+    temperature: float = 0.7
+    correction_rate: float = 0.25
+    correction_capacity: int = 256
+    save_steps: int = 10
+    seed: int = 0
+    resume: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "prompts_per_step", "max_completion_length", "save_steps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"dry run {name}={value!r}: pass a positive integer")
+        if self.num_generations < 2:
+            raise ConfigError(
+                f"dry run num_generations={self.num_generations}: GRPO compares answers to "
+                "the same prompt, so pass at least 2"
+            )
+        if not self.learning_rate > 0 or not self.temperature > 0:
+            raise ConfigError("dry run learning_rate and temperature must be positive")
+
+
+@dataclass(frozen=True, slots=True)
+class DryRunSummary:
+    """What the run did: first and last fifth of the steps compared, and where it wrote."""
+
+    steps: int
+    simulated: bool
+    reward_start: float
+    reward_end: float
+    format_error_start: float
+    format_error_end: float
+    acc_by_turn: dict[str, float]
+    correction: dict[str, float]
+    plots: list[str]
+    out: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, with the note a reader must not miss when Lean was simulated."""
+        note = (
+            "Lean was simulated (stand-in REPL): verdicts check the format, the statement "
+            "and sorry, not the mathematics"
+            if self.simulated
+            else "Lean checked every proof"
+        )
+        return {
+            "lean": note,
+            "lean_simulated": self.simulated,
+            "steps": self.steps,
+            "reward": {"start": self.reward_start, "end": self.reward_end},
+            "format_error_rate": {"start": self.format_error_start, "end": self.format_error_end},
+            "acc_by_turn": self.acc_by_turn,
+            "correction": self.correction,
+            "plots": self.plots,
+            "out": self.out,
+        }
+
+
+def run_dry_run(
+    config: DryRunConfig,
+    *,
+    on_phase: Callable[[str], None] | None = None,
+    on_warmup_step: Callable[[int, float], None] | None = None,
+    on_step: Callable[[int, dict[str, float]], None] | None = None,
+) -> DryRunSummary:
+    """Run the whole loop; the callbacks feed a progress display (phase, warm-up, GRPO step)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from kimina_prover_rl.models import load_causal_lm, tiny_model_dir
+    from kimina_prover_rl.trl.warmup import warmup
+
+    phase = on_phase or (lambda _: None)
+    out = config.out
+    metrics_path = out / METRICS_FILE
+    checkpoints = out / "checkpoints"
+    resume_from = latest_checkpoint(checkpoints) if config.resume else None
+    if config.resume and resume_from is None:
+        raise ConfigError(
+            f"--resume: no checkpoint in {checkpoints}; run without --resume to start fresh"
+        )
+    if not config.resume and metrics_path.exists():
+        raise ConfigError(
+            f"{out} already holds a run ({METRICS_FILE}): pass --resume to continue it, "
+            "or another --out"
+        )
+    rows = load_rows(config.dataset)
+    phase("loading the model")
+    base = config.model or tiny_model_dir()
+    warm_dir = out / "warmup"
+    if resume_from is not None:
+        start = warm_dir if warm_dir.is_dir() else base
+        model, tokenizer = load_causal_lm(start)
+    else:
+        model, tokenizer = load_causal_lm(base)
+        if config.warmup.steps:
+            phase("supervised warm-up on well-formed answers")
+            warmup(model, tokenizer, config.warmup, on_step=on_warmup_step)
+            model.save_pretrained(warm_dir)
+            tokenizer.save_pretrained(warm_dir)
+    cache = CorrectionCache(
+        capacity=config.correction_capacity, rate=config.correction_rate, seed=config.seed
+    )
+    log = MetricsLog(metrics_path)
+    if resume_from is not None:
+        _restore(cache, log, resume_from)
+    phase("GRPO")
+    with SyncVerifier(lambda: open_verifier(config.verifier)) as verifier:
+        scorer = SyncScorer(verifier, RewardConfig(timeout_s=config.verifier.timeout_s))
+        trainer = _trainer(
+            config,
+            model=model,
+            tokenizer=tokenizer,
+            rows=rows,
+            scorer=scorer,
+            cache=cache,
+            log=log,
+            on_step=on_step,
+        )
+        trainer.train(resume_from_checkpoint=None if resume_from is None else str(resume_from))
+    phase("saving the policy and drawing the plots")
+    trainer.save_model(str(out / "model"))
+    tokenizer.save_pretrained(out / "model")
+    steps = read_metrics(metrics_path)
+    plots = plot_training(steps, out / "plots", title=_title(config))
+    summary = _summarise(steps, config, plots)
+    (out / SUMMARY_FILE).write_text(json.dumps(summary.to_dict(), indent=2) + "\n")
+    return summary
+
+
+def load_rows(dataset: Path | None) -> list[dict[str, Any]]:
+    """The training rows: the built-in problems, or a prepared ``.parquet``/``.jsonl`` file
+    (a ``kimina-rl prepare`` output folder means its ``train.parquet``)."""
+    if dataset is None:
+        return builtin_rows()
+    path = dataset / "train.parquet" if dataset.is_dir() else dataset
+    if path.suffix == ".parquet":
+        rows = _read_parquet(path)
+    elif path.suffix in (".jsonl", ".json"):
+        rows = _read_jsonl(path)
+    else:
+        raise InputError(
+            f"--dataset {dataset}: pass a prepared .parquet or .jsonl file, or the folder "
+            "`kimina-rl prepare` wrote"
+        )
+    for number, row in enumerate(rows, start=1):
+        extra = row.get("extra_info") if isinstance(row, dict) else None
+        if (
+            not isinstance(row.get("prompt"), list)
+            or not isinstance(extra, dict)
+            or not isinstance(extra.get("formal_statement"), str)
+        ):
+            raise InputError(
+                f"{path} row {number} is not a prepared row (needs 'prompt' messages and "
+                "'extra_info.formal_statement'): build the file with `kimina-rl prepare`"
+            )
+    if not rows:
+        raise InputError(f"{path} holds no rows")
+    return rows
+
+
+def latest_checkpoint(folder: Path) -> Path | None:
+    """The ``checkpoint-N`` folder with the largest N, or None."""
+    found = [
+        (int(m.group(1)), p)
+        for p in (folder.iterdir() if folder.is_dir() else [])
+        if (m := _CHECKPOINT.match(p.name)) and p.is_dir()
+    ]
+    return max(found)[1] if found else None
+
+
+def _restore(cache: CorrectionCache, log: MetricsLog, checkpoint: Path) -> None:
+    from kimina_prover_rl.trl.trainer import CACHE_STATE_FILE
+
+    state_file = checkpoint / CACHE_STATE_FILE
+    try:
+        cache.load_state_dict(json.loads(state_file.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(
+            f"cannot read the correction cache of {checkpoint} ({exc}): the checkpoint is "
+            "incomplete; delete it to resume from the one before"
+        ) from exc
+    log.truncate_after(int(checkpoint.name.split("-")[1]))
+
+
+def _trainer(
+    config: DryRunConfig,
+    *,
+    model: Any,
+    tokenizer: Any,
+    rows: list[dict[str, Any]],
+    scorer: SyncScorer,
+    cache: CorrectionCache,
+    log: MetricsLog,
+    on_step: Callable[[int, dict[str, float]], None] | None,
+) -> Any:
+    from datasets import Dataset
+    from transformers import PrinterCallback
+    from trl.trainer.grpo_config import GRPOConfig
+
+    from kimina_prover_rl.trl.reward import LeanReward
+    from kimina_prover_rl.trl.trainer import CorrectionGRPOTrainer, StepHooks
+
+    args = GRPOConfig(
+        output_dir=str(config.out / "checkpoints"),
+        max_steps=config.steps,
+        per_device_train_batch_size=config.prompts_per_step * config.num_generations,
+        num_generations=config.num_generations,
+        max_completion_length=config.max_completion_length,
+        learning_rate=config.learning_rate,
+        temperature=config.temperature,
+        beta=0.0,
+        logging_steps=1,
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        report_to="none",
+        use_cpu=True,
+        bf16=False,
+        fp16=False,
+        gradient_checkpointing=False,
+        disable_tqdm=True,
+        seed=config.seed,
+        data_seed=config.seed,
+    )
+    reward = LeanReward(scorer, cache)
+    trainer = CorrectionGRPOTrainer(
+        model=model,
+        reward_funcs=[reward],
+        args=args,
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+        callbacks=[StepHooks(reward, log, on_step)],
+        correction_cache=cache,
+    )
+    trainer.remove_callback(PrinterCallback)  # the run reports steps through on_step
+    return trainer
+
+
+def _summarise(
+    steps: Sequence[StepMetrics], config: DryRunConfig, plots: Sequence[Path]
+) -> DryRunSummary:
+    window = max(1, len(steps) // 5)
+
+    def mean(name: str, part: Sequence[StepMetrics]) -> float:
+        values = [s.values[name] for s in part if name in s.values]
+        return sum(values) / len(values) if values else 0.0
+
+    turns = sorted({n for s in steps for n in s.values if n.startswith("reward/acc/turn")})
+    last = steps[-1].values if steps else {}
+    return DryRunSummary(
+        steps=len(steps),
+        simulated=config.verifier.simulated,
+        reward_start=mean("reward/mean", steps[:window]),
+        reward_end=mean("reward/mean", steps[-window:]),
+        format_error_start=mean("format/error_rate", steps[:window]),
+        format_error_end=mean("format/error_rate", steps[-window:]),
+        acc_by_turn={n.rsplit("/", 1)[1]: mean(n, steps) for n in turns},
+        correction={k: v for k, v in last.items() if k.startswith("correction/")},
+        plots=[str(p) for p in plots],
+        out=str(config.out),
+    )
+
+
+def _title(config: DryRunConfig) -> str:
+    lean = "Lean simulated (stand-in)" if config.verifier.simulated else "Lean"
+    model = config.model.name if config.model else "tiny Qwen3"
+    return f"kimina-rl dry-run: {model}, {lean}"
+
+
+def _read_parquet(path: Path) -> list[dict[str, Any]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise ConfigError(
+            "reading parquet needs pyarrow: pip install 'kimina-prover-rl[data]'"
+        ) from exc
+    try:
+        rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read {path} as parquet ({exc})") from exc
+    return rows
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read --dataset {path} ({exc.strerror or exc})") from exc
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number} is not JSON ({exc.msg})") from exc
+    return rows

@@ -1,0 +1,1 @@
+"""Hydra configs of the verl adapter (a package so Hydra finds them however it is run)."""

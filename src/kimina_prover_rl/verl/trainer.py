@@ -1,0 +1,145 @@
+"""The trainer step hook: each step's failed answers become error-correction prompts.
+
+verl 0.9.1's v1 trainer never calls the dataset's ``on_batch_end``. :class:`CorrectionTrainer`
+is verl's ``PPOTrainerSync`` whose :meth:`~CorrectionTrainer.step` runs verl's step
+unchanged, then reads the finished batch back from TransferQueue and hands every answer
+to :func:`feed_corrections`::
+
+    PPOTrainerSync.step ─► finished batch (TransferQueue keys)
+        └─ kv_batch_get: data_source, ability, extra_info, responses, reward records
+             └─ feed_corrections ─► CorrectionDataset.add ─► cache ─► next step's batch
+                                └─► step metrics (reward/…, format/…, verdict/…, correction/…)
+
+In sync mode the next step's batch is fetched after this hook, so a failure at step ``t``
+can be corrected at step ``t + 1``. It is installed as verl's ``sync`` trainer by
+``kimina_prover_rl.verl.main``'s task runner; validation rows are routed to the
+``kimina.val_agent_loop`` agent loop here, when the datasets are built.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
+
+from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.reward import (
+    correction_from_record,
+    correction_metrics,
+    scored_from_record,
+    step_metrics,
+)
+from kimina_prover_rl.verl.dataset import CorrectionDataset
+from kimina_prover_rl.verl.think import response_prefix
+
+__all__ = ["CorrectionTrainer", "FinishedAnswer", "feed_corrections"]
+
+_logger = logging.getLogger(__name__)
+_FIELDS = ["data_source", "ability", "extra_info", "responses", "extra_fields"]
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedAnswer:
+    """One scored answer of a finished step, as the hook needs it."""
+
+    row: Mapping[str, Any]
+    """The dataset row's ``data_source``, ``ability`` and ``extra_info``."""
+    response: str
+    """The answer as the reward saw it (template prefix included)."""
+    record: Mapping[str, Any]
+    """The reward record (``kimina_prover_rl.reward.reward_record``)."""
+    length: int
+    """The answer's length in tokens."""
+
+
+def feed_corrections(
+    dataset: CorrectionDataset, answers: Sequence[FinishedAnswer]
+) -> dict[str, float]:
+    """Add every failed answer's next turn to ``dataset``'s cache; return the step metrics."""
+    for answer in answers:
+        dataset.add(
+            correction_from_record(
+                answer.row, answer.response, answer.record, config=dataset.correction_config
+            )
+        )
+    scored = [scored_from_record(a.record) for a in answers]
+    turns = [int(float(a.record["turn"])) for a in answers]
+    metrics = step_metrics(scored, turns=turns, lengths=[a.length for a in answers])
+    metrics.update(correction_metrics(dataset.cache))
+    return metrics
+
+
+class CorrectionTrainer(PPOTrainerSync):
+    """verl's sync v1 trainer plus the error-correction step hook and validation routing."""
+
+    def _init_dataloader(self) -> None:
+        super()._init_dataloader()  # type: ignore[no-untyped-call]
+        if not isinstance(self.train_dataset, CorrectionDataset):
+            raise ConfigError(
+                f"data.custom_cls builds {type(self.train_dataset).__name__}, but the kimina "
+                "trainer needs kimina_prover_rl.verl.dataset.CorrectionDataset; keep "
+                "data.custom_cls.path=pkg://kimina_prover_rl.verl.dataset"
+            )
+        agent = self.config.kimina.get("val_agent_loop")
+        if agent and isinstance(self.val_dataset, CorrectionDataset):
+            self.val_dataset.agent_name = str(agent)
+        self._response_prefix = response_prefix(
+            self.tokenizer, self.config.data.get("apply_chat_template_kwargs") or {}
+        )
+
+    def step(self, metrics: dict[str, Any], timing_raw: dict[str, Any]) -> Any:
+        """verl's step, then this step's answers go to the correction cache."""
+        batch = super().step(metrics, timing_raw)
+        metrics.update(feed_corrections(self.train_dataset, self.finished_answers(batch)))
+        return batch
+
+    def finished_answers(self, batch: Any) -> list[FinishedAnswer]:
+        """The batch's non-padding answers, read back from TransferQueue."""
+        import transfer_queue as tq  # type: ignore[import-untyped]
+
+        keys = [
+            key
+            for key, tag in zip(batch.keys, batch.tags, strict=True)
+            if not tag.get("is_padding", False)
+        ]
+        if not keys:
+            return []
+        data = tq.kv_batch_get(keys=keys, partition_id=batch.partition_id, select_fields=_FIELDS)
+        return answers_from_fields(data, self.tokenizer, getattr(self, "_response_prefix", ""))
+
+
+def answers_from_fields(data: Any, tokenizer: Any, prefix: str) -> list[FinishedAnswer]:
+    """:class:`FinishedAnswer` rows from TransferQueue fields (decoded as verl's reward does)."""
+    responses = data["responses"]
+    lengths = [int(n) for n in responses.offsets().diff().tolist()]
+    padded = responses.to_padded_tensor(padding=tokenizer.pad_token_id or 0)
+    sources = _column(data, "data_source")
+    abilities = _column(data, "ability")
+    extras = _column(data, "extra_info")
+    fields = _column(data, "extra_fields")
+    answers = []
+    for i, length in enumerate(lengths):
+        record = fields[i].get("reward_extra_info") if isinstance(fields[i], Mapping) else None
+        if not record:
+            _logger.warning("answer %d of the step has no reward record; not cached", i)
+            continue
+        text = tokenizer.decode(padded[i][:length], skip_special_tokens=True)
+        answers.append(
+            FinishedAnswer(
+                row={"data_source": sources[i], "ability": abilities[i], "extra_info": extras[i]},
+                response=prefix + text,
+                record=record,
+                length=length,
+            )
+        )
+    return answers
+
+
+def _column(data: Any, name: str) -> list[Any]:
+    if name not in list(data.keys()):  # TensorDict refuses `in`
+        return [None] * len(data)
+    values = data[name]
+    return list(values.tolist() if hasattr(values, "tolist") else values)

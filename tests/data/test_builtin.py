@@ -1,0 +1,52 @@
+"""The built-in problem set: well-formed answers, prepared rows, and the flawed variant."""
+
+from __future__ import annotations
+
+import pytest
+
+from kimina_prover_rl.data import (
+    PromptTemplate,
+    builtin_problems,
+    builtin_rows,
+    flawed_answer,
+    reference_answer,
+)
+from kimina_prover_rl.proof import check_answer, parse_lean_code
+
+PROBLEMS = builtin_problems()
+
+
+def test_rows_have_the_prepared_schema_and_one_row_per_problem() -> None:
+    rows = builtin_rows()
+    assert len(rows) == len(PROBLEMS) >= 20
+    assert len({r["extra_info"]["problem_id"] for r in rows}) == len(rows)
+    for index, (row, problem) in enumerate(zip(rows, PROBLEMS, strict=True)):
+        assert set(row) == {"data_source", "prompt", "ability", "reward_model", "extra_info"}
+        info = row["extra_info"]
+        assert info["index"] == index
+        assert info["turn"] == 1
+        assert info["messages"] == row["prompt"]
+        assert info["formal_statement"] == problem.formal_statement
+        assert problem.theorem in row["prompt"][-1]["content"]
+
+
+def test_a_custom_template_is_used() -> None:
+    rows = builtin_rows(PromptTemplate(system=None, user="Prove:\n{statement}"))
+    assert rows[0]["prompt"] == [
+        {"role": "user", "content": f"Prove:\n{PROBLEMS[0].formal_statement}"}
+    ]
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: p.name)
+def test_reference_answers_pass_every_check_and_keep_the_known_proof(problem: object) -> None:
+    from kimina_prover_rl.data import BuiltinProblem
+
+    assert isinstance(problem, BuiltinProblem)
+    check = check_answer(problem.formal_statement, reference_answer(problem))
+    assert check.ok, (check.format_error, check.detail)
+    assert check.proof is not None
+    assert parse_lean_code(check.proof).body.strip() == parse_lean_code(problem.proof).body.strip()
+    flawed = check_answer(problem.formal_statement, flawed_answer(problem))
+    assert flawed.ok
+    assert flawed.proof is not None
+    assert "sorry" in flawed.proof

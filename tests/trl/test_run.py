@@ -1,0 +1,93 @@
+"""The dry run's pieces that need no training: rows, checkpoints, settings, the warm-up."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kimina_prover_rl.data import builtin_rows
+from kimina_prover_rl.errors import ConfigError, InputError
+from kimina_prover_rl.trl import (
+    DryRunConfig,
+    WarmupConfig,
+    latest_checkpoint,
+    load_rows,
+    warmup,
+    warmup_examples,
+)
+
+
+def test_rows_default_to_the_built_in_set_and_read_prepared_files(tmp_path: Path) -> None:
+    assert load_rows(None) == builtin_rows()
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in builtin_rows()[:3]))
+    assert load_rows(jsonl) == builtin_rows()[:3]
+    pq = pytest.importorskip("pyarrow.parquet")
+    pa = pytest.importorskip("pyarrow")
+    folder = tmp_path / "prepared"
+    folder.mkdir()
+    pq.write_table(pa.Table.from_pylist(builtin_rows()[:2]), folder / "train.parquet")
+    assert load_rows(folder) == builtin_rows()[:2]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"prompt": "text", "extra_info": {}}\n', "not a prepared row"),
+        ('{"prompt": [], "extra_info": {"formal_statement": 1}}\n', "not a prepared row"),
+        ("{not json\n", "is not JSON"),
+        ("", "holds no rows"),
+    ],
+)
+def test_a_file_that_is_not_prepared_rows_is_refused(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        load_rows(path)
+
+
+def test_an_unknown_file_type_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"prepared \.parquet or \.jsonl"):
+        load_rows(tmp_path / "rows.csv")
+
+
+def test_the_newest_checkpoint_is_found_by_number(tmp_path: Path) -> None:
+    assert latest_checkpoint(tmp_path / "none") is None
+    for name in ("checkpoint-9", "checkpoint-10", "checkpoint-x", "other"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "checkpoint-11").write_text("a file, not a checkpoint")
+    assert latest_checkpoint(tmp_path) == tmp_path / "checkpoint-10"
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"steps": 0}, {"num_generations": 1}, {"learning_rate": 0.0}, {"save_steps": 0}]
+)
+def test_bad_settings_are_config_errors(tmp_path: Path, kwargs: dict[str, float]) -> None:
+    with pytest.raises(ConfigError):
+        DryRunConfig(out=tmp_path, **kwargs)  # type: ignore[arg-type]
+
+
+def test_warmup_examples_add_flawed_answers_for_the_share_of_problems_asked() -> None:
+    problems = len(builtin_rows())
+    assert not any("sorry" in a for _, a in warmup_examples(WarmupConfig(flawed_share=0.0)))
+    quarter = warmup_examples(WarmupConfig(flawed_share=0.25))
+    assert len(quarter) == problems + round(problems / 4)
+    assert sum("sorry" in a for _, a in quarter) == round(problems / 4)
+    every = warmup_examples(WarmupConfig(flawed_share=1.0))
+    assert sum("sorry" in a for _, a in every) == problems
+    with pytest.raises(ConfigError):
+        WarmupConfig(flawed_share=1.5)
+
+
+def test_warmup_lowers_the_loss_on_well_formed_answers(tiny_model: Path) -> None:
+    from kimina_prover_rl.models import load_causal_lm
+
+    model, tokenizer = load_causal_lm(tiny_model)
+    losses = warmup(model, tokenizer, WarmupConfig(steps=8, batch_size=4, learning_rate=1e-2))
+    assert len(losses) == 8
+    assert sum(losses[-2:]) < sum(losses[:2])
+    assert not model.training
