@@ -60,6 +60,12 @@ lean_overrides() {
     else
         echo "$kw.backend=standin"
     fi
+    # Local REPL pools run on the Ray nodes offering lean_slots. When verl starts Ray itself
+    # (one node, no RAY_ADDRESS) this node offers LEAN_WORKERS of them; on a cluster, each
+    # node declares its own with `ray start --resources='{"lean_slots": N}'`.
+    if [[ -z "${LEAN_SERVER_API_URL:-}" && "$NNODES" == "1" && -z "${RAY_ADDRESS:-}" ]]; then
+        echo "ray_kwargs.ray_init.resources={lean_slots:$LEAN_WORKERS}"
+    fi
 }
 
 reference_overrides() {

@@ -97,7 +97,7 @@ def prompt_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def ray_session() -> Iterator[Any]:
-    """One local Ray for the whole session (2 CPUs), shut down at the end."""
+    """One local Ray for the whole session (2 CPUs, 2 Lean slots), shut down at the end."""
     ray = pytest.importorskip("ray")
     started = False
     if not ray.is_initialized():
@@ -105,6 +105,7 @@ def ray_session() -> Iterator[Any]:
             ray.init(
                 address="local",  # a private cluster, even when another one runs here
                 num_cpus=2,
+                resources={"lean_slots": 2},  # this node runs the Lean pool
                 include_dashboard=False,
                 log_to_driver=False,
                 namespace="kimina-verl-test",

@@ -20,7 +20,9 @@ LAUNCHERS = ["kimina_prover_1.7B.sh", "kimina_prover_0.6B.sh", "kimina_prover_1.
 
 def recipe_overrides(name: str, **env: str) -> list[str]:
     """The Hydra overrides a launcher would pass to ``kimina-rl train``."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LEAN_", "KIMINA_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LEAN_", "KIMINA_", "RAY_"))
+    }
     completed = subprocess.run(
         ["bash", str(RECIPES / name), "trainer.logger=['console']"],
         env={**clean, "KIMINA_PRINT_OVERRIDES": "1", "DATA_DIR": "/data/set", **env},
@@ -98,6 +100,25 @@ def test_recipes_read_the_lean_server_as_the_reference_does(
     kwargs = compose(overrides).reward.custom_reward_function.reward_kwargs
     for key, value in expected.items():
         assert kwargs[key] == value
+
+
+@pytest.mark.parametrize(
+    ("env", "slots"),
+    [
+        ({}, {"lean_slots": 32}),  # verl starts Ray: this node runs the Lean pool
+        ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "LEAN_WORKERS": "12"}, {"lean_slots": 12}),
+        ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "NNODES": "2"}, None),  # `ray start` declares
+        ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "RAY_ADDRESS": "head:6379"}, None),
+        ({"LEAN_SERVER_API_URL": "http://lean:12332"}, None),  # no local pool at all
+    ],
+)
+def test_a_single_node_run_offers_its_lean_slots_to_ray(
+    env: dict[str, str], slots: dict[str, int] | None
+) -> None:
+    config = compose(recipe_overrides("kimina_prover_1.7B.sh", **env))
+    resources = config.ray_kwargs.ray_init.resources
+    assert (None if resources is None else dict(resources)) == slots
+    assert config.reward.custom_reward_function.reward_kwargs.ray_resource == "lean_slots"
 
 
 @pytest.mark.parametrize(

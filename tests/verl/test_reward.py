@@ -163,8 +163,9 @@ def test_verls_reward_workers_share_one_standin_pool_per_node(
     OmegaConf.resolve(config)
     kinds, output = score_in_verl(config, qwen3_tokenizer, prompt_set)
     check_scores(kinds, output)
-    pools = [a for a in ray_session.util.list_named_actors() if a.startswith("kimina-lean-pool")]
-    assert len(pools) == 1  # two reward workers, one verifier on the node
+    actors = ray_session.util.list_named_actors(all_namespaces=True)
+    pools = [a for a in actors if a["name"].startswith("kimina-lean-pool")]
+    assert len(pools) == 1  # two reward workers, one Lean pool on the node
 
 
 class _CountingServer:

@@ -8,15 +8,16 @@ verl's ``reward_extra_info``, the same keys for every sample)::
 
     RewardLoopWorker ─ compute_score ─► Scorer (one per worker process)
                                           └─ MicroBatcher: concurrent calls ─► one batch
-                                               └─ verifier: Ray actor per node (one REPL
-                                                  pool, cache, dedup) or a remote server
+                                               └─ verifier: the Lean pools of the Ray
+                                                  cluster (one actor per node offering
+                                                  ``lean_slots``) or a remote server
 
 Settings come from ``reward.custom_reward_function.reward_kwargs`` (:class:`RewardSettings`;
 unknown keys are refused, so a typo never silently falls back to a default). The verifier
 is chosen in this order when ``backend`` is ``auto``: a kimina-lean-server when ``url`` or
 ``LEAN_SERVER_API_URL`` is set; a local Lean project when ``project_dir`` or ``repl_cmd``
-is given (served by one Ray actor per node); otherwise the stand-in REPL, announced on
-stderr and in the log, because its verdicts are simulated.
+is given (served by a pool actor on every Ray node offering ``ray_resource``); otherwise
+the stand-in REPL, announced on stderr and in the log, because its verdicts are simulated.
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ class RewardSettings:
     repl_cmd: str | None = None
     """REPL command line; default ``lake env repl`` in ``project_dir``."""
     workers: int = 8
-    """REPL processes per node."""
+    """REPL processes of a pool outside Ray; under Ray each node runs one per unit of
+    ``ray_resource`` it offers (the recipes give a single node ``workers`` units)."""
+    ray_resource: str = "lean_slots"
+    """The Ray resource marking the nodes that run Lean pools, one REPL per unit."""
     timeout_s: float = 60.0
     """Lean time limit per proof."""
     cache_path: str | None = None
@@ -129,6 +133,7 @@ class RewardSettings:
             ray_pool=pool,  # type: ignore[arg-type]
             project_dir=None if self.project_dir is None else Path(self.project_dir),
             repl_cmd=self.repl_cmd,
+            ray_resource=self.ray_resource,
             **common,
         )
 
