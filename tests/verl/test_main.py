@@ -20,9 +20,7 @@ LAUNCHERS = ["kimina_prover_1.7B.sh", "kimina_prover_0.6B.sh", "kimina_prover_1.
 
 def recipe_overrides(name: str, **env: str) -> list[str]:
     """The Hydra overrides a launcher would pass to ``kimina-rl train``."""
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("LEAN_", "KIMINA_", "RAY_"))
-    }
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LEAN_", "KIMINA_", "RAY_"))}
     completed = subprocess.run(
         ["bash", str(RECIPES / name), "trainer.logger=['console']"],
         env={**clean, "KIMINA_PRINT_OVERRIDES": "1", "DATA_DIR": "/data/set", **env},
