@@ -41,6 +41,19 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+# Tests that start Ray clusters, actors or verl workers take minutes on a loaded 2-core
+# machine; pytest's 120 s per-test limit is a hang guard, not a speed requirement.
+_RAY_HEAVY = ("tests/verl/", "tests/lean/cluster/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give the Ray-heavy tests a longer hang guard (their own marks still win)."""
+    for item in items:
+        path = item.path.as_posix()
+        if any(part in path for part in _RAY_HEAVY) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(900))
+
+
 @pytest.fixture(scope="session")
 def minif2f() -> list[dict[str, Any]]:
     """The 244 MiniF2F test problems."""

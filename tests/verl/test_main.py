@@ -165,6 +165,6 @@ def test_the_task_runner_is_a_ray_actor_verl_can_start(ray_session: Any) -> None
 
     runner = task_runner_class().options(num_cpus=0).remote()
     try:
-        assert ray_session.get(runner.__ray_ready__.remote(), timeout=60)
+        assert ray_session.get(runner.__ray_ready__.remote(), timeout=600)
     finally:
         ray_session.kill(runner)

@@ -69,6 +69,7 @@ async def test_serve_puts_the_whole_cluster_behind_one_endpoint(
     results = reply.json()["results"]
     assert [r["id"] for r in results] == [i for i, _ in snippets]
     assert {analyze(r) for r in results} == {"valid"}
-    assert {r["verdict"]["extra"]["ray_node"] for r in results} == {
+    # answered by the cluster's pools (which of them depends on how fast each one runs)
+    assert {r["verdict"]["extra"]["ray_node"] for r in results} <= {
         str(n.node_id) for n in cli_nodes
     }

@@ -139,7 +139,7 @@ async def test_no_pool_left_is_an_infra_error_that_says_so(
     ray_cluster: SimulatedCluster, shared_config: ClusterConfig
 ) -> None:
     only = ray_cluster.add_node("lonely_slots", 1)
-    config = replace(shared_config, resource="lonely_slots", start_timeout_s=5)
+    config = replace(shared_config, resource="lonely_slots", start_timeout_s=300)
     async with ClusterVerifier(config) as verifier:
         (before,) = await verifier.verify(_proofs(1, "lonely"))
         await asyncio.to_thread(ray_cluster.remove_node, only)
