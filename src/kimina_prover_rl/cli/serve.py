@@ -84,7 +84,7 @@ def serve(
     import uvicorn
 
     from kimina_prover_rl.lean import open_verifier
-    from kimina_prover_rl.lean.server import ServerLimits, create_app
+    from kimina_prover_rl.server import ServerLimits, create_app
 
     if os.environ.get("KIMINA_SERVE_API_KEY") and not os.environ.get("LEAN_SERVER_API_KEY"):
         stderr_console.print(
