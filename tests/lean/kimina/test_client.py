@@ -13,7 +13,7 @@ from kimina_prover_rl.errors import ConfigError, PoolClosed
 from kimina_prover_rl.lean import VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.kimina.client import RemoteConfig, RemoteServer
 from kimina_prover_rl.server import create_app
-from tests.lean._fake_verifier import LEAN_VERSION, FakeVerifier
+from tests.lean._fake_verifier import LEAN_VERSION, fake_verifier
 from tests.lean.kimina._replay import Replay, recorded_pairs
 from tests.server._kimina import FakeKimina
 
@@ -288,7 +288,7 @@ async def test_a_result_missing_from_the_answer_is_an_infra_error() -> None:
 
 
 async def test_against_our_server_verdicts_round_trip_exactly() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     app = create_app(lambda: fake, api_key="s3cret")
     codes = ["ok", "x error", "y sorry", "z axiom", "w timeout", "v infra"]
     async with app.router.lifespan_context(app):
@@ -310,14 +310,14 @@ async def test_against_our_server_verdicts_round_trip_exactly() -> None:
     assert verdicts[3].response == {"env": 0}
     assert verdicts[1].errors[0].data == "unsolved goals"
     # our server judges axioms itself: nothing is appended to the code it receives
-    assert [r.code for r in fake.checked] == codes
+    assert [r.code for r in fake.requests] == codes
 
 
 @pytest.mark.parametrize("endpoint", ["check", "verify"])
 async def test_our_server_is_told_the_graded_theorem_and_statement(
     endpoint: Literal["check", "verify"],
 ) -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     app = create_app(lambda: fake)
     statement = "import Mathlib\n\ntheorem t : True := by"
     request = VerifyRequest(f"{statement}\n  trivial", formal_statement=statement)
@@ -325,7 +325,7 @@ async def test_our_server_is_told_the_graded_theorem_and_statement(
         config = RemoteConfig(url="http://ours.test", endpoint=endpoint)
         async with RemoteServer(config, transport=httpx.ASGITransport(app=app)) as remote:
             await remote.verify([request])
-    (seen,) = fake.checked
+    (seen,) = fake.requests
     assert (seen.theorem_name, seen.formal_statement) == ("t", statement)
 
 
@@ -345,7 +345,7 @@ async def test_a_kimina_server_gets_only_kiminas_fields() -> None:
 
 
 async def test_without_health_our_server_is_treated_as_any_kimina_server() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     app = create_app(lambda: fake)
     transport = httpx.ASGITransport(app=app)
 
@@ -358,7 +358,7 @@ async def test_without_health_our_server_is_treated_as_any_kimina_server() -> No
         config = RemoteConfig(url="http://ours.test", **FAST)  # type: ignore[arg-type]
         async with RemoteServer(config, transport=httpx.MockTransport(no_health)) as remote:
             (verdict,) = await remote.verify([VerifyRequest("theorem t : True := trivial")])
-    assert "#print axioms _root_.t" in fake.checked[0].code
+    assert "#print axioms _root_.t" in fake.requests[0].code
     # the fake calls code mentioning "axiom" unsound; the kimina view of that carries an
     # error message, so a client that only sees the kimina view never calls it valid
     assert verdict.status is VerdictStatus.LEAN_ERROR
