@@ -144,5 +144,36 @@ async def test_a_verifier_that_loses_verdicts_cannot_leave_callers_hanging() -> 
         asyncio.gather(*(batcher.verify_one(VerifyRequest("ok", id=str(i))) for i in range(3))),
         timeout=60,
     )
-    assert {v.status for v in verdicts} == {VerdictStatus.INFRA_ERROR}
-    assert all("returned 1 verdicts for 3 requests" in v.detail for v in verdicts)
+    assert verdicts[0].status is VerdictStatus.VALID
+    assert {v.status for v in verdicts[1:]} == {VerdictStatus.INFRA_ERROR}
+    assert all("without a verdict for this proof" in v.detail for v in verdicts[1:])
+
+
+class FirstFastVerifier(Verifier):
+    """Answers request 0 at once and the others only when the test opens the gate."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+
+    async def verify_stream(
+        self, requests: Sequence[VerifyRequest]
+    ) -> AsyncIterator[tuple[int, Verdict]]:
+        yield 0, Verdict(VerdictStatus.VALID, id=requests[0].id)
+        await self.gate.wait()
+        for index in range(1, len(requests)):
+            yield index, Verdict(VerdictStatus.LEAN_ERROR, id=requests[index].id)
+
+
+async def test_a_caller_gets_its_verdict_before_the_slowest_of_its_batch() -> None:
+    verifier = FirstFastVerifier()
+    batcher = MicroBatcher(verifier, BatchingConfig(max_delay_s=0.0))
+    calls = [
+        asyncio.create_task(batcher.verify_one(VerifyRequest("p", id=str(i)))) for i in range(3)
+    ]
+    first = await asyncio.wait_for(calls[0], timeout=60)
+    assert first.status is VerdictStatus.VALID
+    assert not any(call.done() for call in calls[1:])
+    verifier.gate.set()
+    rest = await asyncio.wait_for(asyncio.gather(*calls[1:]), timeout=60)
+    assert {v.status for v in rest} == {VerdictStatus.LEAN_ERROR}
+    await batcher.aclose()
