@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
 import pytest
 
@@ -131,15 +130,13 @@ async def test_a_batch_whose_callers_all_left_is_not_sent() -> None:
     assert batcher.batches_sent == 0
 
 
-class _Short(MockVerifier):
-    """Breaks the contract: ``verify`` returns only the first request's verdict."""
-
-    async def verify(self, requests: Sequence[VerifyRequest]) -> list[Verdict]:
-        return (await super().verify(requests))[:1]
+def _first_only(request: VerifyRequest) -> Verdict | None:
+    """Breaks the contract: answers only the first request (id "0") of a batch."""
+    return Verdict(VerdictStatus.VALID, id=request.id) if request.id == "0" else None
 
 
 async def test_a_verifier_that_loses_verdicts_cannot_leave_callers_hanging() -> None:
-    batcher = MicroBatcher(_Short(_ok_is_valid), BatchingConfig(max_delay_s=0.0))
+    batcher = MicroBatcher(MockVerifier(_first_only), BatchingConfig(max_delay_s=0.0))
     verdicts = await asyncio.wait_for(
         asyncio.gather(*(batcher.verify_one(VerifyRequest("ok", id=str(i))) for i in range(3))),
         timeout=60,
@@ -149,23 +146,21 @@ async def test_a_verifier_that_loses_verdicts_cannot_leave_callers_hanging() -> 
     assert all("without a verdict for this proof" in v.detail for v in verdicts[1:])
 
 
-class FirstFastVerifier(Verifier):
-    """Answers request 0 at once and the others only when the test opens the gate."""
+def _first_fast(gate: asyncio.Event) -> Handler:
+    """Answers request "0" at once and the others only when the test opens ``gate``."""
 
-    def __init__(self) -> None:
-        self.gate = asyncio.Event()
+    async def handler(request: VerifyRequest) -> Verdict:
+        if request.id == "0":
+            return Verdict(VerdictStatus.VALID, id=request.id)
+        await gate.wait()
+        return Verdict(VerdictStatus.LEAN_ERROR, id=request.id)
 
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        yield 0, Verdict(VerdictStatus.VALID, id=requests[0].id)
-        await self.gate.wait()
-        for index in range(1, len(requests)):
-            yield index, Verdict(VerdictStatus.LEAN_ERROR, id=requests[index].id)
+    return handler
 
 
 async def test_a_caller_gets_its_verdict_before_the_slowest_of_its_batch() -> None:
-    verifier = FirstFastVerifier()
+    gate = asyncio.Event()
+    verifier = MockVerifier(_first_fast(gate))
     batcher = MicroBatcher(verifier, BatchingConfig(max_delay_s=0.0))
     calls = [
         asyncio.create_task(batcher.verify_one(VerifyRequest("p", id=str(i)))) for i in range(3)
@@ -173,7 +168,7 @@ async def test_a_caller_gets_its_verdict_before_the_slowest_of_its_batch() -> No
     first = await asyncio.wait_for(calls[0], timeout=60)
     assert first.status is VerdictStatus.VALID
     assert not any(call.done() for call in calls[1:])
-    verifier.gate.set()
+    gate.set()
     rest = await asyncio.wait_for(asyncio.gather(*calls[1:]), timeout=60)
     assert {v.status for v in rest} == {VerdictStatus.LEAN_ERROR}
     await batcher.aclose()
