@@ -10,6 +10,7 @@ from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
 from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
 from kimina_prover_rl.lean.kimina import RemoteConfig, RemoteServer
+from kimina_prover_rl.lean.mock import MockVerifier
 from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS, UnsoundReason
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.protocol import (
@@ -44,6 +45,7 @@ __all__ = [
     "LeanMessage",
     "LeanRepl",
     "LocalPool",
+    "MockVerifier",
     "PoolConfig",
     "RemoteConfig",
     "RemoteServer",
