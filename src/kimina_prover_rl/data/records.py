@@ -93,7 +93,8 @@ def parse_records(data: bytes, where: str) -> list[dict[str, Any]]:
     except UnicodeDecodeError as exc:
         bad_line = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"{where}:{bad_line}: not UTF-8 (byte {data[exc.start]:#04x}); re-encode the file as UTF-8"
+            f"{where}:{bad_line}: not UTF-8 (byte {data[exc.start]:#04x}); "
+            "re-encode the file as UTF-8"
         ) from exc
     rows: list[dict[str, Any]] = []
     for number, line in enumerate(text.split("\n"), start=1):
