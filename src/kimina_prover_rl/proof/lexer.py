@@ -2,7 +2,9 @@
 
 One left-to-right pass over the code that decides, at each token start, what Lean's
 tokenizer (``Lean.Parser.Basic.tokenFn`` and ``whitespace``) decides there: ``--`` and
-nested ``/- -/`` comments (doc comments included); ``"`` strings with escapes; ``'`` char
+nested ``/- -/`` comments (doc comments included), whose body starts after the *third*
+character (``/-/- x -/`` is one comment, ``/--/ x -/`` a doc comment still open after
+``/--/``); ``"`` strings with escapes; ``'`` char
 literals, only at a token start and unless the next character is ``'`` (so ``h!'``, ``x?'``
 and ``a₁'`` are names, while ``!'"'`` is ``!`` then the literal ``'"'``); numbers, which
 never hold a quote (``2'a'`` is ``2`` then ``'a'``); raw strings ``r#"…"#``; identifiers
@@ -120,8 +122,10 @@ class _Lexer:
                 pos = n if end < 0 else end
                 self.spans.append((m.start(), pos, COMMENT))
             elif kind == "block":
+                # Lean reads a third character after ``/-`` (only to tell ``/--`` and
+                # ``/-!``) and starts the comment's body after it, in all three cases.
                 self._hazard_if(glued, pos, 3)
-                pos = _block_comment_end(code, pos + 2)
+                pos = _block_comment_end(code, min(pos + 3, n))
                 self.spans.append((m.start(), pos, COMMENT))
             elif kind == "string":
                 pos = self._string(pos, interpolated=False)
