@@ -298,9 +298,7 @@ def _messages_at(answer: Mapping[str, Any], line: int) -> list[Mapping[str, Any]
     ]
 
 
-def _crowded_check_line(
-    answer: Mapping[str, Any], plan: CheckPlan, first_line: int
-) -> str | None:
+def _crowded_check_line(answer: Mapping[str, Any], plan: CheckPlan, first_line: int) -> str | None:
     """Why a line of the check that holds a report holds other messages too (None if none).
 
     Each such line runs one command that prints one message; anything else there was
