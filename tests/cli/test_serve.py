@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from kimina_prover_rl.cli import app
 from kimina_prover_rl.lean import RemoteConfig, RemoteServer, VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.factory import SIMULATED_NOTE
-from tests.lean.server._asgi import running
-from tests.lean.server._kimina import analyze, check_payload
+from tests.server._asgi import running
+from tests.server._kimina import analyze, check_payload
 
 runner = CliRunner()
 

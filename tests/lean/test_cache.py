@@ -156,7 +156,7 @@ async def test_a_laxer_pool_never_lends_its_verdicts_to_a_stricter_one(tmp_path:
     """Pools sharing a cache file but judging differently keep their answers apart."""
     from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
     from kimina_prover_rl.lean.repl import ReplConfig
-    from kimina_prover_rl.lean.standin import standin_command
+    from kimina_prover_rl.standin import standin_command
 
     code = "theorem nd : 1 + 1 = 2 := by\n  native_decide\n"
     repl = ReplConfig(command=standin_command(), kill_grace_s=0.5)

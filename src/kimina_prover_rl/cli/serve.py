@@ -80,7 +80,7 @@ def serve(
     import uvicorn
 
     from kimina_prover_rl.lean import open_verifier
-    from kimina_prover_rl.lean.server import ServerLimits, create_app
+    from kimina_prover_rl.server import ServerLimits, create_app
 
     limits = ServerLimits(
         max_timeout_s=max_timeout, max_snippets=max_snippets, max_body_bytes=max_body_bytes

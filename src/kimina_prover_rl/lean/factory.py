@@ -16,12 +16,12 @@ from typing import Literal, get_args
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.dedup import DedupVerifier
+from kimina_prover_rl.lean.kimina.client import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
-from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.repl import ReplConfig
-from kimina_prover_rl.lean.standin import MODULE as STANDIN_MODULE
-from kimina_prover_rl.lean.standin import standin_command
 from kimina_prover_rl.lean.verifier import Verifier
+from kimina_prover_rl.standin import MODULE as STANDIN_MODULE
+from kimina_prover_rl.standin import standin_command
 
 __all__ = ["SIMULATED_NOTE", "Backend", "VerifierOptions", "open_verifier"]
 
@@ -29,7 +29,7 @@ Backend = Literal["local", "standin", "remote", "ray"]
 _BACKENDS: tuple[str, ...] = get_args(Backend)
 
 SIMULATED_NOTE = (
-    "NOTE: Lean is SIMULATED (stand-in REPL, kimina_prover_rl.lean.standin). "
+    "NOTE: Lean is SIMULATED (stand-in REPL, kimina_prover_rl.standin). "
     "No verdict below was checked by Lean; use --backend local with a Lean project for real checks."
 )
 """Printed on stderr whenever a verifier is built on the stand-in."""
