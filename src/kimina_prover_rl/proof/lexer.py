@@ -68,7 +68,9 @@ _NUMBER_FOLLOWER = re.compile(f'[{ID_REST}"«]')
 _CHAR_LITERAL = re.compile(
     r"'(?:\\(?:[\\\"'rnt]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})|[^\\'])'", re.DOTALL
 )
-_BLOCK_EDGE = re.compile(r"(?:/-)+|(?:-/)+")
+# Runs of at most 64 openers or closers: a comment closed early in a long run of closers
+# (``/-/-/-/…`` is a chain of 5-character comments) must not read the whole run.
+_BLOCK_EDGE = re.compile(r"(?:/-){1,64}|(?:-/){1,64}")
 _PLAIN_STRING_EDGE = re.compile(r'["\\]')
 _INTERPOLATED_STRING_EDGE = re.compile(r'["\\{]')
 _INTERPOLATING = frozenset({"s!", "m!", "f!"})
@@ -248,8 +250,8 @@ class _Lexer:
 def _block_comment_end(code: str, cursor: int) -> int:
     """Offset just past the ``-/`` closing a block comment whose inside starts at ``cursor``.
 
-    Runs of openers or closers are taken in one match (``/-/-/-`` is three openers), so
-    the loop runs once per run, not once per token.
+    Runs of openers or closers are taken in one match (``/-/-/-`` is three openers, up to
+    64 at a time), so the loop runs about once per run, not once per token.
     """
     depth = 1
     for edge in _BLOCK_EDGE.finditer(code, cursor):
