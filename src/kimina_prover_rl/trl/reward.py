@@ -1,14 +1,14 @@
-"""The TRL reward function: the project's scorer, its metrics and the correction cache.
+"""The TRL reward function: the project's scorer, then the step's end shared with verl.
 
 TRL calls a reward function with ``prompts``, ``completions``, ``completion_ids`` and every
 dataset column as keyword arguments (``extra_info``, ``data_source``, ...), one entry per
-completion. :class:`LeanReward` scores them with the same
-:class:`~kimina_prover_rl.reward.SyncScorer` the verl path uses, turns each failed answer
-into an error-correction prompt for the :class:`~kimina_prover_rl.reward.CorrectionCache`
-(:func:`~kimina_prover_rl.reward.correction_from_record`), and keeps the step's metrics
-(:func:`~kimina_prover_rl.reward.step_metrics`) for the run's log. An answer whose check
-failed for infrastructure reasons gets ``None``: TRL leaves it out of the advantage, so
-the model is never punished for a broken verifier.
+completion. :class:`LeanReward` reads each row with
+:meth:`~kimina_prover_rl.reward.Sample.from_row`, scores the batch, and hands the scored
+answers to :func:`~kimina_prover_rl.reward.finish_step` (failed answers become corrections
+in the :class:`~kimina_prover_rl.reward.CorrectionCache`; the step's metrics are kept for
+the run's log), as verl's step hook does. An answer whose check failed for infrastructure
+reasons gets ``None``: TRL leaves it out of the advantage, so the model is never punished
+for a broken verifier.
 """
 
 from __future__ import annotations
