@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Callable
 
 import pytest
 
 from kimina_prover_rl.errors import BackendError, ConfigError, KiminaError, PoolClosed, ReplCrashed
-from kimina_prover_rl.lean import Verdict, Verifier, VerifyRequest
+from kimina_prover_rl.lean import MockVerifier, Verdict, VerifyRequest
 from kimina_prover_rl.server import ApiKeyRejected, create_app, get_verifier
 from kimina_prover_rl.server.app import ERROR_STATUS
-from tests.lean._fake_verifier import FakeVerifier
+from tests.lean._fake_verifier import fake_verifier
 from tests.server._asgi import running
 from tests.server._kimina import check_payload
 
@@ -18,7 +18,7 @@ PAYLOAD = check_payload([("ok", "theorem a : True := trivial")])
 
 
 async def test_the_verifier_lives_as_long_as_the_app() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     async with running(create_app(lambda: fake)) as client:
         reply = await client.post("/api/check", json=PAYLOAD)
         assert reply.status_code == 200
@@ -27,13 +27,13 @@ async def test_the_verifier_lives_as_long_as_the_app() -> None:
 
 
 async def test_tests_can_override_the_verifier_dependency() -> None:
-    started, override = FakeVerifier(), FakeVerifier()
+    started, override = fake_verifier(), fake_verifier()
     app = create_app(lambda: started)
     app.dependency_overrides[get_verifier] = lambda: override
     async with running(app) as client:
         await client.post("/api/check", json=PAYLOAD)
-    assert len(override.checked) == 1
-    assert not started.checked
+    assert len(override.requests) == 1
+    assert not started.requests
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ async def test_tests_can_override_the_verifier_dependency() -> None:
     ],
 )
 async def test_the_api_key_guards_check_and_verify(headers: dict[str, str], status: int) -> None:
-    async with running(create_app(FakeVerifier, api_key="s3cret")) as client:
+    async with running(create_app(fake_verifier, api_key="s3cret")) as client:
         check = await client.post("/api/check", json=PAYLOAD, headers=headers)
         verify = await client.post(
             "/verify", json={"codes": [{"custom_id": 1, "proof": "x"}]}, headers=headers
@@ -57,15 +57,11 @@ async def test_the_api_key_guards_check_and_verify(headers: dict[str, str], stat
         assert "API key" in check.json()["detail"]
 
 
-class _Raising(Verifier):
-    def __init__(self, error: Exception) -> None:
-        self.error = error
+def _raise(error: Exception) -> Callable[[VerifyRequest], Verdict]:
+    def handler(request: VerifyRequest) -> Verdict:
+        raise error
 
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        raise self.error
-        yield  # pragma: no cover
+    return handler
 
 
 @pytest.mark.parametrize(
@@ -81,7 +77,7 @@ class _Raising(Verifier):
 async def test_domain_errors_map_to_http_statuses_in_one_table(
     error: Exception, status: int
 ) -> None:
-    async with running(create_app(lambda: _Raising(error))) as client:
+    async with running(create_app(lambda: MockVerifier(_raise(error)))) as client:
         reply = await client.post("/api/check", json=PAYLOAD)
     assert reply.status_code == status
     assert reply.json() == {"detail": str(error)}

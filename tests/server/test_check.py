@@ -7,26 +7,26 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from kimina_prover_rl.lean import Verdict, VerdictStatus
+from kimina_prover_rl.lean import MockVerifier, Verdict, VerdictStatus
 from kimina_prover_rl.server import create_app
-from tests.lean._fake_verifier import FakeVerifier
+from tests.lean._fake_verifier import fake_verifier
 from tests.server._asgi import running
 from tests.server._kimina import analyze, check_payload
 
 
 @pytest.fixture
-def fake() -> FakeVerifier:
-    return FakeVerifier()
+def fake() -> MockVerifier:
+    return fake_verifier()
 
 
 @pytest.fixture
-async def client(fake: FakeVerifier) -> AsyncIterator[httpx.AsyncClient]:
+async def client(fake: fake_verifier) -> AsyncIterator[httpx.AsyncClient]:
     async with running(create_app(lambda: fake)) as client:
         yield client
 
 
 async def test_a_kimina_client_payload_round_trips(
-    client: httpx.AsyncClient, fake: FakeVerifier
+    client: httpx.AsyncClient, fake: fake_verifier
 ) -> None:
     snippets = [
         ("ok", "theorem a : True := trivial"),
@@ -58,8 +58,8 @@ async def test_a_kimina_client_payload_round_trips(
         "infra_error",
     ]
     assert all(r.get("time", 0) >= 0 for r in results)
-    assert {r.timeout_s for r in fake.checked} == {20}
-    assert [r.id for r in fake.checked] == [i for i, _ in snippets]
+    assert {r.timeout_s for r in fake.requests} == {20}
+    assert [r.id for r in fake.requests] == [i for i, _ in snippets]
 
 
 async def test_the_verdict_field_carries_the_exact_verdict(client: httpx.AsyncClient) -> None:

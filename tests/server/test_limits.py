@@ -10,7 +10,7 @@ import pytest
 
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.server import ServerLimits, create_app
-from tests.lean._fake_verifier import FakeVerifier
+from tests.lean._fake_verifier import fake_verifier
 from tests.server._asgi import running
 from tests.server._kimina import analyze, check_payload, verify_payload
 
@@ -22,7 +22,7 @@ def proofs(n: int) -> list[tuple[str, str]]:
 
 
 async def test_a_timeout_over_the_maximum_is_lowered_and_every_proof_answered() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     async with running(create_app(lambda: fake, limits=LIMITS)) as client:
         check = await client.post("/api/check", json=check_payload(proofs(2), timeout=3600))
         verify = await client.post("/verify", json=verify_payload([(1, "x"), (2, "y")]))
@@ -30,7 +30,7 @@ async def test_a_timeout_over_the_maximum_is_lowered_and_every_proof_answered() 
     assert (check.status_code, verify.status_code, within.status_code) == (200, 200, 200)
     assert [analyze(r) for r in check.json()["results"]] == ["valid", "valid"]
     assert [len(verify.json()["results"])] == [2]
-    assert [r.timeout_s for r in fake.checked] == [100, 100, 100, 100, 20]
+    assert [r.timeout_s for r in fake.requests] == [100, 100, 100, 100, 20]
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ async def test_a_timeout_over_the_maximum_is_lowered_and_every_proof_answered() 
 async def test_a_batch_over_the_maximum_is_413_naming_the_limit_and_the_fix(
     path: str, payload: dict[str, Any], field: str
 ) -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     async with running(create_app(lambda: fake, limits=LIMITS)) as client:
         reply = await client.post(path, json=payload)
         at_limit = await client.post(path, json={**payload, field: payload[field][:3]})
@@ -53,11 +53,11 @@ async def test_a_batch_over_the_maximum_is_413_naming_the_limit_and_the_fix(
     assert "limit of 3 per request" in detail
     assert "batches of at most 3" in detail
     assert at_limit.status_code == 200
-    assert len(fake.checked) == 3
+    assert len(fake.requests) == 3
 
 
 async def test_defaults_and_health_report_the_limits() -> None:
-    async with running(create_app(FakeVerifier)) as client:
+    async with running(create_app(fake_verifier)) as client:
         health = (await client.get("/health")).json()
         big = await client.post("/api/check", json=check_payload(proofs(1), timeout=10_000))
     assert (health["max_timeout"], health["max_snippets"]) == (300, 4096)
@@ -121,7 +121,7 @@ async def _app_events(app: Any, headers: list[tuple[bytes, bytes]], chunks: list
 
 
 async def test_a_declared_length_over_the_limit_is_413_without_reading_the_body() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     app = create_app(lambda: fake, limits=BODY_LIMITS)
     reads, status, answer = await _app_events(
         app, [(b"content-length", b"5000000000")], [b"x" * 1024] * 8
@@ -130,22 +130,22 @@ async def test_a_declared_length_over_the_limit_is_413_without_reading_the_body(
     assert "5000000000 bytes" in answer["detail"]
     assert "limit of 4096 bytes" in answer["detail"]
     assert "--max-body-bytes" in answer["detail"]
-    assert fake.checked == []
+    assert fake.requests == []
 
 
 async def test_a_streamed_body_is_cut_off_as_soon_as_it_passes_the_limit() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     app = create_app(lambda: fake, limits=BODY_LIMITS)
     chunks = [b" " * 1024] * 1000  # 1 MB of whitespace, sent without a Content-Length
     reads, status, answer = await _app_events(app, [], chunks)
     assert status == 413
     assert reads == 5  # the fifth KiB passes 4096 bytes; nothing after it is read
     assert "more than 4096 bytes" in answer["detail"]
-    assert fake.checked == []
+    assert fake.requests == []
 
 
 async def test_a_chunked_body_over_the_limit_is_413_through_http() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     payload = json.dumps(check_payload(proofs(200))).encode()
     assert len(payload) > 4096
 
@@ -159,4 +159,4 @@ async def test_a_chunked_body_over_the_limit_is_413_through_http() -> None:
         small = await client.post("/api/check", json=check_payload(proofs(2)))
     assert (refused.status_code, declared.status_code, small.status_code) == (413, 413, 200)
     assert "transfer-encoding" in refused.request.headers
-    assert len(fake.checked) == 2
+    assert len(fake.requests) == 2

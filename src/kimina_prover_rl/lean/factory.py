@@ -63,6 +63,8 @@ class VerifierOptions:
     """Remote server API key (``remote``); default ``$LEAN_SERVER_API_KEY``."""
     remote_endpoint: Literal["check", "verify"] = "check"
     """``check`` (``/api/check``) or the legacy ``verify`` (``/verify``)."""
+    remote_batch_size: int = 16
+    """Proofs per HTTP request to the remote server (halved while it answers HTTP 413)."""
     ray_pool: Literal["local", "standin"] = "local"
     """What the per-node Ray actor runs (``ray``)."""
     ray_resource: str = "lean_slots"
@@ -83,6 +85,15 @@ class VerifierOptions:
         if isinstance(self.spares, bool) or not isinstance(self.spares, int) or self.spares < 0:
             raise ConfigError(
                 f"spares={self.spares!r} must be 0 (no warm spare REPLs) or more (--spares)"
+            )
+        if (
+            isinstance(self.remote_batch_size, bool)
+            or not isinstance(self.remote_batch_size, int)
+            or self.remote_batch_size < 1
+        ):
+            raise ConfigError(
+                f"remote_batch_size={self.remote_batch_size!r} must be a positive integer "
+                "(--remote-batch-size)"
             )
         if not self.timeout_s > 0:
             raise ConfigError(f"timeout_s={self.timeout_s!r} must be > 0 seconds (--timeout)")
@@ -139,6 +150,7 @@ def _open_backend(options: VerifierOptions, cache: VerdictCache | None) -> Verif
             api_key=options.api_key,
             endpoint=options.remote_endpoint,
             timeout_s=options.timeout_s,
+            chunk_size=options.remote_batch_size,
         )
         return RemoteServer(config)
     if options.project_dir is not None and not options.project_dir.is_dir():

@@ -8,14 +8,16 @@ from typing import Literal
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from kimina_prover_rl.errors import ConfigError, PoolClosed
-from kimina_prover_rl.lean import VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean import VerdictStatus, VerifierOptions, VerifyRequest, open_verifier
 from kimina_prover_rl.lean.kimina.client import RemoteConfig, RemoteServer
-from kimina_prover_rl.server import create_app
-from tests.lean._fake_verifier import LEAN_VERSION, FakeVerifier
+from kimina_prover_rl.server import ServerLimits, create_app
+from tests.lean._fake_verifier import LEAN_VERSION, fake_verifier
 from tests.lean.kimina._replay import Replay, recorded_pairs
 from tests.server._kimina import FakeKimina
+from tests.server._loopback import listening
 
 FAST = {"backoff_s": 0.001, "max_backoff_s": 0.005}
 VALID = "import Mathlib\n\ntheorem t : True := by\n  trivial"
@@ -288,7 +290,7 @@ async def test_a_result_missing_from_the_answer_is_an_infra_error() -> None:
 
 
 async def test_against_our_server_verdicts_round_trip_exactly() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     app = create_app(lambda: fake, api_key="s3cret")
     codes = ["ok", "x error", "y sorry", "z axiom", "w timeout", "v infra"]
     async with app.router.lifespan_context(app):
@@ -310,14 +312,14 @@ async def test_against_our_server_verdicts_round_trip_exactly() -> None:
     assert verdicts[3].response == {"env": 0}
     assert verdicts[1].errors[0].data == "unsolved goals"
     # our server judges axioms itself: nothing is appended to the code it receives
-    assert [r.code for r in fake.checked] == codes
+    assert [r.code for r in fake.requests] == codes
 
 
 @pytest.mark.parametrize("endpoint", ["check", "verify"])
 async def test_our_server_is_told_the_graded_theorem_and_statement(
     endpoint: Literal["check", "verify"],
 ) -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     app = create_app(lambda: fake)
     statement = "import Mathlib\n\ntheorem t : True := by"
     request = VerifyRequest(f"{statement}\n  trivial", formal_statement=statement)
@@ -325,7 +327,7 @@ async def test_our_server_is_told_the_graded_theorem_and_statement(
         config = RemoteConfig(url="http://ours.test", endpoint=endpoint)
         async with RemoteServer(config, transport=httpx.ASGITransport(app=app)) as remote:
             await remote.verify([request])
-    (seen,) = fake.checked
+    (seen,) = fake.requests
     assert (seen.theorem_name, seen.formal_statement) == ("t", statement)
 
 
@@ -345,7 +347,7 @@ async def test_a_kimina_server_gets_only_kiminas_fields() -> None:
 
 
 async def test_without_health_our_server_is_treated_as_any_kimina_server() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     app = create_app(lambda: fake)
     transport = httpx.ASGITransport(app=app)
 
@@ -358,7 +360,7 @@ async def test_without_health_our_server_is_treated_as_any_kimina_server() -> No
         config = RemoteConfig(url="http://ours.test", **FAST)  # type: ignore[arg-type]
         async with RemoteServer(config, transport=httpx.MockTransport(no_health)) as remote:
             (verdict,) = await remote.verify([VerifyRequest("theorem t : True := trivial")])
-    assert "#print axioms _root_.t" in fake.checked[0].code
+    assert "#print axioms _root_.t" in fake.requests[0].code
     # the fake calls code mentioning "axiom" unsound; the kimina view of that carries an
     # error message, so a client that only sees the kimina view never calls it valid
     assert verdict.status is VerdictStatus.LEAN_ERROR
@@ -394,3 +396,57 @@ def test_the_verdict_scope_changes_with_every_setting_that_changes_verdicts() ->
     assert "numbering=detected" in base
     assert scope(lean_version="") == ""  # unknown version: nothing is cached
     assert scope(timeout_s=5.0, chunk_size=2) == base  # transport settings do not count
+
+
+# --- a server with a per-request limit (HTTP 413), over real HTTP ------------------------
+
+STANDIN_VALID = "theorem t : True := trivial"
+STANDIN_SORRY = "theorem t : True := by\n  sorry"
+
+
+def _standin_server(limits: ServerLimits) -> FastAPI:
+    """``kimina-rl serve``'s app on the stand-in, with ``limits``."""
+    options = VerifierOptions(backend="standin", cache_path=None)
+    return create_app(lambda: open_verifier(options), limits=limits)
+
+
+@pytest.mark.parametrize("endpoint", ["check", "verify"])
+async def test_a_server_refusing_big_requests_still_judges_every_proof(
+    endpoint: Literal["check", "verify"], caplog: pytest.LogCaptureFixture
+) -> None:
+    codes = [STANDIN_SORRY if i % 3 == 0 else STANDIN_VALID for i in range(7)]
+    requests = [VerifyRequest(code, id=f"p{i}") for i, code in enumerate(codes)]
+    expected = [VerdictStatus.SORRY if i % 3 == 0 else VerdictStatus.VALID for i in range(7)]
+    with listening(_standin_server(ServerLimits(max_snippets=2))) as url:
+        config = RemoteConfig(url=url, endpoint=endpoint, chunk_size=16, **FAST)  # type: ignore[arg-type]
+        async with RemoteServer(config) as remote:
+            first = await remote.verify(requests)
+            assert remote.chunk_size == 2
+            again = await remote.verify(requests)
+    assert [v.status for v in first] == expected
+    assert [v.status for v in again] == expected
+    assert [v.id for v in first] == [r.id for r in requests]
+    assert "HTTP 413" in caplog.text
+    assert "--remote-batch-size 2" in caplog.text
+
+
+async def test_a_proof_too_large_to_send_alone_is_rejected_and_the_rest_are_judged() -> None:
+    huge = STANDIN_VALID + "\n-- " + "x" * 4000
+    codes = [STANDIN_VALID, huge, STANDIN_SORRY]
+    requests = [VerifyRequest(code, id=str(i)) for i, code in enumerate(codes)]
+    with listening(_standin_server(ServerLimits(max_body_bytes=2048))) as url:
+        async with RemoteServer(RemoteConfig(url=url, **FAST)) as remote:  # type: ignore[arg-type]
+            verdicts = await remote.verify(requests)
+    assert [v.status for v in verdicts] == [
+        VerdictStatus.VALID,
+        VerdictStatus.REJECTED,
+        VerdictStatus.SORRY,
+    ]
+    assert "HTTP 413" in verdicts[1].detail
+    assert "this proof alone" in verdicts[1].detail
+    assert not verdicts[1].is_cacheable
+
+
+def test_the_batch_size_must_be_positive() -> None:
+    with pytest.raises(ConfigError, match="--remote-batch-size"):
+        VerifierOptions(backend="remote", remote_batch_size=0)

@@ -5,11 +5,14 @@ Speaks ``POST /api/check`` (``snippets`` -> ``results`` by ``id``) or the legacy
 ``Authorization: Bearer KEY``; the bodies are built from the models ``kimina-rl serve``
 validates (:mod:`kimina_prover_rl.lean.kimina.wire`).
 
-A batch is cut into chunks sent concurrently. A chunk that fails (connection error,
-HTTP 5xx, 429, no answer in time) is retried with exponential backoff, in halves, so an
-item that breaks the server ends up alone and fails alone; every other item still gets
-its verdict. Once an item's attempts are spent it gets an ``infra_error`` verdict: nothing
-is raised, nothing is lost.
+A batch is cut into chunks of ``chunk_size`` proofs sent concurrently. A chunk that fails
+(connection error, HTTP 5xx, 429, no answer in time) is retried with exponential backoff,
+in halves, so an item that breaks the server ends up alone and fails alone; every other
+item still gets its verdict. Once an item's attempts are spent it gets an ``infra_error``
+verdict: nothing is raised, nothing is lost. A chunk the server refuses as too large
+(HTTP 413: kimina's and ``serve``'s per-request limits) is sent again at once in halves,
+without spending an attempt; the largest size answered after such a split becomes this
+client's chunk size, and a proof refused alone is ``rejected``.
 
 kimina-lean-server judges a proof by errors and listed sorries only; answers are judged
 here by the local pool's rules instead, with the pool's checks appended (see
@@ -83,7 +86,7 @@ class RemoteConfig:
     timeout_s: float = 60.0
     """Per-proof Lean time limit sent to the server (rounded up to whole seconds)."""
     chunk_size: int = 16
-    """Proofs per HTTP request."""
+    """Proofs per HTTP request (fewer once the server refuses this many with HTTP 413)."""
     max_concurrency: int = 8
     """HTTP requests in flight at once (shared by every call on this client)."""
     max_attempts: int = 4
@@ -140,6 +143,8 @@ class _Failure:
     detail: str
     retryable: bool
     retry_after_s: float | None = None
+    too_large: bool = False
+    """The server refused the request's size (HTTP 413): smaller requests may pass."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +188,7 @@ class RemoteServer(Verifier):
         self._probe_lock = asyncio.Lock()
         self._server_judges = False
         self._numbering: frozenset[LineNumbering] = frozenset()
+        self._accepted_after_413 = 0
         self._closed = False
 
     def __repr__(self) -> str:
@@ -192,6 +198,12 @@ class RemoteServer(Verifier):
     @property
     def lean_version(self) -> str:
         return self._lean_version
+
+    @property
+    def chunk_size(self) -> int:
+        """Proofs per request now: the configured size, or the largest this server
+        answered after refusing a larger request (HTTP 413)."""
+        return self._accepted_after_413 or self.config.chunk_size
 
     @property
     def learned_numbering(self) -> frozenset[LineNumbering]:
@@ -270,7 +282,7 @@ class RemoteServer(Verifier):
                 continue
             limit = request.timeout_s if request.timeout_s is not None else self.config.timeout_s
             by_timeout.setdefault(max(1, math.ceil(limit)), []).append(index)
-        size = self.config.chunk_size
+        size = self.chunk_size
         tasks = [
             asyncio.create_task(
                 self._run_chunk(
@@ -290,8 +302,12 @@ class RemoteServer(Verifier):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _run_chunk(self, batch: _Batch, indices: list[int], *, attempt: int) -> None:
-        """Send one chunk; retry what failed (in halves) until its attempts are spent."""
+    async def _run_chunk(
+        self, batch: _Batch, indices: list[int], *, attempt: int, split: bool = False
+    ) -> None:
+        """Send one chunk; retry what failed (in halves) until its attempts are spent.
+
+        ``split``: the chunk is half of one the server refused as too large."""
         requests, prepared, emit = batch.requests, batch.prepared, batch.emit
         async with self._semaphore:
             try:
@@ -304,6 +320,11 @@ class RemoteServer(Verifier):
                 _logger.exception("RemoteServer: sending %d proofs failed", len(indices))
                 answer = _Failure(f"the client failed: {type(exc).__name__}: {exc}", False)
         retry: list[int] = []
+        if isinstance(answer, _Failure) and answer.too_large:
+            await self._split_refused(batch, indices, answer, attempt=attempt)
+            return
+        if split and not isinstance(answer, _Failure):
+            self._learn_size(len(indices))
         if isinstance(answer, _Failure):
             if not answer.retryable or attempt >= self.config.max_attempts:
                 for index in indices:
@@ -344,6 +365,47 @@ class RemoteServer(Verifier):
                 self._run_chunk(batch, retry[i : i + half], attempt=attempt + 1)
                 for i in range(0, len(retry), half)
             )
+        )
+
+    async def _split_refused(
+        self, batch: _Batch, indices: list[int], refusal: _Failure, *, attempt: int
+    ) -> None:
+        """Send a chunk refused as too large again, in halves, at once and without spending
+        an attempt; a proof refused alone is ``rejected`` (it cannot be sent smaller)."""
+        if len(indices) == 1:
+            request = batch.requests[indices[0]]
+            detail = (
+                f"{refusal.detail}; the server refuses a request holding this proof alone, "
+                "so it is larger than the server accepts (raise the server's request size "
+                "limit, e.g. `kimina-rl serve --max-body-bytes`)"
+            )
+            verdict = Verdict(
+                VerdictStatus.REJECTED,
+                id=request.id,
+                detail=detail,
+                lean_version=self._lean_version,
+            )
+            batch.emit(indices[0], verdict)
+            return
+        half = (len(indices) + 1) // 2
+        await asyncio.gather(
+            *(
+                self._run_chunk(batch, indices[i : i + half], attempt=attempt, split=True)
+                for i in range(0, len(indices), half)
+            )
+        )
+
+    def _learn_size(self, size: int) -> None:
+        """Remember the largest request answered after a 413, and say so once it changes."""
+        if size <= self._accepted_after_413:
+            return
+        self._accepted_after_413 = size
+        _logger.warning(
+            "%s refused a request as too large (HTTP 413); sending at most %d proofs per "
+            "request from now on (--remote-batch-size %d starts there)",
+            self.url,
+            size,
+            size,
         )
 
     def _backoff(self, attempt: int, answer: _Failure | dict[int, dict[str, Any]]) -> float:
@@ -431,6 +493,12 @@ class RemoteServer(Verifier):
 def _http_failure(where: str, response: httpx.Response) -> _Failure:
     status = response.status_code
     body = response.text[:_EXCERPT]
+    if status == 413:
+        return _Failure(
+            f"{where} refused the request as too large (HTTP 413: {body})",
+            retryable=False,
+            too_large=True,
+        )
     if status in (401, 403):
         return _Failure(
             f"{where} refused the API key (HTTP {status}: {body}); "
