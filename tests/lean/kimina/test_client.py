@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal
 
 import httpx
@@ -11,7 +12,13 @@ import pytest
 from fastapi import FastAPI
 
 from kimina_prover_rl.errors import ConfigError, PoolClosed
-from kimina_prover_rl.lean import VerdictStatus, VerifierOptions, VerifyRequest, open_verifier
+from kimina_prover_rl.lean import (
+    VerdictCache,
+    VerdictStatus,
+    VerifierOptions,
+    VerifyRequest,
+    open_verifier,
+)
 from kimina_prover_rl.lean.kimina.client import RemoteConfig, RemoteServer
 from kimina_prover_rl.server import ServerLimits, create_app
 from tests.lean._fake_verifier import LEAN_VERSION, fake_verifier
@@ -512,3 +519,27 @@ async def test_a_kimina_server_checks_the_given_statement_in_the_same_request(
     assert first_call == len(requests) + len(statements)
     judged = [c for c in cases if c["case"] != "bad_statement"]
     assert len(replay.sent) - first_call == len(judged)
+
+
+async def test_a_statement_printed_once_is_kept_in_the_verdict_cache(tmp_path: Path) -> None:
+    cases = [c for c in _statement_cases("main", "check") if c["case"] in ("honest", "changed")]
+    requests = [
+        VerifyRequest(
+            c["submitted"], theorem_name=c["theorem_name"], formal_statement=c["formal_statement"]
+        )
+        for c in cases
+    ]
+    config = RemoteConfig(url="http://kimina.test", lean_version="recorded", **FAST)  # type: ignore[arg-type]
+    sent: list[int] = []
+    for _ in range(2):  # two runs, one cache file
+        replay = Replay("main", statements=True)
+        cache = VerdictCache(tmp_path / "verdicts.sqlite")
+        async with RemoteServer(config, transport=replay.transport(), statements=cache) as remote:
+            verdicts = await remote.verify(requests)
+        cache.close()
+        assert [v.status for v in verdicts] == [
+            VerdictStatus.VALID if c["case"] == "honest" else VerdictStatus.UNSOUND for c in cases
+        ]
+        sent.append(len(replay.sent))
+    statements = {c["formal_statement"] for c in cases}
+    assert sent == [len(requests) + len(statements), len(requests)]
