@@ -402,6 +402,7 @@ def test_the_verdict_scope_changes_with_every_setting_that_changes_verdicts() ->
     ]
     assert len({base, *variants}) == 1 + len(variants)
     assert "numbering=detected" in base
+    assert "statement=probe" in base
     assert scope(lean_version="") == ""  # unknown version: nothing is cached
     assert scope(timeout_s=5.0, chunk_size=2) == base  # transport settings do not count
 

@@ -82,6 +82,9 @@ _EXCERPT = 200
 _POSITIONS_RULE = "numbering=detected/1"
 """Names how message positions are mapped back; cached verdicts read by an older rule
 (which assumed one numbering) are never reused."""
+_STATEMENT_RULE = "statement=probe/1"
+"""Names how the given statement is checked; cached verdicts of older clients (which did
+not check it against a plain kimina server) are never reused."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -230,8 +233,9 @@ class RemoteServer(Verifier):
     @property
     def verdict_scope(self) -> str:
         """What this client's verdicts depend on: the server's Lean version, URL and route,
-        whether axioms are checked, the version of the appended checks and the rule positions
-        are read by; empty until the version is known (then nothing is cached)."""
+        whether axioms are checked, the version of the appended checks, and the rules
+        positions are read and the statement is checked by; empty until the version is
+        known (then nothing is cached)."""
         if not self._lean_version:
             return ""
         checks = "server" if self._server_judges else str(self.config.check_axioms)
@@ -243,6 +247,7 @@ class RemoteServer(Verifier):
                 checks,
                 CHECK_RULES_VERSION,
                 _POSITIONS_RULE,
+                _STATEMENT_RULE,
             ]
         )
 
