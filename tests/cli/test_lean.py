@@ -62,3 +62,21 @@ def test_a_failed_step_exits_1_naming_the_step(
     result = runner.invoke(app, ["lean", "setup", str(tmp_path / "ws"), "--sandbox", "off"])
     assert result.exit_code == 1, result.output
     assert 'error: step "build the REPL" failed: `lake build`' in result.output
+
+
+def test_doctor_reports_the_workspace_and_the_sandbox(tmp_path: Path, repl: Path) -> None:
+    root = tmp_path / "ws"
+    setup = runner.invoke(app, ["lean", "setup", str(root), "--no-check"])
+    assert setup.exit_code == 0, setup.output
+    args = ["doctor", "--project-dir", str(root), "--sandbox", "off"]
+    result = runner.invoke(app, args, env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert f"{root}: Lean v4.26.0, Mathlib cache in place, REPL built" in result.output
+    assert "REPL sandbox" in result.output
+    assert "sandbox: off (--sandbox off)" in result.output
+    assert "known-valid proof: valid" in result.output
+
+    (root / "repl/.lake/build/bin/repl").unlink()
+    broken = runner.invoke(app, [*args[:3], "--sandbox", "off"], env={"COLUMNS": "400"})
+    assert "REPL not built" in broken.output
+    assert f"kimina-rl lean setup {root}" in broken.output
