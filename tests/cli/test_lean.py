@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kimina_prover_rl.cli import app
-from tests.lean._fake_tools import PACKAGE_SOURCE, calls, fake_env, install_fake_tools
+from tests.lean._fake_tools import calls, fake_env, install_fake_tools
 
 runner = CliRunner()
 
@@ -44,11 +43,9 @@ def test_setup_checks_the_workspace_and_prints_how_to_use_it(tmp_path: Path, rep
 
 
 def test_a_workspace_that_accepts_a_false_proof_fails_the_self_check(
-    tmp_path: Path, repl: Path
+    tmp_path: Path, repl: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a REPL that accepts everything (the bare stand-in) must not pass for Lean
-    standin = f"PYTHONPATH={PACKAGE_SOURCE} exec {sys.executable} -m kimina_prover_rl.lean.standin"
-    repl.write_text(f"#!/bin/sh\n{standin}\n")
+    monkeypatch.setenv("FAKE_REPL_LIES", "1")  # a REPL that is not Lean must not pass
     result = runner.invoke(app, ["lean", "setup", str(tmp_path / "ws"), "--sandbox", "off"])
     assert result.exit_code == 1, result.output
     assert "self-check FAILED" in result.output

@@ -51,11 +51,12 @@ elif tool == "lake" and args[0] == "env":
 print(f"{{tool}} {{' '.join(args)}}: ok")
 """
 
-# A REPL that is the stand-in, except that it rejects the false `2 + 2 = 5` as Lean would.
+# The REPL `lake build` "builds": the stand-in (it rejects the false `2 + 2 = 5` as Lean
+# does), or with $FAKE_REPL_LIES a REPL that is not Lean: it checks `2 + 2 = 4` instead.
 _REPL = r"""#!{python}
 import json, os, subprocess, sys
 child = subprocess.Popen(
-    [{python!r}, "-m", "kimina_prover_rl.lean.standin"],
+    [{python!r}, "-m", "kimina_prover_rl.standin"],
     stdin=subprocess.PIPE,
     text=True,
     env={{**os.environ, "PYTHONPATH": {src!r}}},
@@ -69,8 +70,8 @@ for line in sys.stdin:
         continue
     request = json.loads("".join(block))
     block = []
-    if "+ 2 = 5" in request.get("cmd", ""):
-        request["cmd"] += '\n-- standin: error "linarith failed"'
+    if os.environ.get("FAKE_REPL_LIES"):
+        request["cmd"] = request.get("cmd", "").replace("+ 2 = 5", "+ 2 = 4")
     if child.poll() is not None:
         break
     child.stdin.write(json.dumps(request) + "\n\n")
