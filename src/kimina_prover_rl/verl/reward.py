@@ -32,6 +32,7 @@ from typing import Any
 
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import VerifierOptions, open_verifier
+from kimina_prover_rl.lean.sandbox import SandboxMode
 from kimina_prover_rl.reward import (
     RewardConfig,
     RewardRecord,
@@ -63,6 +64,8 @@ class RewardSettings:
     """The Lean project with Mathlib that local REPLs run in."""
     repl_cmd: str | None = None
     """REPL command line; default ``lake env repl`` in ``project_dir``."""
+    sandbox: SandboxMode = "auto"
+    """Run each REPL in bubblewrap: ``auto`` when available, ``required``, or ``off``."""
     workers: int = 8
     """REPL processes of a pool outside Ray; under Ray each node runs one per unit of
     ``ray_resource`` it offers (the recipes give a single node ``workers`` units)."""
@@ -140,6 +143,7 @@ class RewardSettings:
             ray_pool=pool,  # type: ignore[arg-type]
             project_dir=None if self.project_dir is None else Path(self.project_dir),
             repl_cmd=self.repl_cmd,
+            sandbox=self.sandbox,
             ray_resource=self.ray_resource,
             **common,
         )
