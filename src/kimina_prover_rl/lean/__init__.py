@@ -11,7 +11,7 @@ from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
 from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
 from kimina_prover_rl.lean.kimina import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.mock import MockVerifier
-from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS, UnsoundReason
+from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.protocol import (
     CommandRequest,
@@ -25,7 +25,13 @@ from kimina_prover_rl.lean.protocol import (
 )
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
 from kimina_prover_rl.lean.sync import SyncVerifier
-from kimina_prover_rl.lean.verdict import LeanMessage, Verdict, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean.verdict import (
+    LeanMessage,
+    UnsoundReason,
+    Verdict,
+    VerdictStatus,
+    VerifyRequest,
+)
 from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
 from kimina_prover_rl.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
 
