@@ -37,6 +37,14 @@ GPU_MEM=${GPU_MEM:-0.6}
 REWARD_WORKERS=${REWARD_WORKERS:-8}
 LEAN_WORKERS=${LEAN_WORKERS:-32}       # REPL processes per node (local Lean project)
 LEAN_TIMEOUT=${LEAN_TIMEOUT:-60}
+
+# --- the Lean project and REPL: the names `kimina-rl` reads too ---
+if [[ -z "${KIMINA_LEAN_PROJECT:-}" && -n "${LEAN_PROJECT_DIR:-}" ]]; then
+    echo "warning: LEAN_PROJECT_DIR is deprecated; set KIMINA_LEAN_PROJECT instead" >&2
+    KIMINA_LEAN_PROJECT=$LEAN_PROJECT_DIR
+fi
+KIMINA_LEAN_PROJECT=${KIMINA_LEAN_PROJECT:-}
+KIMINA_LEAN_REPL=${KIMINA_LEAN_REPL:-}  # REPL command line [default: lake env repl]
 PROJECT=${PROJECT:-kimina_prover_rl}
 EXPERIMENT=${EXPERIMENT:-$(basename "$0" .sh)}
 LOGGER=${LOGGER:-"['console','wandb']"}
@@ -44,7 +52,7 @@ LOGGER=${LOGGER:-"['console','wandb']"}
 # The Lean verifier, as the reference reads it: a kimina-lean-server at
 # LEAN_SERVER_API_URL (key in LEAN_SERVER_API_KEY, read from the environment of each
 # node, never written into the logged config), else a local Lean project with Mathlib at
-# LEAN_PROJECT_DIR (one REPL pool per node; a `kimina-rl lean setup` workspace works, its
+# KIMINA_LEAN_PROJECT, its REPL command in KIMINA_LEAN_REPL (one REPL pool per node; a `kimina-rl lean setup` workspace works, its
 # REPLs sandboxed as LEAN_SANDBOX=auto|required|off says), else the stand-in REPL: simulated Lean,
 # announced in the log, for plumbing checks only.
 lean_overrides() {
@@ -54,9 +62,12 @@ lean_overrides() {
     if [[ -n "${LEAN_SERVER_API_URL:-}" ]]; then
         echo "$kw.backend=remote"
         echo "$kw.url=$LEAN_SERVER_API_URL"
-    elif [[ -n "${LEAN_PROJECT_DIR:-}" ]]; then
+    elif [[ -n "$KIMINA_LEAN_PROJECT" ]]; then
         echo "$kw.backend=local"
-        echo "$kw.project_dir=$LEAN_PROJECT_DIR"
+        echo "$kw.project_dir=$KIMINA_LEAN_PROJECT"
+        if [[ -n "$KIMINA_LEAN_REPL" ]]; then
+            echo "$kw.repl_cmd='$KIMINA_LEAN_REPL'"
+        fi
         echo "$kw.sandbox=${LEAN_SANDBOX:-auto}"
         echo "$kw.cache_path=${LEAN_CACHE:-$DATA_DIR/verdicts.sqlite}"
     else

@@ -85,6 +85,14 @@ def test_the_dry_run_fits_a_small_machine() -> None:
             {"backend": "remote", "url": "http://lean:12332"},
         ),
         (
+            {"KIMINA_LEAN_PROJECT": "/opt/mathlib4"},
+            {"backend": "local", "project_dir": "/opt/mathlib4"},
+        ),
+        (
+            {"KIMINA_LEAN_PROJECT": "/opt/mathlib4", "KIMINA_LEAN_REPL": "lake env /opt/repl"},
+            {"backend": "local", "project_dir": "/opt/mathlib4", "repl_cmd": "lake env /opt/repl"},
+        ),
+        (  # the deprecated name still works (and warns)
             {"LEAN_PROJECT_DIR": "/opt/mathlib4"},
             {"backend": "local", "project_dir": "/opt/mathlib4"},
         ),
@@ -104,7 +112,7 @@ def test_recipes_read_the_lean_server_as_the_reference_does(
     ("env", "slots"),
     [
         ({}, {"lean_slots": 32}),  # verl starts Ray: this node runs the Lean pool
-        ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "LEAN_WORKERS": "12"}, {"lean_slots": 12}),
+        ({"KIMINA_LEAN_PROJECT": "/opt/mathlib4", "LEAN_WORKERS": "12"}, {"lean_slots": 12}),
         ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "NNODES": "2"}, None),  # `ray start` declares
         ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "RAY_ADDRESS": "head:6379"}, None),
         ({"LEAN_SERVER_API_URL": "http://lean:12332"}, None),  # no local pool at all

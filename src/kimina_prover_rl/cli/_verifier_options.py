@@ -60,6 +60,7 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         None,
         "--repl-cmd",
         metavar="CMD",
+        envvar="KIMINA_LEAN_REPL",
         help="REPL command line, run in --project-dir [default: lake env repl].",
     ),
     "project_dir": _option(
