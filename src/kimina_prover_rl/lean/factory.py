@@ -166,7 +166,7 @@ def _open_backend(options: VerifierOptions, cache: VerdictCache | None) -> Verif
             timeout_s=options.timeout_s,
             chunk_size=options.remote_batch_size,
         )
-        return RemoteServer(config)
+        return RemoteServer(config, statements=cache)
     if options.project_dir is not None and not options.project_dir.is_dir():
         raise ConfigError(
             f"--project-dir {options.project_dir}: no such directory; pass the Lean project "
