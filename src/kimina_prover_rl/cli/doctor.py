@@ -22,7 +22,7 @@ from kimina_prover_rl.cli._app import app
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
 
 if TYPE_CHECKING:
-    from kimina_prover_rl.lean import VerifierOptions
+    from kimina_prover_rl.lean import VerifierSettings
 
 __all__ = ["KNOWN_BAD", "KNOWN_VALID", "Finding", "doctor", "verifier_check"]
 
@@ -60,8 +60,8 @@ class Finding:
 
 
 @app.command("doctor")
-@with_verifier_options()
-def doctor(*, verifier_options: VerifierOptions) -> None:
+@with_verifier_options(without_lean="keep")
+def doctor(*, verifier_options: VerifierSettings) -> None:
     """Say what this machine can do: Python, packages, GPUs, Lean, the verifier.
 
     With a Lean project (`--project-dir`, or `$KIMINA_LEAN_PROJECT`) or a server
@@ -84,12 +84,15 @@ def doctor(*, verifier_options: VerifierOptions) -> None:
         raise typer.Exit(1)
 
 
-def verifier_check(options: VerifierOptions) -> Finding | None:
+def verifier_check(options: VerifierSettings) -> Finding | None:
     """Send :data:`KNOWN_VALID` and :data:`KNOWN_BAD` to the verifier ``options`` describe.
 
-    None when no verifier is configured (``local`` with neither a project nor a command).
+    None when no verifier is configured (``auto`` found no Lean, or ``local`` with neither
+    a project nor a command).
     """
-    if options.backend == "local" and options.project_dir is None and options.repl_cmd is None:
+    if options.backend == "auto" or (
+        options.backend == "local" and options.project_dir is None and options.repl_cmd is None
+    ):
         return None
     from dataclasses import replace
 
@@ -157,7 +160,7 @@ def _gpus() -> Finding:
     )
 
 
-def _lean_project(options: VerifierOptions) -> list[Finding]:
+def _lean_project(options: VerifierSettings) -> list[Finding]:
     lake = shutil.which("lake")
     tools = Finding(
         "Lean toolchain",

@@ -23,7 +23,7 @@ from kimina_prover_rl.cli._verifier_options import with_verifier_options
 from kimina_prover_rl.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
-    from kimina_prover_rl.lean import Verdict, VerifierOptions, VerifyRequest
+    from kimina_prover_rl.lean import Verdict, VerifierSettings, VerifyRequest
 
 __all__ = ["verify"]
 
@@ -41,7 +41,7 @@ def verify(
     ],
     *,
     output: OutputPath = None,
-    verifier_options: VerifierOptions,
+    verifier_options: VerifierSettings,
 ) -> None:
     """Check Lean proofs and write one verdict per input line, in input order.
 
@@ -131,7 +131,7 @@ def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest 
 
 
 async def _verify_all(
-    records: list[dict[str, Any] | InputError], output: Path | None, options: VerifierOptions
+    records: list[dict[str, Any] | InputError], output: Path | None, options: VerifierSettings
 ) -> _Tally:
     """Verify every record, writing lines in input order as soon as their turn comes."""
     from kimina_prover_rl.lean import open_verifier

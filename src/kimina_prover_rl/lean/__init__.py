@@ -8,7 +8,7 @@ from __future__ import annotations
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
-from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
+from kimina_prover_rl.lean.factory import open_verifier
 from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS, UnsoundReason
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.protocol import (
@@ -23,6 +23,7 @@ from kimina_prover_rl.lean.protocol import (
 )
 from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
+from kimina_prover_rl.lean.settings import VerifierSettings, resolve_backend
 from kimina_prover_rl.lean.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
 from kimina_prover_rl.lean.sync import SyncVerifier
 from kimina_prover_rl.lean.verdict import LeanMessage, Verdict, VerdictStatus, VerifyRequest
@@ -57,12 +58,13 @@ __all__ = [
     "VerdictCache",
     "VerdictStatus",
     "Verifier",
-    "VerifierOptions",
+    "VerifierSettings",
     "VerifyRequest",
     "WrappingVerifier",
     "encode_request",
     "open_verifier",
     "parse_response",
     "proof_key",
+    "resolve_backend",
     "standin_command",
 ]
