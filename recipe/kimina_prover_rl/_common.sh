@@ -44,7 +44,8 @@ LOGGER=${LOGGER:-"['console','wandb']"}
 # The Lean verifier, as the reference reads it: a kimina-lean-server at
 # LEAN_SERVER_API_URL (key in LEAN_SERVER_API_KEY, read from the environment of each
 # node, never written into the logged config), else a local Lean project with Mathlib at
-# LEAN_PROJECT_DIR (one REPL pool per node). With neither, the launcher stops before any
+# LEAN_PROJECT_DIR (one REPL pool per node; a `kimina-rl lean setup` workspace works, its
+# REPLs sandboxed as LEAN_SANDBOX=auto|required|off says). With neither, the launcher stops before any
 # work: simulated Lean (the stand-in REPL, for plumbing checks only) runs only when asked
 # for by name, LEAN_BACKEND=standin. LEAN_BACKEND may name any backend of
 # kimina_prover_rl.lean.VerifierSettings; the reward refuses any other value.
@@ -79,6 +80,7 @@ lean_overrides() {
     fi
     if [[ -n "${LEAN_PROJECT_DIR:-}" ]]; then
         echo "$kw.project_dir=$LEAN_PROJECT_DIR"
+        echo "$kw.sandbox=${LEAN_SANDBOX:-auto}"
         echo "$kw.cache_path=${LEAN_CACHE:-$DATA_DIR/verdicts.sqlite}"
     fi
     # Local REPL pools run on the Ray nodes offering lean_slots. When verl starts Ray itself

@@ -14,11 +14,12 @@ from kimina_prover_rl.lean import (
     DedupVerifier,
     RemoteServer,
     VerdictStatus,
+    VerifierSettings,
     VerifyRequest,
 )
-from kimina_prover_rl.lean.factory import SIMULATED_NOTE, VerifierSettings, open_verifier
+from kimina_prover_rl.lean.factory import SIMULATED_NOTE, open_verifier
 from kimina_prover_rl.lean.pool import LocalPool
-from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION
+from kimina_prover_rl.standin import STANDIN_LEAN_VERSION
 
 VALID = "theorem t : True := trivial"
 SORRY = "theorem t : True := by\n  sorry"
@@ -83,7 +84,7 @@ async def test_the_standin_backend_checks_end_to_end_and_says_lean_is_simulated(
 
 
 def test_a_repl_command_running_the_standin_counts_as_simulated() -> None:
-    assert VerifierSettings(repl_cmd="python -m kimina_prover_rl.lean.standin").simulated
+    assert VerifierSettings(repl_cmd="python -m kimina_prover_rl.standin").simulated
     assert VerifierSettings(backend="ray", ray_pool="standin").simulated
     assert not VerifierSettings(repl_cmd="lake env repl").simulated
 

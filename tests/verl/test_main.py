@@ -108,7 +108,7 @@ def test_a_recipe_with_no_lean_stops_before_any_work_and_says_how_to_give_one(
     bin_dir = tmp_path / "bin"  # a kimina-rl that records being called: it must not be
     bin_dir.mkdir()
     called = tmp_path / "called"
-    (bin_dir / "kimina-rl").write_text(f"#!/bin/sh\necho \"$@\" >> {called}\n")
+    (bin_dir / "kimina-rl").write_text(f'#!/bin/sh\necho "$@" >> {called}\n')
     (bin_dir / "kimina-rl").chmod(0o755)
     completed = subprocess.run(
         ["bash", str(RECIPES / name)],

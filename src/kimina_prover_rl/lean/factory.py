@@ -15,17 +15,19 @@ from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 from kimina_prover_rl.lean.dedup import DedupVerifier
+from kimina_prover_rl.lean.kimina.client import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
-from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.repl import ReplConfig
+from kimina_prover_rl.lean.sandbox import describe_sandbox, resolve_sandbox
 from kimina_prover_rl.lean.settings import VerifierSettings, resolve_backend
-from kimina_prover_rl.lean.standin import standin_command
 from kimina_prover_rl.lean.verifier import Verifier
+from kimina_prover_rl.lean.workspace import find_workspace
+from kimina_prover_rl.standin import standin_command
 
 __all__ = ["SIMULATED_NOTE", "open_verifier"]
 
 SIMULATED_NOTE = (
-    "NOTE: Lean is SIMULATED (stand-in REPL, kimina_prover_rl.lean.standin). "
+    "NOTE: Lean is SIMULATED (stand-in REPL, kimina_prover_rl.standin). "
     "No verdict below was checked by Lean; use --backend local with a Lean project for real checks."
 )
 """Printed on stderr whenever a verifier is built on the stand-in."""
@@ -66,20 +68,30 @@ def _open_backend(options: VerifierSettings, cache: VerdictCache | None) -> Veri
             api_key=options.api_key,
             endpoint=options.remote_endpoint,
             timeout_s=options.timeout_s,
+            chunk_size=options.remote_batch_size,
         )
-        return RemoteServer(config)
+        return RemoteServer(config, statements=cache)
     if options.project_dir is not None and not options.project_dir.is_dir():
         raise ConfigError(
             f"--project-dir {options.project_dir}: no such directory; pass the Lean project "
             "(the folder holding lakefile and lean-toolchain)"
         )
+    cwd = options.project_dir
+    workspace = None if cwd is None else find_workspace(cwd)
     if options.backend == "standin":
         command = standin_command(latency=options.standin_latency, seed=options.standin_seed)
     elif options.repl_cmd is not None:
         command = tuple(shlex.split(options.repl_cmd))
+    elif workspace is not None:
+        command = workspace.repl_command
     else:
         command = ReplConfig().command
-    repl = ReplConfig(command=command, cwd=options.project_dir)
+    if workspace is not None:
+        cwd = workspace.project_dir
+    read_only = () if workspace is None else (workspace.root,)
+    sandbox = resolve_sandbox(options.sandbox, read_only=read_only)
+    print(describe_sandbox(options.sandbox, sandbox), file=sys.stderr, flush=True)
+    repl = ReplConfig(command=command, cwd=cwd, sandbox=sandbox)
     return LocalPool(
         PoolConfig(
             repl=repl,

@@ -18,11 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from kimina_prover_rl.lean._axiom_check import CheckPlan
-from kimina_prover_rl.lean.verdict import LeanMessage, VerdictStatus
+from kimina_prover_rl.lean.verdict import LeanMessage, UnsoundReason, VerdictStatus
 
 __all__ = [
     "ELIDED",
@@ -57,17 +56,6 @@ _AXIOM_REPORT = re.compile(
 _PRIVATE_PREFIX = re.compile(r"_private\.(?:.*?\.)?0\.")
 _POSITION_KEYS = ("pos", "endPos")
 _POSITIONED_LISTS = ("messages", "sorries", "tactics")
-
-
-class UnsoundReason(StrEnum):
-    """Why Lean accepted code that is still not a valid proof."""
-
-    AXIOMS = "axioms"
-    """A declaration depends on an axiom outside the standard ones (or ``sorryAx``)."""
-    UNCHECKED = "unchecked"
-    """The check after the proof failed or a report is missing: nothing can be vouched for."""
-    STATEMENT = "statement"
-    """The graded theorem's elaborated type differs from the given statement's."""
 
 
 @dataclass(frozen=True, slots=True)

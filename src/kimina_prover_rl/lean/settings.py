@@ -25,7 +25,8 @@ from pydantic import Field
 
 from kimina_prover_rl._schema import check_fields, setting
 from kimina_prover_rl.errors import ConfigError
-from kimina_prover_rl.lean.standin import MODULE as STANDIN_MODULE
+from kimina_prover_rl.lean.sandbox import SandboxMode
+from kimina_prover_rl.standin import MODULE as STANDIN_MODULE
 
 __all__ = ["NO_LEAN", "Backend", "VerifierSettings", "WithoutLean", "resolve_backend"]
 
@@ -61,14 +62,24 @@ class VerifierSettings:
         None,
         flag="--repl-cmd",
         metavar="CMD",
-        help="REPL command line (shell syntax), run in --project-dir [default: lake env repl].",
+        help="REPL command line (shell syntax), run in --project-dir [default: lake env repl, "
+        "or the REPL built by `kimina-rl lean setup` in its workspace].",
     )
     project_dir: Annotated[Path | None, Field(strict=False)] = setting(
         None,
         flag="--project-dir",
         envvar="KIMINA_LEAN_PROJECT",
         metavar="DIR",
-        help="Lean project with Mathlib (holds lakefile and lean-toolchain).",
+        help="Lean project with Mathlib (holds lakefile and lean-toolchain), or a workspace "
+        "made by `kimina-rl lean setup`.",
+    )
+    sandbox: SandboxMode = setting(
+        "auto",
+        flag="--sandbox",
+        envvar="KIMINA_SANDBOX",
+        help="Run each REPL in bubblewrap (no network, read-only project and toolchain, "
+        "private /tmp, no home): `auto` when bwrap works here (says so at start), "
+        "`required` refuses to start without it, `off` runs REPLs with your full rights.",
     )
     workers: Annotated[int, Field(ge=1)] = setting(
         4,
@@ -117,6 +128,13 @@ class VerifierSettings:
         "check",
         flag="--endpoint",
         help="Remote route: `/api/check` or the legacy `/verify`.",
+    )
+    remote_batch_size: Annotated[int, Field(ge=1)] = setting(
+        16,
+        flag="--remote-batch-size",
+        metavar="N",
+        help="Proofs per request to the `remote` server; a server refusing that many "
+        "(HTTP 413) gets them in smaller requests.",
     )
     ray_pool: Literal["local", "standin"] = setting(
         "local", flag="--ray-pool", help="What the per-node Ray actor runs."
