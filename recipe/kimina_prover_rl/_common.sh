@@ -37,6 +37,14 @@ GPU_MEM=${GPU_MEM:-0.6}
 REWARD_WORKERS=${REWARD_WORKERS:-8}
 LEAN_WORKERS=${LEAN_WORKERS:-32}       # REPL processes per node (local Lean project)
 LEAN_TIMEOUT=${LEAN_TIMEOUT:-60}
+
+# --- the Lean project and REPL: the names `kimina-rl` reads too ---
+if [[ -z "${KIMINA_LEAN_PROJECT:-}" && -n "${LEAN_PROJECT_DIR:-}" ]]; then
+    echo "warning: LEAN_PROJECT_DIR is deprecated; set KIMINA_LEAN_PROJECT instead" >&2
+    KIMINA_LEAN_PROJECT=$LEAN_PROJECT_DIR
+fi
+KIMINA_LEAN_PROJECT=${KIMINA_LEAN_PROJECT:-}
+KIMINA_LEAN_REPL=${KIMINA_LEAN_REPL:-}  # REPL command line [default: lake env repl]
 PROJECT=${PROJECT:-kimina_prover_rl}
 EXPERIMENT=${EXPERIMENT:-$(basename "$0" .sh)}
 LOGGER=${LOGGER:-"['console','wandb']"}
@@ -44,8 +52,9 @@ LOGGER=${LOGGER:-"['console','wandb']"}
 # The Lean verifier, as the reference reads it: a kimina-lean-server at
 # LEAN_SERVER_API_URL (key in LEAN_SERVER_API_KEY, read from the environment of each
 # node, never written into the logged config), else a local Lean project with Mathlib at
-# LEAN_PROJECT_DIR (one REPL pool per node; a `kimina-rl lean setup` workspace works, its
-# REPLs sandboxed as LEAN_SANDBOX=auto|required|off says). With neither, the launcher stops before any
+# KIMINA_LEAN_PROJECT, its REPL command in KIMINA_LEAN_REPL (one REPL pool per node; a
+# `kimina-rl lean setup` workspace works, its REPLs sandboxed as
+# LEAN_SANDBOX=auto|required|off says). With neither, the launcher stops before any
 # work: simulated Lean (the stand-in REPL, for plumbing checks only) runs only when asked
 # for by name, LEAN_BACKEND=standin. LEAN_BACKEND may name any backend of
 # kimina_prover_rl.lean.VerifierSettings; the reward refuses any other value.
@@ -57,12 +66,12 @@ lean_backend() {
         echo "$LEAN_BACKEND"
     elif [[ -n "${LEAN_SERVER_API_URL:-}" ]]; then
         echo remote
-    elif [[ -n "${LEAN_PROJECT_DIR:-}" ]]; then
+    elif [[ -n "$KIMINA_LEAN_PROJECT" ]]; then
         echo local
     else
         cat >&2 <<'MESSAGE'
 error: no Lean is configured, and simulated Lean is never picked silently. Set
-LEAN_SERVER_API_URL (a kimina-lean-server) or LEAN_PROJECT_DIR (a Lean project with
+LEAN_SERVER_API_URL (a kimina-lean-server) or KIMINA_LEAN_PROJECT (a Lean project with
 Mathlib on every node), or LEAN_BACKEND=standin to check the plumbing on SIMULATED Lean.
 MESSAGE
         return 1
@@ -78,8 +87,11 @@ lean_overrides() {
     if [[ -n "${LEAN_SERVER_API_URL:-}" ]]; then
         echo "$kw.url=$LEAN_SERVER_API_URL"
     fi
-    if [[ -n "${LEAN_PROJECT_DIR:-}" ]]; then
-        echo "$kw.project_dir=$LEAN_PROJECT_DIR"
+    if [[ -n "$KIMINA_LEAN_PROJECT" ]]; then
+        echo "$kw.project_dir=$KIMINA_LEAN_PROJECT"
+        if [[ -n "$KIMINA_LEAN_REPL" ]]; then
+            echo "$kw.repl_cmd='$KIMINA_LEAN_REPL'"
+        fi
         echo "$kw.sandbox=${LEAN_SANDBOX:-auto}"
         echo "$kw.cache_path=${LEAN_CACHE:-$DATA_DIR/verdicts.sqlite}"
     fi

@@ -85,6 +85,14 @@ def test_the_dry_run_fits_a_small_machine() -> None:
             {"backend": "remote", "url": "http://lean:12332"},
         ),
         (
+            {"KIMINA_LEAN_PROJECT": "/opt/mathlib4"},
+            {"backend": "local", "project_dir": "/opt/mathlib4"},
+        ),
+        (
+            {"KIMINA_LEAN_PROJECT": "/opt/mathlib4", "KIMINA_LEAN_REPL": "lake env /opt/repl"},
+            {"backend": "local", "project_dir": "/opt/mathlib4", "repl_cmd": "lake env /opt/repl"},
+        ),
+        (  # the deprecated name still works (and warns)
             {"LEAN_PROJECT_DIR": "/opt/mathlib4"},
             {"backend": "local", "project_dir": "/opt/mathlib4"},
         ),
@@ -119,7 +127,7 @@ def test_a_recipe_with_no_lean_stops_before_any_work_and_says_how_to_give_one(
     )
     assert completed.returncode == 1
     assert not called.exists()  # neither `prepare` nor `train` ran
-    for way in ("LEAN_SERVER_API_URL", "LEAN_PROJECT_DIR", "LEAN_BACKEND=standin"):
+    for way in ("LEAN_SERVER_API_URL", "KIMINA_LEAN_PROJECT", "LEAN_BACKEND=standin"):
         assert way in completed.stderr
 
 
@@ -148,7 +156,7 @@ def test_the_yaml_reward_kwargs_are_the_settings_defaults() -> None:
     ("env", "slots"),
     [
         ({"LEAN_BACKEND": "standin"}, {"lean_slots": 32}),  # verl starts Ray: this node runs it
-        ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "LEAN_WORKERS": "12"}, {"lean_slots": 12}),
+        ({"KIMINA_LEAN_PROJECT": "/opt/mathlib4", "LEAN_WORKERS": "12"}, {"lean_slots": 12}),
         ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "NNODES": "2"}, None),  # `ray start` declares
         ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "RAY_ADDRESS": "head:6379"}, None),
         ({"LEAN_SERVER_API_URL": "http://lean:12332"}, None),  # no local pool at all

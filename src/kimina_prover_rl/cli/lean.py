@@ -77,7 +77,7 @@ def setup(
         "\nPoint kimina-rl at this workspace:\n"
         f"  kimina-rl verify|serve|score|doctor --project-dir {root} --sandbox {sandbox}\n"
         f"  or: export KIMINA_LEAN_PROJECT={root} KIMINA_SANDBOX={sandbox}\n"
-        f"  recipes: LEAN_PROJECT_DIR={root} LEAN_SANDBOX={sandbox} "
+        f"  recipes: KIMINA_LEAN_PROJECT={root} LEAN_SANDBOX={sandbox} "
         "bash recipe/kimina_prover_rl/<recipe>.sh\n"
         "  kimina-lean-server: "
         f"LEAN_SERVER_REPL_PATH={shlex.quote(str(workspace.repl_binary))} "

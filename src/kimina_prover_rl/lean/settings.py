@@ -36,7 +36,7 @@ NO_LEAN = (
     "no Lean is configured, and simulated Lean is never picked silently. Point the "
     "command at Lean: a kimina-lean-server (--url or LEAN_SERVER_API_URL), or a Lean "
     "project with Mathlib (--project-dir or KIMINA_LEAN_PROJECT; in verl "
-    "reward_kwargs.project_dir; in the recipes LEAN_PROJECT_DIR). For plumbing checks "
+    "reward_kwargs.project_dir; in the recipes KIMINA_LEAN_PROJECT). For plumbing checks "
     "only, ask for the stand-in REPL by name: --backend standin (verl: "
     "reward_kwargs.backend=standin; recipes: LEAN_BACKEND=standin)"
 )
@@ -61,6 +61,7 @@ class VerifierSettings:
     repl_cmd: str | None = setting(
         None,
         flag="--repl-cmd",
+        envvar="KIMINA_LEAN_REPL",
         metavar="CMD",
         help="REPL command line (shell syntax), run in --project-dir [default: lake env repl, "
         "or the REPL built by `kimina-rl lean setup` in its workspace].",
