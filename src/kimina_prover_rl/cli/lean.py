@@ -56,13 +56,13 @@ def setup(
     5 GiB) and builds both. Steps already done are skipped, so running it again finishes
     an interrupted setup. Needs git and elan on PATH (it says how to get them).
     """
-    from kimina_prover_rl.lean import VerifierOptions, set_up_workspace
+    from kimina_prover_rl.lean import VerifierSettings, set_up_workspace
 
     workspace = set_up_workspace(directory, lean_version, say=typer.echo)
     passed = True
     if check:
         typer.echo("self-check: a known-valid and a known-false proof through the verifier ...")
-        options = VerifierOptions(
+        options = VerifierSettings(
             project_dir=workspace.root, sandbox=sandbox, workers=1, spares=0, cache_path=None
         )
         finding = verifier_check(options)
