@@ -24,7 +24,6 @@ from kimina_prover_rl.lean.protocol import (
     parse_response,
 )
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
-from kimina_prover_rl.lean.sync import SyncVerifier
 from kimina_prover_rl.lean.verdict import (
     LeanMessage,
     UnsoundReason,
@@ -59,7 +58,6 @@ __all__ = [
     "ResponseFramer",
     "ResponseReader",
     "SorryInfo",
-    "SyncVerifier",
     "UnsoundReason",
     "Verdict",
     "VerdictCache",
