@@ -29,6 +29,7 @@ from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import VerifierOptions, open_verifier
 from kimina_prover_rl.report import MetricsLog, StepMetrics, plot_training, read_metrics
 from kimina_prover_rl.reward import CorrectionCache, RewardConfig, Scorer
+from kimina_prover_rl.trl._cpu import cpu_training_args
 from kimina_prover_rl.trl.reward import LeanReward
 from kimina_prover_rl.trl.warmup import WarmupConfig
 
@@ -267,14 +268,7 @@ def _trainer(
         logging_steps=1,
         save_strategy="steps",
         save_steps=config.save_steps,
-        report_to="none",
-        use_cpu=True,
-        bf16=False,
-        fp16=False,
-        gradient_checkpointing=False,
-        disable_tqdm=True,
-        seed=config.seed,
-        data_seed=config.seed,
+        **cpu_training_args(config.seed),
     )
     trainer = CorrectionGRPOTrainer(
         model=model,

@@ -19,6 +19,7 @@ from typing import Any
 
 from kimina_prover_rl.data import builtin_problems, builtin_rows, flawed_answer, reference_answer
 from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.trl._cpu import cpu_training_args
 
 __all__ = ["WarmupConfig", "warmup", "warmup_examples"]
 
@@ -107,14 +108,7 @@ def warmup(
             completion_only_loss=True,
             logging_steps=1,
             save_strategy="no",
-            report_to="none",
-            use_cpu=True,
-            bf16=False,
-            fp16=False,
-            gradient_checkpointing=False,
-            disable_tqdm=True,
-            seed=config.seed,
-            data_seed=config.seed,
+            **cpu_training_args(config.seed),
         )
         bars_were_off = datasets.are_progress_bars_disabled()
         datasets.disable_progress_bars()  # the caller shows the warm-up's progress
