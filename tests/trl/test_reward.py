@@ -20,7 +20,7 @@ from trl.trainer.utils import (
 
 from kimina_prover_rl.data import builtin_problems, builtin_rows, flawed_answer, reference_answer
 from kimina_prover_rl.errors import InputError
-from kimina_prover_rl.lean import MockVerifier, Verifier, VerifierOptions, open_verifier
+from kimina_prover_rl.lean import MockVerifier, Verifier, VerifierSettings, open_verifier
 from kimina_prover_rl.reward import CorrectionCache, Scorer
 from kimina_prover_rl.trl import LeanReward
 from tests.lean._fake_verifier import fake_verifier, scripted_verdict
@@ -41,7 +41,7 @@ def make_reward() -> Iterator[Callable[..., LeanReward]]:
 
     def make(verifier: Verifier | None = None, cache: CorrectionCache | None = None) -> LeanReward:
         if verifier is None:
-            verifier = open_verifier(VerifierOptions(backend="standin", workers=1))
+            verifier = open_verifier(VerifierSettings(backend="standin", workers=1))
         made.append(LeanReward(Scorer(verifier), CorrectionCache() if cache is None else cache))
         return made[-1]
 

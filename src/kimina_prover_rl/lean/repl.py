@@ -43,6 +43,7 @@ from kimina_prover_rl.lean.protocol import (
     ResponseReader,
     encode_request,
 )
+from kimina_prover_rl.lean.sandbox import Sandbox
 
 __all__ = ["LeanRepl", "ReplConfig"]
 
@@ -81,6 +82,8 @@ class ReplConfig:
     """Largest answer accepted; a bigger one means a broken REPL (-> ``ReplCrashed``)."""
     memory_poll_s: float = 0.25
     """How often the memory watchdog looks at a running command."""
+    sandbox: Sandbox | None = None
+    """Run the command inside this bubblewrap sandbox (``lean.sandbox``); None: as is."""
 
     def __post_init__(self) -> None:
         command: object = self.command
@@ -141,22 +144,27 @@ class LeanRepl:
     @classmethod
     async def start(cls, config: ReplConfig) -> LeanRepl:
         """Spawn ``config.command`` in its own session; ``ConfigError`` if it cannot run."""
+        env = {**os.environ, **config.env}
+        argv = config.command
+        if config.sandbox is not None:
+            argv = config.sandbox.wrap(config.command, cwd=config.cwd, env=env)
         try:
             process = await asyncio.create_subprocess_exec(
-                *config.command,
+                *argv,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 cwd=config.cwd,
-                env={**os.environ, **config.env},
+                env=env,
                 start_new_session=True,
             )
         except OSError as exc:
             raise ConfigError(
                 f"cannot start the REPL command {shlex.join(config.command)!r} "
-                f"in {config.cwd or Path.cwd()}: {exc}; set ReplConfig.command to your REPL "
-                "binary, e.g. ('lake', 'env', '/path/to/repl/.lake/build/bin/repl'), and cwd "
-                "to a Lean project with Mathlib"
+                f"in {config.cwd or Path.cwd()}: {exc}; pass --repl-cmd (or set KIMINA_LEAN_REPL) "
+                "to your REPL command, e.g. 'lake env /path/to/repl/.lake/build/bin/repl', "
+                "and --project-dir (or KIMINA_LEAN_PROJECT) to a Lean project with Mathlib; "
+                "--backend standin runs simulated Lean instead"
             ) from exc
         return cls(config, process)
 
@@ -219,7 +227,7 @@ class LeanRepl:
                     # read its stderr to the end, so the error says why.
                     await self._kill_shielded(natural_exit=True)
                 raise ReplCrashed(
-                    f"{self!r} is no longer running; start a new LeanRepl; "
+                    f"{self!r} is no longer running (the pool starts another one); "
                     f"stderr tail: {self._stderr_tail[-500:]!r}",
                     pid=self.pid,
                     stderr_tail=self._stderr_tail,

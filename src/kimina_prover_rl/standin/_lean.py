@@ -119,9 +119,11 @@ def blank_comments_and_strings(code: str) -> list[str]:
                 chars[i:] = [" "] * (len(chars) - i)
                 break
             elif two == "/-":
+                # Lean's body starts after a third character (read only to tell `/--`).
                 depth += 1
-                chars[i] = chars[i + 1] = " "
-                i += 2
+                third = min(i + 3, len(chars))
+                chars[i:third] = [" "] * (third - i)
+                i = third
                 continue
             elif chars[i] == '"':
                 in_string = True
