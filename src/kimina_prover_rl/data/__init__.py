@@ -13,6 +13,7 @@ from kimina_prover_rl.data.builtin import (
     builtin_rows,
     flawed_answer,
     reference_answer,
+    wrong_answer,
 )
 from kimina_prover_rl.data.decontaminate import (
     Contamination,
@@ -71,4 +72,5 @@ __all__ = [
     "rename_binders",
     "statement_for_prompt",
     "statement_key",
+    "wrong_answer",
 ]
