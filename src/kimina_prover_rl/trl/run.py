@@ -60,7 +60,7 @@ class DryRunConfig:
     prompts_per_step: int = 4
     num_generations: int = 4
     max_completion_length: int = 128
-    learning_rate: float = 2e-4
+    learning_rate: float = 1e-3
     temperature: float = 0.7
     correction_rate: float = 0.25
     correction_capacity: int = 256
