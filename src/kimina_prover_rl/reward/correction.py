@@ -256,22 +256,14 @@ class CorrectionCache:
 
     def __init__(self, settings: CorrectionSettings = CorrectionSettings()) -> None:
         self.settings = settings
+        self.capacity = settings.capacity
+        self.rate = settings.rate
         self._rng = random.Random(settings.seed)
         self._items: deque[CorrectionPrompt] = deque()
         self._counters: Counter[str] = Counter()
 
     def __len__(self) -> int:
         return len(self._items)
-
-    @property
-    def capacity(self) -> int:
-        """How many prompts the cache keeps (``settings.capacity``)."""
-        return self.settings.capacity
-
-    @property
-    def rate(self) -> float:
-        """The share of batch slots it fills (``settings.rate``)."""
-        return self.settings.rate
 
     def __repr__(self) -> str:
         return (
