@@ -39,7 +39,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kimina_prover_rl.proof.lean_code import declarations, mask_code, strip_comments
+from kimina_prover_rl.proof.lean_code import (
+    declarations,
+    mask_code,
+    name_components,
+    strip_comments,
+)
 
 __all__ = [
     "AXIOM_CHECK_NAME",
@@ -191,7 +196,11 @@ def plan_checks(
         if decl.name is None:
             continue
         constant = _qualified(decl.namespace, decl.name)
-        graded = theorem_name is not None and graded_constant is None and decl.name == theorem_name
+        graded = (
+            theorem_name is not None
+            and graded_constant is None
+            and name_components(decl.name) == name_components(theorem_name)
+        )
         if graded:
             graded_constant = constant
         lines.append(f"#print axioms {_ROOT}{constant}")
