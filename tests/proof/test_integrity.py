@@ -500,3 +500,12 @@ def test_every_builtin_reference_answer_passes_the_checks() -> None:
     for problem in builtin_problems():
         check = check_answer(problem.formal_statement, reference_answer(problem))
         assert check.ok, (problem.name, check.detail)
+
+
+@pytest.mark.parametrize(
+    "code", ["@[simp]\n" * 20_000, "@[\n" * 20_000, "private " * 40_000, "/-- d -/\n" * 20_000]
+)
+def test_hostile_command_prefixes_are_scanned_in_one_pass(code: str) -> None:
+    # Time is measured in benchmarks; here only that the scan ends with an answer.
+    scan = scan_code(code + "theorem t : True := trivial", len(code), name="t")
+    assert scan.forbidden is None or scan.forbidden.line >= 1

@@ -125,8 +125,9 @@ _CONTINUATIONS = frozenset(
         "case",
     ]
 )
+_MAX_PREFIXES = 8
+_MAX_ATTRIBUTES_CHARS = 256
 _WORD = re.compile(f"#?[{ID_FIRST}][{ID_REST}]*")
-_NEXT_TOKEN = re.compile(r"[ \t\r\n]*")
 _SCOPE = re.compile(
     f"(?<![{ID_REST}.«])(namespace|section|end|mutual)(?![{ID_REST}»])"
     r"(?:[ \t]+([^\s()\[\]{}:,]+))?"
@@ -170,6 +171,7 @@ def _command_heads(
         line = code.find("\n", start) + 1
         if line == 0:
             return
+    searched = found = -1
     while line < end:
         if not code[line].isspace():
             if line in comments:
@@ -177,7 +179,11 @@ def _command_heads(
                 doc = code.startswith(("/--", "/-!"), line)
                 limit = end if doc else code.find("\n", after)
                 limit = end if limit < 0 else min(limit, end)
-                token = _NEXT_TOKEN.match(masked, after).end()
+                # Blank from a former search's start to its token: the same token (so
+                # a run of doc comments is skipped once, not once per comment).
+                if not searched <= after <= found:
+                    searched, found = after, _skip_space(masked, after)
+                token = found
                 if token < limit:
                     yield token
             elif not masked[line].isspace():  # else inside an earlier comment or string
@@ -188,31 +194,54 @@ def _command_heads(
 
 
 def _refusal_at(masked: str, pos: int, end: int) -> CommandRefusal | None:
-    """The refusal of the command starting at ``pos`` (None when it is allowed)."""
-    while pos < end:
+    """The refusal of the command starting at ``pos`` (None when it is allowed).
+
+    At most a few attribute lists and modifiers are read before the word that names the
+    command, and each list within a bounded length, so this stays linear over all lines."""
+    start = pos
+    for _ in range(_MAX_PREFIXES):
+        if pos >= end:
+            return None
         if masked.startswith("@[", pos):
-            close = _attribute_end(masked, pos + 2, end)
-            pos = _NEXT_TOKEN.match(masked, close).end()
+            close = _attribute_end(masked, pos + 2, min(end, pos + _MAX_ATTRIBUTES_CHARS))
+            if close is None:
+                break
+            pos = _skip_space(masked, close)
             continue
         word = _WORD.match(masked, pos, end)
         if word is None:
             return None  # a symbol or a literal: it continues a term, no command starts so
         text = word.group()
         if text in _MODIFIERS:
-            pos = _NEXT_TOKEN.match(masked, word.end()).end()
+            pos = _skip_space(masked, word.end())
             continue
         if text in ALLOWED_COMMANDS or text in _CONTINUATIONS:
             return None
         return CommandRefusal(pos, text, _reason(text))
-    return None
+    return CommandRefusal(
+        start,
+        masked[start : start + 2],
+        "too many attributes or modifiers in a row, or an attribute list that does not "
+        "close: write one attribute list and the modifiers a declaration needs",
+    )
 
 
-def _attribute_end(masked: str, pos: int, end: int) -> int:
-    depth = 1
-    while pos < end and depth:
-        depth += {"[": 1, "]": -1}.get(masked[pos], 0)
+def _skip_space(masked: str, pos: int) -> int:
+    """The offset of the first non-space character at or after ``pos``."""
+    while pos < len(masked) and masked[pos] in " \t\r\n":
         pos += 1
     return pos
+
+
+def _attribute_end(masked: str, pos: int, limit: int) -> int | None:
+    """The offset just after the ``]`` that closes an attribute list (None: not before
+    ``limit``)."""
+    depth = 1
+    for at in range(pos, limit):
+        depth += {"[": 1, "]": -1}.get(masked[at], 0)
+        if depth == 0:
+            return at + 1
+    return None
 
 
 def _reason(word: str) -> str:

@@ -9,12 +9,23 @@ time, weaken the kernel, hide messages, change how the given statement elaborate
 change which constant the checks report on. Each rule names the construct and its line,
 and says what to write instead where there is an honest way.
 
+- Commands are default-deny (:mod:`~kimina_prover_rl.proof._commands`): where a command
+  starts (a line at column 0, after its doc comment, attributes and modifiers) only a
+  declaration, ``open``, ``set_option``, ``attribute``, ``universe``,
+  ``section``/``namespace``/``end`` or a word that only continues a declaration may
+  stand; any other word (``binder_predicate``, ``declare_syntax_cat``, an unknown
+  command) is refused by name with what to write instead, since a command that adds
+  syntax can add a token that makes Lean lex the rest differently. A ``namespace`` or
+  ``section`` must be closed by ``end`` before the theorem (so it keeps its given name)
+  and by the end of the code (so the checks run at the top level), and an ``end`` may
+  close only what the answer opened.
 - Anywhere: ``axiom``, ``unsafe``, ``implemented_by``, ``extern``, ``local instance``,
   ``#eval``, ``#exit``, ``#guard_msgs`` (it swallows errors such as "already declared"),
   ``run_cmd``/``run_tac``/``run_elab``/``run_meta``, ``by_elab``, ``elab``/``elab_rules``,
-  ``macro``/``macro_rules``, ``syntax``, ``simproc``/``dsimproc``,
+  ``macro``/``macro_rules``, ``syntax``, ``binder_predicate``, ``declare_syntax_cat``,
+  ``register_simp_attr``/``register_option``, ``simproc``/``dsimproc``,
   ``initialize``/``builtin_initialize``, notation commands (``notation``, ``infix``, …),
-  ``namespace`` and ``with_weak_namespace``; a ``set_option`` outside the allow-list of
+  and ``with_weak_namespace``; a ``set_option`` outside the allow-list of
   :mod:`~kimina_prover_rl.proof.options` (matched on the name as Lean parses it, so
   ``set_option«debug».skipKernelTC`` is ``debug.skipKernelTC``); every attribute but a
   short list of lemma attributes (``simp``, ``ext``, ``gcongr``, …), since ``tactic``,
