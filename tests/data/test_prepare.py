@@ -297,10 +297,10 @@ def test_an_empty_output_folder_is_filled(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "fragment"),
     [
-        ("first_n", 0, "PrepareConfig.first_n=0"),
-        ("max_win_rate", 1.5, "PrepareConfig.max_win_rate=1.5"),
-        ("hub_timeout_s", 0, "PrepareConfig.hub_timeout_s=0"),
-        ("ability", "", "PrepareConfig.ability"),
+        ("first_n", 0, "--first-n 0 is invalid"),
+        ("max_win_rate", 1.5, "--max-win-rate 1.5 is invalid"),
+        ("hub_timeout_s", 0, "--hub-timeout 0 is invalid"),
+        ("ability", "", "ability label is empty"),
     ],
 )
 def test_config_validation_names_the_field(field: str, value: Any, fragment: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
-from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
+from kimina_prover_rl.lean.factory import open_verifier
 from kimina_prover_rl.lean.kimina import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.mock import MockVerifier
 from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS
@@ -24,6 +24,8 @@ from kimina_prover_rl.lean.protocol import (
     parse_response,
 )
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
+from kimina_prover_rl.lean.sandbox import Sandbox, SandboxMode, resolve_sandbox
+from kimina_prover_rl.lean.settings import VerifierSettings, resolve_backend
 from kimina_prover_rl.lean.sync import SyncVerifier
 from kimina_prover_rl.lean.verdict import (
     LeanMessage,
@@ -33,9 +35,16 @@ from kimina_prover_rl.lean.verdict import (
     VerifyRequest,
 )
 from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
+from kimina_prover_rl.lean.workspace import (
+    DEFAULT_LEAN_VERSION,
+    Workspace,
+    find_workspace,
+    set_up_workspace,
+)
 from kimina_prover_rl.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
 
 __all__ = [
+    "DEFAULT_LEAN_VERSION",
     "NATIVE_DECIDE_AXIOMS",
     "STANDARD_AXIOMS",
     "STANDIN_BANNER",
@@ -58,6 +67,8 @@ __all__ = [
     "ReplConfig",
     "ResponseFramer",
     "ResponseReader",
+    "Sandbox",
+    "SandboxMode",
     "SorryInfo",
     "SyncVerifier",
     "UnsoundReason",
@@ -65,12 +76,17 @@ __all__ = [
     "VerdictCache",
     "VerdictStatus",
     "Verifier",
-    "VerifierOptions",
+    "VerifierSettings",
     "VerifyRequest",
+    "Workspace",
     "WrappingVerifier",
     "encode_request",
+    "find_workspace",
     "open_verifier",
     "parse_response",
     "proof_key",
+    "resolve_backend",
+    "resolve_sandbox",
+    "set_up_workspace",
     "standin_command",
 ]

@@ -26,7 +26,7 @@ from typing import Any
 
 from kimina_prover_rl.data import builtin_rows, read_records
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.lean import SyncVerifier, VerifierOptions, open_verifier
+from kimina_prover_rl.lean import SyncVerifier, VerifierSettings, open_verifier
 from kimina_prover_rl.report import MetricsLog, StepMetrics, plot_training, read_metrics
 from kimina_prover_rl.reward import CorrectionCache, RewardConfig, SyncScorer
 from kimina_prover_rl.trl.warmup import WarmupConfig
@@ -46,8 +46,8 @@ class DryRunConfig:
     steps: int = 60
     model: Path | None = None
     dataset: Path | None = None
-    verifier: VerifierOptions = field(
-        default_factory=lambda: VerifierOptions(backend="standin", workers=2)
+    verifier: VerifierSettings = field(
+        default_factory=lambda: VerifierSettings(backend="standin", workers=2)
     )
     warmup: WarmupConfig = field(default_factory=WarmupConfig)
     prompts_per_step: int = 4
@@ -89,6 +89,7 @@ class DryRunSummary:
     correction: dict[str, float]
     plots: list[str]
     out: str
+    title: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, with the note a reader must not miss when Lean was simulated."""
@@ -108,6 +109,7 @@ class DryRunSummary:
             "correction": self.correction,
             "plots": self.plots,
             "out": self.out,
+            "title": self.title,
         }
 
 
@@ -309,6 +311,7 @@ def _summarise(
         correction={k: v for k, v in last.items() if k.startswith("correction/")},
         plots=[str(p) for p in plots],
         out=str(config.out),
+        title=_title(config),
     )
 
 
