@@ -15,7 +15,8 @@ remote client append its :attr:`CheckPlan.text` to the proof and send both as on
 - **Names.** The REPL keeps the scopes the proof leaves open, so names are worked out from
   the ``namespace``/``section``/``end`` commands before each declaration and printed as
   ``_root_.<full name>``, which Lean resolves exactly wherever the check runs. A report
-  counts only if it names that very constant and sits on its own line of the check.
+  counts only if it names that very constant, sits on its own line of the check and is
+  the only message on that line.
 - **The graded statement** (when the request names the theorem and gives the statement):
   ``#check @_root_.<theorem>`` with every ``pp`` option that makes the output
   unambiguous set on the same line, so Lean itself prints the theorem's elaborated type;
