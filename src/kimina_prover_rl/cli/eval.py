@@ -50,7 +50,8 @@ def evaluate(
     model: Annotated[
         str,
         typer.Option(
-            help="Served model name (openai), or a local folder / hub id (vllm, hf).",
+            help="Served model name (openai), a local folder / hub id (vllm, hf), or an "
+            "answers .jsonl (replay).",
             rich_help_panel=_MODEL,
         ),
     ],
@@ -89,10 +90,12 @@ def evaluate(
     ] = None,
     train_split: Annotated[str, typer.Option(help="Split of a hub --train-set.")] = "train",
     generator: Annotated[
-        Literal["openai", "vllm", "hf"],
+        Literal["openai", "vllm", "hf", "replay"],
         typer.Option(
             help="`openai`: any OpenAI-compatible server at --base-url. `vllm`: vLLM's "
-            "offline engine on local GPUs. `hf`: transformers (small models, CPU).",
+            "offline engine on local GPUs. `hf`: transformers (small models, CPU). "
+            "`replay`: no model; --model is a JSON Lines file of answers you already have, "
+            '{"formal_statement", "response"} per line (--rounds 1).',
             rich_help_panel=_MODEL,
         ),
     ] = "openai",
@@ -172,6 +175,9 @@ def evaluate(
 
     `kimina-rl eval --generator hf --model ./tiny-model --dataset problems.jsonl --n 4
     --k 1,4 --out /tmp/ev --backend standin` (simulated Lean, for a dry run)
+
+    `kimina-rl eval --generator replay --model answers.jsonl --dataset problems.jsonl --n 1
+    --k 1 --out /tmp/ev --project-dir ~/lean/mathlib-project` (answers you already have)
     """
     from kimina_prover_rl.data import PromptTemplate, load_prompt_source, parse_columns
     from kimina_prover_rl.eval import (
@@ -200,6 +206,11 @@ def evaluate(
             batch_size=batch_size,
             sampling=SamplingConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens),
         )
+        if generator == "replay" and rounds > 1:
+            raise ConfigError(
+                "--generator replay has first answers only: pass --rounds 1 (correction "
+                "rounds need a model)"
+            )
         model_options = GeneratorOptions(
             kind=generator,
             model=model,
