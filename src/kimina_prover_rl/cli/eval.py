@@ -11,15 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from kimina_prover_rl.cli._app import app, exit_with_error, stderr_console
-from kimina_prover_rl.cli._format_options import (
-    DEFAULT_MAX_RESPONSE_CHARS,
-    AcceptLeanFence,
-    AllowNativeDecide,
-    MaxResponseChars,
-    NoStyleChecks,
-    ThinkInPrompt,
-    format_config,
-)
+from kimina_prover_rl.cli._format_options import with_format_options
 from kimina_prover_rl.cli._jsonl import progress_bar
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
 from kimina_prover_rl.errors import ConfigError, GenerationError
@@ -45,6 +37,7 @@ _SAMPLING = "Sampling"
 
 @app.command("eval")
 @with_verifier_options()
+@with_format_options()
 def evaluate(
     *,
     model: Annotated[
@@ -143,12 +136,8 @@ def evaluate(
     batch_size: Annotated[
         int, typer.Option(min=1, help="Answers generated and checked per batch.")
     ] = 64,
-    allow_native_decide: AllowNativeDecide = False,
-    think_in_prompt: ThinkInPrompt = False,
-    accept_lean_fence: AcceptLeanFence = False,
-    no_style_checks: NoStyleChecks = False,
-    max_response_chars: MaxResponseChars = DEFAULT_MAX_RESPONSE_CHARS,
     verifier_options: VerifierSettings,
+    format_options: FormatConfig,
 ) -> None:
     """Evaluate a model: true pass@k, optionally with error-correction rounds.
 
@@ -190,13 +179,6 @@ def evaluate(
     )
     from kimina_prover_rl.reward import RewardConfig
 
-    fmt = format_config(
-        allow_native_decide=allow_native_decide,
-        think_in_prompt=think_in_prompt,
-        accept_lean_fence=accept_lean_fence,
-        no_style_checks=no_style_checks,
-        max_response_chars=max_response_chars,
-    )
     try:
         ks = parse_ks(k, n)
         config = EvalConfig(
@@ -222,7 +204,7 @@ def evaluate(
             device=device,
             engine_options={"tensor_parallel_size": tensor_parallel_size, "seed": seed},
         )
-        reward = RewardConfig(format=fmt, timeout_s=verifier_options.timeout_s)
+        reward = RewardConfig(format=format_options, timeout_s=verifier_options.timeout_s)
     except ConfigError as exc:
         raise exit_with_error(exc) from exc
     template = PromptTemplate()
@@ -260,7 +242,7 @@ def evaluate(
             source=source,
             template=template,
             config=config,
-            fmt=fmt,
+            format_options=format_options,
             verifier=verifier_options,
         ),
         skipped=skipped,
@@ -371,7 +353,7 @@ def _settings(
     source: PromptSource,
     template: PromptTemplate,
     config: EvalConfig,
-    fmt: FormatConfig,
+    format_options: FormatConfig,
     verifier: VerifierSettings,
 ) -> dict[str, Any]:
     """Everything the stored samples depend on; a resumed run must match it exactly."""
@@ -383,7 +365,7 @@ def _settings(
         "dataset_sha256": source.describe()["content_sha256"],
         "prompt_template_sha256": template_sha256(template),
         "eval": config.to_dict(),
-        "format": dataclasses.asdict(fmt),
+        "format": dataclasses.asdict(format_options),
         "simulated_lean": verifier.simulated,
         "timeout_s": verifier.timeout_s,
     }
