@@ -15,6 +15,7 @@ from kimina_prover_rl.verl.trainer import CorrectionTrainer
 from tests.verl import _answers
 from tests.verl._config import standin_config
 from tests.verl._fake_llm import ScriptedLLM
+from tests.verl._gpu_fakes import InlineAgentLoops
 
 pytestmark = pytest.mark.slow
 
@@ -86,22 +87,6 @@ async def test_validation_logs_accuracy_before_and_after_error_correction(
     assert metrics["val-aux/num_turns/max"] == 4
 
 
-class _InlineAgentLoops:
-    """verl's ``AgentLoopManagerTQ`` without Ray: one in-process ``AgentLoopWorkerTQ`` whose
-    background agent loops finish before ``generate_sequences`` returns."""
-
-    def __init__(self, worker: Any, loop: Any) -> None:
-        self.worker = worker
-        self.loop = loop
-
-    def generate_sequences(self, batch: Any) -> None:
-        async def run() -> None:
-            await self.worker.generate_sequences(batch)
-            await asyncio.gather(*list(self.worker.background_tasks))
-
-        self.loop.run_until_complete(run())
-
-
 # torchdata touches a deprecated torch attribute when verl builds its loaders.
 @pytest.mark.filterwarnings("ignore:'set_vital' is deprecated:UserWarning")
 def test_verls_own_v1_validate_logs_before_and_after_accuracy(
@@ -141,7 +126,7 @@ def test_verls_own_v1_validate_logs_before_and_after_accuracy(
         trainer._init_dataloader()  # ours: routes validation rows to the second-turn loop
         trainer.global_steps = 0
         worker = AgentLoopWorkerTQ.__ray_metadata__.modified_class(config, llm_client=llm)
-        trainer.agent_loop_manager = _InlineAgentLoops(worker, loop)
+        trainer.agent_loop_manager = InlineAgentLoops(worker, loop)
         trainer.reward_loop_manager = SimpleNamespace(reward_loop_worker_handles=[])
         metrics = trainer._validate()  # verl's own, not overridden
     finally:

@@ -6,7 +6,9 @@ step's failed answers to the cache; when the data loader asks for a row, a share
 ``data.correction.rate`` of the slots is served from the cache instead (the replaced
 first-turn row is skipped this epoch). A served correction is the very item verl built
 for that slot with its fields replaced by :func:`~kimina_prover_rl.reward.correction_row`,
-so its keys are exactly a normal item's and batches collate.
+so its keys are exactly a normal item's and batches collate. A correction whose prompt,
+rendered with the chat template, is longer than ``data.max_prompt_length`` tokens is
+dropped and counted (``correction/skipped/prompt_too_long``): verl would cut its start.
 
 The cache is saved with verl's checkpoints: ``StatefulDataLoader`` stores the dataset's
 :meth:`~CorrectionDataset.state_dict` in ``data.pt`` and restores it on resume.
@@ -32,6 +34,7 @@ from kimina_prover_rl.reward import (
     SkipReason,
     correction_row,
 )
+from kimina_prover_rl.verl.prompt_length import prompt_tokens
 from kimina_prover_rl.verl.think import check_think_survives
 
 __all__ = ["CorrectionDataset"]
@@ -88,8 +91,18 @@ class CorrectionDataset(RLHFDataset):
         return row
 
     def add(self, item: CorrectionPrompt | SkipReason) -> bool:
-        """Store a correction (True) or count why a sample was skipped (False)."""
+        """Store a correction (True) or count why a sample was skipped (False).
+
+        A correction over the prompt budget is counted as ``prompt_too_long``, not stored.
+        """
+        if isinstance(item, CorrectionPrompt) and self.too_long(item):
+            item = SkipReason.PROMPT_TOO_LONG
         return self.cache.add(item)
+
+    def too_long(self, prompt: CorrectionPrompt) -> bool:
+        """Whether ``prompt`` renders to more than ``data.max_prompt_length`` tokens."""
+        length = prompt_tokens(self.tokenizer, prompt.messages, self.apply_chat_template_kwargs)
+        return length > int(self.max_prompt_length)
 
     def state_dict(self) -> dict[str, Any]:
         """The cache and counters, saved by ``StatefulDataLoader`` into verl's checkpoint."""
