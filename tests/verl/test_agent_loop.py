@@ -65,6 +65,7 @@ async def test_validation_logs_accuracy_before_and_after_error_correction(
     assert list(extra["acc"]) == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     assert list(extra["acc_after_ec"]) == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
     assert list(extra["ec_attempted"]) == [0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+    assert list(extra["ec_prompt_too_long"]) == [0.0] * 8
     second_turns = [p for p in llm.prompts if llm.revision_marker in p]
     assert len(second_turns) == 4
     assert all("linarith failed" in p for p in second_turns)
@@ -136,3 +137,34 @@ def test_verls_own_v1_validate_logs_before_and_after_accuracy(
     assert metrics[f"val-core/{source}/acc/mean@2"] == 0.25
     assert metrics[f"val-aux/{source}/acc_after_ec/mean@2"] == 0.5
     assert metrics[f"val-aux/{source}/ec_attempted/mean@2"] == 0.5
+
+
+async def test_a_second_turn_over_the_prompt_budget_is_not_generated(
+    ray_session: Any, qwen3_dir: Path, qwen3_tokenizer: Any, prompt_set: Path, tmp_path: Path
+) -> None:
+    from verl.experimental.agent_loop.agent_loop import AgentLoopWorker
+
+    # 600 tokens: every first-turn prompt fits; a correction (first answer + feedback) does not.
+    config = standin_config(
+        qwen3_dir, prompt_set, tmp_path / "verl-cache", "data.max_prompt_length=600"
+    )
+    proto, statements = val_batch(config, qwen3_tokenizer, prompt_set, repeat=1)
+    s0, s1, s2, s3 = statements
+    llm = ScriptedLLM(
+        qwen3_tokenizer,
+        first={
+            s0: _answers.valid(s0),
+            s1: _answers.lean_error(s1) + "\n" + "I checked every case carefully. " * 80,
+            s2: _answers.valid(s2),
+            s3: _answers.valid(s3),
+        },
+        second={s1: _answers.valid(s1)},
+    )
+    worker = AgentLoopWorker(config, llm_client=llm)
+    output = await worker.generate_sequences(proto)
+
+    extra = output.non_tensor_batch
+    assert list(extra["ec_prompt_too_long"]) == [0.0, 1.0, 0.0, 0.0]
+    assert list(extra["ec_attempted"]) == [0.0, 0.0, 0.0, 0.0]
+    assert list(extra["acc_after_ec"]) == [1.0, 0.0, 1.0, 1.0]  # the first turn's result
+    assert not [p for p in llm.prompts if llm.revision_marker in p]  # never generated

@@ -176,9 +176,17 @@ def run(config: DictConfig) -> None:
     from verl.utils.config import validate_config
     from verl.utils.device import auto_set_device
 
+    from kimina_prover_rl.verl.preflight import run_preflight
+
     check_config(config)
     OmegaConf.resolve(config)
-    check_data(config)
+    if config.kimina.get("preflight", True):
+        run_preflight(config)
+    else:
+        check_data(config)
+    if config.kimina.get("preflight_only", False):
+        print("kimina preflight: every check passed; kimina.preflight_only=true, not training")
+        return
     auto_set_device(config)
     validate_config(
         config=config,
