@@ -17,8 +17,8 @@ from kimina_prover_rl.errors import ConfigError, PoolClosed
 from kimina_prover_rl.lean._jobs import prepare
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.repl import ReplConfig
-from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION, standin_command
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
+from kimina_prover_rl.standin import STANDIN_LEAN_VERSION, standin_command
 
 HEADER = "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 400000\n\nopen Nat\n\n"
 HEADER_LINES = HEADER.count("\n")

@@ -9,6 +9,7 @@ on stderr, never a traceback, and exits with 2 for bad input or settings
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -19,8 +20,10 @@ from typer.core import TyperGroup
 from kimina_prover_rl.errors import ConfigError, DatasetUnavailable, InputError, KiminaError
 
 __all__ = [
+    "INTERRUPTED",
     "USAGE_ERROR",
     "app",
+    "exit_interrupted",
     "exit_with_error",
     "report_infrastructure_failures",
     "stderr_console",
@@ -28,6 +31,9 @@ __all__ = [
 
 #: The exit code of a usage or input error (click's own usage errors use it too).
 USAGE_ERROR = 2
+
+#: The exit code after Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
 
 stderr_console = Console(stderr=True)
 
@@ -38,6 +44,19 @@ def exit_with_error(exc: BaseException, *, code: int = USAGE_ERROR) -> typer.Exi
     """Print ``error: <message>`` on stderr (markup-safe) and return the ``Exit`` to raise."""
     stderr_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def exit_interrupted(written: int, total: int, output: Path | None) -> typer.Exit:
+    """Say how much of the output survived a Ctrl-C; return the ``Exit`` (130) to raise."""
+    where = "stdout" if output is None or str(output) == "-" else str(output)
+    stderr_console.print(
+        f"interrupted: {written} of {total} lines were written to {where} (the first "
+        f"{written} input lines, in order); the rest were not done",
+        markup=False,
+        highlight=False,
+        style="yellow",
+    )
+    return typer.Exit(INTERRUPTED)
 
 
 def report_infrastructure_failures(

@@ -145,3 +145,8 @@ class OrderedWriter:
             write_line(self._stream, ready)
             self._lines[self._written] = None
             self._written += 1
+
+    @property
+    def written(self) -> int:
+        """How many lines are written so far (a prefix of the input)."""
+        return self._written

@@ -126,6 +126,15 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         "--endpoint",
         help="Remote route: `/api/check` or the legacy `/verify`.",
     ),
+    "remote_batch_size": _option(
+        int,
+        16,
+        "--remote-batch-size",
+        min=1,
+        metavar="N",
+        help="Proofs per request to the --backend remote server; a server refusing that many "
+        "(HTTP 413) gets them in smaller requests.",
+    ),
     "ray_pool": _option(
         Literal["local", "standin"],
         "local",
@@ -174,6 +183,7 @@ def _to_options(values: dict[str, Any]) -> VerifierOptions:
             url=values["url"],
             api_key=values["api_key"],
             remote_endpoint=values["endpoint"],
+            remote_batch_size=values["remote_batch_size"],
             ray_pool=values["ray_pool"],
             ray_resource=values["ray_resource"],
             standin_latency=values["standin_latency"],

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kimina_prover_rl.cli._app import app, exit_with_error, report_infrastructure_failures
+from kimina_prover_rl.cli._app import (
+    app,
+    exit_interrupted,
+    exit_with_error,
+    report_infrastructure_failures,
+)
 from kimina_prover_rl.cli._format_options import (
     DEFAULT_MAX_RESPONSE_CHARS,
     AcceptLeanFence,
@@ -108,6 +113,8 @@ def score(
         no_style_checks=no_style_checks,
         max_response_chars=max_response_chars,
     )
+    outcome = _Outcome()
+    records: list[dict[str, Any] | InputError] = []
     try:
         config = RewardConfig(
             format=fmt,
@@ -116,9 +123,11 @@ def score(
             timeout_s=verifier_options.timeout_s,
         )
         records = read_jsonl(input_path)
-        outcome = asyncio.run(_score_all(records, output, config, verifier_options))
+        asyncio.run(_score_all(records, output, config, verifier_options, outcome))
     except (ConfigError, InputError) as exc:
         raise exit_with_error(exc) from exc
+    except KeyboardInterrupt:
+        raise exit_interrupted(outcome.written, len(records), output) from None
     _print_summary(outcome)
     stats = outcome.stats
     if stats.samples == 0:
@@ -149,11 +158,11 @@ async def _score_all(
     output: Path | None,
     config: RewardConfig,
     options: VerifierOptions,
-) -> _Outcome:
+    outcome: _Outcome,
+) -> None:
     """Score every record concurrently; lines are written in input order as they complete."""
     from kimina_prover_rl.lean import open_verifier
 
-    outcome = _Outcome()
     samples: list[tuple[int, Sample, Any]] = []
     lines: list[tuple[int, dict[str, Any]]] = []
     for number, record in enumerate(records, start=1):
@@ -170,6 +179,7 @@ async def _score_all(
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("scoring", total=len(records))
         writer = OrderedWriter(stream, len(records))
+        outcome.writer = writer
         for position, line in lines:
             writer.put(position, line)
         bar.advance(task, len(lines))
@@ -191,7 +201,6 @@ async def _score_all(
                         group.create_task(one(position, sample, raw_id))
             finally:
                 await scorer.aclose()
-    return outcome
 
 
 @dataclass(slots=True)
@@ -203,6 +212,12 @@ class _Outcome:
     unreadable: int = 0
     first_unreadable: str | None = None
     first_infra: str | None = None
+    writer: OrderedWriter | None = None
+
+    @property
+    def written(self) -> int:
+        """How many output lines are written (all of them unless interrupted)."""
+        return 0 if self.writer is None else self.writer.written
 
 
 def _nothing_scored(input_path: Path, outcome: _Outcome) -> str:

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kimina_prover_rl.cli._app import app, exit_with_error, report_infrastructure_failures
+from kimina_prover_rl.cli._app import (
+    app,
+    exit_interrupted,
+    exit_with_error,
+    report_infrastructure_failures,
+)
 from kimina_prover_rl.cli._jsonl import (
     OrderedWriter,
     OutputPath,
@@ -70,11 +75,16 @@ def verify(
 
     `kimina-rl verify proofs.jsonl --backend standin` (simulated Lean, for a dry run)
     """
+    tally = _Tally()
+    records: list[dict[str, Any] | InputError] = []
     try:
         records = read_jsonl(input_path)
-        tally = asyncio.run(_verify_all(records, output, verifier_options))
+        asyncio.run(_verify_all(records, output, verifier_options, tally))
     except (ConfigError, InputError) as exc:
         raise exit_with_error(exc) from exc
+    except KeyboardInterrupt:
+        written = 0 if tally.writer is None else tally.writer.written
+        raise exit_interrupted(written, len(records), output) from None
     summary = ", ".join(f"{name}: {n}" for name, n in tally.counts.most_common())
     stderr_console.print(
         f"verified {len(records)} proofs: {summary or 'nothing to verify'}",
@@ -94,6 +104,7 @@ class _Tally:
     verified: int = 0
     infra_failures: int = 0
     first_infra: str | None = None
+    writer: OrderedWriter | None = None
 
     def add(self, verdict: Verdict) -> None:
         self.counts[verdict.status.value] += 1
@@ -131,8 +142,11 @@ def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest 
 
 
 async def _verify_all(
-    records: list[dict[str, Any] | InputError], output: Path | None, options: VerifierOptions
-) -> _Tally:
+    records: list[dict[str, Any] | InputError],
+    output: Path | None,
+    options: VerifierOptions,
+    tally: _Tally,
+) -> None:
     """Verify every record, writing lines in input order as soon as their turn comes."""
     from kimina_prover_rl.lean import open_verifier
 
@@ -146,12 +160,12 @@ async def _verify_all(
         else:
             requests.append(request)
             positions.append(number - 1)
-    tally = _Tally()
     if errors:
         tally.counts["error"] = len(errors)
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("verifying", total=len(records))
         writer = OrderedWriter(stream, len(records))
+        tally.writer = writer
         for position, line in errors:
             writer.put(position, line)
         bar.advance(task, len(errors))
@@ -162,7 +176,6 @@ async def _verify_all(
                     writer.put(position, _verdict_line(verdict, records[position]))
                     tally.add(verdict)
                     bar.advance(task)
-    return tally
 
 
 def _verdict_line(verdict: Verdict, record: dict[str, Any] | InputError) -> dict[str, Any]:

@@ -16,12 +16,12 @@ from typing import Literal, get_args
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.dedup import DedupVerifier
+from kimina_prover_rl.lean.kimina.client import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
-from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.repl import ReplConfig
-from kimina_prover_rl.lean.standin import MODULE as STANDIN_MODULE
-from kimina_prover_rl.lean.standin import standin_command
 from kimina_prover_rl.lean.verifier import Verifier
+from kimina_prover_rl.standin import MODULE as STANDIN_MODULE
+from kimina_prover_rl.standin import standin_command
 
 __all__ = ["SIMULATED_NOTE", "Backend", "VerifierOptions", "open_verifier"]
 
@@ -29,7 +29,7 @@ Backend = Literal["local", "standin", "remote", "ray"]
 _BACKENDS: tuple[str, ...] = get_args(Backend)
 
 SIMULATED_NOTE = (
-    "NOTE: Lean is SIMULATED (stand-in REPL, kimina_prover_rl.lean.standin). "
+    "NOTE: Lean is SIMULATED (stand-in REPL, kimina_prover_rl.standin). "
     "No verdict below was checked by Lean; use --backend local with a Lean project for real checks."
 )
 """Printed on stderr whenever a verifier is built on the stand-in."""
@@ -63,6 +63,8 @@ class VerifierOptions:
     """Remote server API key (``remote``); default ``$LEAN_SERVER_API_KEY``."""
     remote_endpoint: Literal["check", "verify"] = "check"
     """``check`` (``/api/check``) or the legacy ``verify`` (``/verify``)."""
+    remote_batch_size: int = 16
+    """Proofs per HTTP request to the remote server (halved while it answers HTTP 413)."""
     ray_pool: Literal["local", "standin"] = "local"
     """What the per-node Ray actor runs (``ray``)."""
     ray_resource: str = "lean_slots"
@@ -83,6 +85,15 @@ class VerifierOptions:
         if isinstance(self.spares, bool) or not isinstance(self.spares, int) or self.spares < 0:
             raise ConfigError(
                 f"spares={self.spares!r} must be 0 (no warm spare REPLs) or more (--spares)"
+            )
+        if (
+            isinstance(self.remote_batch_size, bool)
+            or not isinstance(self.remote_batch_size, int)
+            or self.remote_batch_size < 1
+        ):
+            raise ConfigError(
+                f"remote_batch_size={self.remote_batch_size!r} must be a positive integer "
+                "(--remote-batch-size)"
             )
         if not self.timeout_s > 0:
             raise ConfigError(f"timeout_s={self.timeout_s!r} must be > 0 seconds (--timeout)")
@@ -139,6 +150,7 @@ def _open_backend(options: VerifierOptions, cache: VerdictCache | None) -> Verif
             api_key=options.api_key,
             endpoint=options.remote_endpoint,
             timeout_s=options.timeout_s,
+            chunk_size=options.remote_batch_size,
         )
         return RemoteServer(config)
     if options.project_dir is not None and not options.project_dir.is_dir():

@@ -1,0 +1,86 @@
+"""Replays of real kimina servers' answers (``tests/lean/kimina/fixtures``, see its README).
+
+:class:`Replay` is an ``httpx`` transport that answers each snippet with what the recorded
+server answered for exactly that code, whatever the batch it arrives in; a snippet never
+recorded is written to ``misses`` and answered with HTTP 500, so a test can say that the
+client now sends something else (and the recordings must be made again).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SERVERS = {
+    "2.1.3": "kimina_ast_server_2_1_3.json",
+    "main": "kimina_lean_server_main.json",
+}
+"""Recorded servers: kimina-ast-server 2.1.3 (PyPI) and kimina-lean-server GitHub main."""
+
+
+@cache
+def recording(server: str) -> dict[str, Any]:
+    """The recorded exchanges with ``server`` (a key of :data:`SERVERS`)."""
+    data: dict[str, Any] = json.loads((FIXTURES / SERVERS[server]).read_text(encoding="utf-8"))
+    return data
+
+
+def recorded_pairs(server: str, endpoint: str) -> list[dict[str, Any]]:
+    """Every recorded exchange with ``server`` on ``/api/check`` or ``/verify``."""
+    return [p for p in recording(server)["pairs"] if p["endpoint"] == endpoint]
+
+
+def sent_code(pair: dict[str, Any]) -> str:
+    """The code the client sent in a recorded exchange (one snippet per request)."""
+    request = pair["request"]
+    if "snippets" in request:
+        return str(request["snippets"][0]["code"])
+    code = request["codes"][0]
+    return str(code.get("proof") or code.get("code"))
+
+
+def recorded_result(pair: dict[str, Any]) -> dict[str, Any]:
+    """The server's result object for the one snippet of a recorded exchange."""
+    result: dict[str, Any] = pair["response"]["results"][0]
+    return result
+
+
+class Replay:
+    """An ``httpx`` transport answering like the recorded ``server`` did."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+        self.misses: list[str] = []
+        self._answers = {
+            (p["endpoint"], sent_code(p)): recorded_result(p) for p in recording(server)["pairs"]
+        }
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self._handle)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/health":
+            return httpx.Response(200, json=recording(self.server)["health"])
+        body = json.loads(request.content)
+        if path == "/api/check":
+            items = [(s["id"], s["code"]) for s in body["snippets"]]
+            id_field = "id"
+        elif path == "/verify":
+            items = [(c["custom_id"], c.get("proof") or c.get("code")) for c in body["codes"]]
+            id_field = "custom_id"
+        else:
+            return httpx.Response(404, json={"detail": "Not Found"})
+        results = []
+        for item_id, code in items:
+            answer = self._answers.get((path, code))
+            if answer is None:
+                self.misses.append(code)
+                return httpx.Response(500, json={"detail": "not recorded"})
+            results.append({**answer, id_field: item_id})
+        return httpx.Response(200, json={"results": results})
