@@ -47,10 +47,6 @@ LEAN_TIMEOUT=${LEAN_TIMEOUT:-60}
 PROJECT=${PROJECT:-kimina_prover_rl}
 EXPERIMENT=${EXPERIMENT:-$(basename "$0" .sh)}
 LOGGER=${LOGGER:-"['console','wandb']"}
-# Ray starts its workers at nice 15; the Lean REPL pools run inside Ray actors and would
-# lose the CPU to every normal process on the node (vLLM's threads, tokenizers). A Ray
-# that verl starts inherits this; on a cluster, put it before each `ray start`.
-export RAY_worker_niceness=${RAY_worker_niceness:-0}
 
 # The Lean verifier, as the reference reads it: a kimina-lean-server at
 # LEAN_SERVER_API_URL (key in LEAN_SERVER_API_KEY, read from the environment of each

@@ -109,11 +109,11 @@ def test_the_attention_kernel_follows_flash_attn(
     assert f"attention {kernel}" in completed.stderr  # logged
 
 
-def test_a_single_node_run_starts_its_own_ray_and_at_normal_priority() -> None:
+def test_a_single_node_run_starts_its_own_ray_with_workers_at_normal_priority() -> None:
     found = overrides_of(run_launcher("kimina_prover_1.7B.sh"))
     assert found["ray_kwargs.ray_init.address"] == "local"  # even when a Ray already runs
-    common = (RECIPES / "_common.sh").read_text(encoding="utf-8")
-    assert "export RAY_worker_niceness=${RAY_worker_niceness:-0}" in common
+    config = compose([f"{k}={v}" for k, v in found.items()])
+    assert config.ray_kwargs.ray_init.runtime_env.env_vars.RAY_worker_niceness == "0"
     joined = overrides_of(run_launcher("kimina_prover_1.7B.sh", RAY_ADDRESS="head:6379"))
     assert "ray_kwargs.ray_init.address" not in joined
 
