@@ -101,6 +101,7 @@ def test_verls_own_v1_validate_logs_before_and_after_accuracy(
         prompt_set,
         tmp_path / "verl-cache",
         "data.val_max_samples=4",
+        "data.train_batch_size=8",  # the fixture's 8 training prompts: one step
         "data.shuffle=False",  # the first four rows, which the script answers
         "actor_rollout_ref.rollout.val_kwargs.n=2",
         "trainer.n_gpus_per_node=1",
@@ -154,7 +155,10 @@ async def test_a_second_turn_over_the_prompt_budget_is_not_generated(
         qwen3_tokenizer,
         first={
             s0: _answers.valid(s0),
-            s1: _answers.lean_error(s1) + "\n" + "I checked every case carefully. " * 80,
+            # Long outside <think> (Qwen3's template drops earlier turns' reasoning).
+            s1: _answers.lean_error(s1).replace(
+                "Here is the proof.", "Here is the proof. " + "I checked every case. " * 100, 1
+            ),
             s2: _answers.valid(s2),
             s3: _answers.valid(s3),
         },
