@@ -13,7 +13,8 @@ broken configuration, broken infrastructure and misuse, and every message says w
     │   │   ├── ReplTimeout      a command ran past its deadline
     │   │   └── ReplOutOfMemory  the process grew past its memory cap
     │   ├── PoolClosed           the pool was used after ``aclose()``
-    │   └── BackendError         a remote verifier or Ray actor failed
+    │   ├── BackendError         a remote verifier or Ray actor failed
+    │   └── SetupError           a step of ``kimina-rl lean setup`` failed
     ├── GenerationError          a model backend (server, vLLM, transformers) failed
     └── DatasetUnavailable       a hub dataset cannot be fetched (offline, unknown id)
 """
@@ -34,6 +35,7 @@ __all__ = [
     "ReplError",
     "ReplOutOfMemory",
     "ReplTimeout",
+    "SetupError",
 ]
 
 
@@ -96,3 +98,7 @@ class PoolClosed(LeanError):
 
 class BackendError(LeanError):
     """A remote verification server or Ray actor failed to answer."""
+
+
+class SetupError(LeanError):
+    """A step of ``kimina-rl lean setup`` failed; the message names it, its command and a fix."""

@@ -529,7 +529,7 @@ async def test_the_given_statement_runs_once_and_a_tampered_one_is_unsound() -> 
     assert "statement_check_s" not in second.extra
     assert list(store.items.values()) == ["@t : 1 + 1 = 2"]
     assert bad.status is VerdictStatus.UNSOUND
-    assert bad.extra["unsound_reason"] == "statement"
+    assert bad.unsound_reason == "statement"
     assert "(h : False)" in bad.detail
 
 

@@ -11,29 +11,33 @@ from hypothesis import strategies as st
 
 from kimina_prover_rl.errors import BackendError, ConfigError
 from kimina_prover_rl.lean import VerdictStatus
-from kimina_prover_rl.reward import CorrectionCache, CorrectionConfig, ScoredSample, reward_record
-from kimina_prover_rl.verl.trainer import CorrectionTrainer, FinishedAnswer
+from kimina_prover_rl.reward import (
+    CorrectionCache,
+    CorrectionConfig,
+    FinishedAnswer,
+    ScoredSample,
+    reward_record,
+)
+from kimina_prover_rl.verl.trainer import CorrectionTrainer
 from kimina_prover_rl.verl.verifier_watch import VerifierWatch
 
 
-def record(*, infra: bool) -> dict[str, Any]:
-    status = VerdictStatus.INFRA_ERROR if infra else VerdictStatus.LEAN_ERROR
-    scored = ScoredSample(
+def scored(*, infra: bool) -> ScoredSample:
+    return ScoredSample(
         id="p1",
         score=0.0,
         acc=0.0,
         format_error=None,
-        detail="",
-        status=status,
+        detail="connection refused by http://lean:12332" if infra else "",
+        status=VerdictStatus.INFRA_ERROR if infra else VerdictStatus.LEAN_ERROR,
         infra_failure=infra,
         proof="theorem x : True := by\n  skip",
-        feedback="connection refused by http://lean:12332" if infra else "error: linarith failed",
+        feedback=None if infra else "error: linarith failed",
     )
-    return reward_record(scored)
 
 
-def step(failed: int, total: int = 4) -> list[dict[str, Any]]:
-    return [record(infra=i < failed) for i in range(total)]
+def step(failed: int, total: int = 4) -> list[ScoredSample]:
+    return [scored(infra=i < failed) for i in range(total)]
 
 
 def test_three_bad_steps_in_a_row_stop_and_a_good_one_resets() -> None:
@@ -44,7 +48,7 @@ def test_three_bad_steps_in_a_row_stop_and_a_good_one_resets() -> None:
     assert watch.bad_steps == 0
     assert [watch.observe(step(4)) for _ in range(3)] == [False, False, True]
     assert "infra_error" in watch.last_error
-    assert "connection refused" in watch.last_error
+    assert "connection refused" in watch.last_error  # the verdict's detail
 
 
 @given(st.lists(st.integers(min_value=0, max_value=4), max_size=20))
@@ -109,7 +113,7 @@ def test_the_trainer_saves_a_checkpoint_then_stops_naming_the_verifier(
         "ability": "theorem_proving",
         "extra_info": {"formal_statement": "theorem x : True := by", "messages": []},
     }
-    answers = [FinishedAnswer(row=row, response="r", record=r, length=3) for r in step(4)]
+    answers = [FinishedAnswer.from_record(row, "r", reward_record(s), length=3) for s in step(4)]
     monkeypatch.setattr(trainer, "finished_answers", lambda batch: answers)
 
     trainer.global_steps = 6
@@ -122,7 +126,7 @@ def test_the_trainer_saves_a_checkpoint_then_stops_naming_the_verifier(
     assert saved == [7]  # the checkpoint came first
     message = str(raised.value)
     assert "backend=remote at http://lean:12332" in message
-    assert "connection refused" in message
+    assert "infra_error" in message  # the last failure, as the reward record carries it
     assert "2 steps in a row" in message
     assert "/ckpt/run" in message
     assert "kimina.dead_verifier.steps=0" in message

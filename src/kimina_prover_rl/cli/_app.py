@@ -55,6 +55,7 @@ def exit_interrupted(written: int, total: int, output: Path | None) -> typer.Exi
         markup=False,
         highlight=False,
         style="yellow",
+        soft_wrap=True,
     )
     return typer.Exit(INTERRUPTED)
 
@@ -110,9 +111,11 @@ app = typer.Typer(
     help=(
         "Train and evaluate Lean 4 provers with reinforcement learning.\n\n"
         "Batch commands read JSON Lines and write JSON Lines, one object per input line, "
-        "in input order, carrying the input's `id` through. Exit status: 0 when every "
-        "line was answered (a malformed line gets an error object of its own), 2 for a "
-        "bad option or an unreadable input or output, 1 when something else broke."
+        "in input order, carrying the input's `id` through; INPUT `-` reads stdin. Exit "
+        "status: 0 when every line was answered (a malformed line gets an error object of "
+        "its own) and at least one was a valid record, 2 for a bad option, an unreadable "
+        "input or output, `-o` naming the input, or an input without a valid record, 1 when "
+        "the verifier answered no proof or something else broke, 130 after Ctrl-C."
     ),
     no_args_is_help=True,
     rich_markup_mode="markdown",

@@ -68,7 +68,17 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         "--project-dir",
         metavar="DIR",
         envvar="KIMINA_LEAN_PROJECT",
-        help="Lean project with Mathlib (holds lakefile and lean-toolchain).",
+        help="Lean project with Mathlib (holds lakefile and lean-toolchain), or a workspace "
+        "made by `kimina-rl lean setup`.",
+    ),
+    "sandbox": _option(
+        Literal["auto", "required", "off"],
+        "auto",
+        "--sandbox",
+        envvar="KIMINA_SANDBOX",
+        help="Run each REPL in bubblewrap (no network, read-only project and toolchain, "
+        "private /tmp, no home): `auto` when bwrap works here (says so at start), "
+        "`required` refuses to start without it, `off` runs REPLs with your full rights.",
     ),
     "workers": _option(
         int,
@@ -175,6 +185,7 @@ def _to_options(values: dict[str, Any]) -> VerifierOptions:
             backend=values["backend"],
             repl_cmd=values["repl_cmd"],
             project_dir=values["project_dir"],
+            sandbox=values["sandbox"],
             workers=values["workers"],
             spares=values["spares"],
             timeout_s=values["timeout"],

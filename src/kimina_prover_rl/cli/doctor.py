@@ -88,6 +88,7 @@ def doctor(*, verifier_options: VerifierOptions) -> None:
         *_packages(),
         _gpus(),
         *_lean_project(verifier_options),
+        _sandbox(verifier_options),
         server,
         *found,
     ]
@@ -266,7 +267,43 @@ def _lean_project(options: VerifierOptions) -> list[Finding]:
                 "until then the dry run uses the stand-in (simulated Lean)",
             ),
         ]
+    from kimina_prover_rl.lean.workspace import find_workspace
+
+    workspace = find_workspace(project)
+    if workspace is not None:
+        built = workspace.repl_binary.is_file()
+        cached = workspace.mathlib_cached()
+        return [
+            tools,
+            Finding(
+                "Lean workspace",
+                built and cached,
+                f"{workspace.root}: Lean {workspace.lean_version}, Mathlib cache "
+                f"{'in place' if cached else 'missing'}, REPL {'built' if built else 'not built'}",
+                "" if built and cached else f"kimina-rl lean setup {workspace.root}",
+            ),
+            _repl(workspace.project_dir, options.repl_cmd, workspace.repl_binary),
+        ]
     return [tools, _describe_project(project), _repl(project, options.repl_cmd)]
+
+
+def _sandbox(options: VerifierOptions) -> Finding:
+    """Whether local REPLs would run sandboxed, as ``--sandbox`` asks."""
+    from kimina_prover_rl.errors import ConfigError
+    from kimina_prover_rl.lean.sandbox import describe_sandbox, resolve_sandbox
+
+    if options.backend == "remote":
+        return Finding("REPL sandbox", None, "the remote server runs its own REPLs")
+    try:
+        sandbox = resolve_sandbox(options.sandbox)
+    except ConfigError as exc:
+        return Finding("REPL sandbox", False, str(exc), "install bubblewrap")
+    detail = describe_sandbox(options.sandbox, sandbox)
+    if sandbox is not None:
+        return Finding("REPL sandbox", True, detail)
+    if options.sandbox == "off":
+        return Finding("REPL sandbox", None, detail, "--sandbox auto to sandbox when possible")
+    return Finding("REPL sandbox", False, detail, "install bubblewrap (apt-get install bubblewrap)")
 
 
 def _describe_project(project: Path) -> Finding:
@@ -296,10 +333,11 @@ def _mathlib_version(manifest: Path) -> str | None:
     return None
 
 
-def _repl(project: Path, repl_cmd: str | None) -> Finding:
+def _repl(project: Path, repl_cmd: str | None, built: Path | None = None) -> Finding:
     if repl_cmd is not None:
         return Finding("Lean REPL", True, f"--repl-cmd {repl_cmd}")
-    built = project / ".lake" / "packages" / "REPL" / ".lake" / "build" / "bin" / "repl"
+    if built is None:
+        built = project / ".lake" / "packages" / "REPL" / ".lake" / "build" / "bin" / "repl"
     on_path = shutil.which("repl")
     if built.is_file() or on_path:
         return Finding("Lean REPL", True, str(built if built.is_file() else on_path))
@@ -307,5 +345,6 @@ def _repl(project: Path, repl_cmd: str | None) -> Finding:
         "Lean REPL",
         False,
         "no repl binary in the project or on PATH",
-        "build https://github.com/leanprover-community/repl and pass --repl-cmd",
+        "`kimina-rl lean setup DIR` builds one (then --project-dir DIR), or build "
+        "https://github.com/leanprover-community/repl and pass --repl-cmd",
     )

@@ -19,6 +19,7 @@ from kimina_prover_rl.cli._app import (
 from kimina_prover_rl.cli._jsonl import (
     OrderedWriter,
     OutputPath,
+    exit_without_records,
     open_output,
     progress_bar,
     read_jsonl,
@@ -64,10 +65,13 @@ def verify(
     crash, rejected, overloaded, infra_error (not the proof's fault). A line that is not a
     valid record becomes `{"id", "error": "<message>"}`. Counts per status go to stderr.
 
-    Exit status: 0 when every line was answered, 2 for a bad option or an unreadable input
-    or output file, 1 when every proof sent to the verifier got crash, overloaded or
-    infra_error (for example no Lean project: see `--project-dir`); the lines are written
-    either way, and stderr quotes the first failure.
+    Exit status (the rule of every batch command): 0 when every line was answered and at
+    least one was a valid record; 2 for a bad option, an unreadable input or output, `-o`
+    naming the input itself, or an input without a valid record (empty, or every line an
+    error: each still gets its error line); 1 when every proof
+    sent to the verifier got crash, overloaded or infra_error (for example no Lean project:
+    see `--project-dir`; the lines are written either way, and stderr quotes the first
+    failure); 130 after Ctrl-C (the lines already written stay). INPUT `-` reads stdin.
 
     Examples:
 
@@ -78,7 +82,7 @@ def verify(
     tally = _Tally()
     records: list[dict[str, Any] | InputError] = []
     try:
-        records = read_jsonl(input_path)
+        records = read_jsonl(input_path, output=output)
         asyncio.run(_verify_all(records, output, verifier_options, tally))
     except (ConfigError, InputError) as exc:
         raise exit_with_error(exc) from exc
@@ -90,6 +94,13 @@ def verify(
         f"verified {len(records)} proofs: {summary or 'nothing to verify'}",
         markup=False,
         highlight=False,
+    )
+    exit_without_records(
+        input_path,
+        tally.verified,
+        tally.counts["error"],
+        tally.first_error,
+        '{"id", "code"} (or kimina\'s {"custom_id", "proof"})',
     )
     report_infrastructure_failures(
         tally.infra_failures, tally.verified, tally.first_infra, blamed="proof"
@@ -105,6 +116,7 @@ class _Tally:
     infra_failures: int = 0
     first_infra: str | None = None
     writer: OrderedWriter | None = None
+    first_error: str | None = None
 
     def add(self, verdict: Verdict) -> None:
         self.counts[verdict.status.value] += 1
@@ -118,6 +130,7 @@ class _Tally:
 def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest | dict[str, Any]:
     """The request a record asks for, or the error line that replaces it."""
     from kimina_prover_rl.lean import VerifyRequest
+    from kimina_prover_rl.proof import declarations
 
     if isinstance(record, InputError):
         return {"id": None, "error": str(record)}
@@ -125,6 +138,12 @@ def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest 
     code = record.get("code", record.get("proof"))
     if not isinstance(code, str):
         return {"id": record_id, "error": f"record {number}: `code` (or `proof`) must be a string"}
+    if not declarations(code):
+        return {
+            "id": record_id,
+            "error": f"record {number}: `code` holds no declaration to check (no theorem, "
+            "lemma or example); pass the Lean code of the proof itself",
+        }
     graded = {key: record.get(key) for key in ("theorem_name", "formal_statement")}
     for key, value in graded.items():
         if value is not None and not isinstance(value, str):
@@ -162,6 +181,7 @@ async def _verify_all(
             positions.append(number - 1)
     if errors:
         tally.counts["error"] = len(errors)
+        tally.first_error = str(errors[0][1]["error"])
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("verifying", total=len(records))
         writer = OrderedWriter(stream, len(records))

@@ -11,7 +11,7 @@ from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
 from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
 from kimina_prover_rl.lean.kimina import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.mock import MockVerifier
-from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS, UnsoundReason
+from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.protocol import (
     CommandRequest,
@@ -24,12 +24,26 @@ from kimina_prover_rl.lean.protocol import (
     parse_response,
 )
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
+from kimina_prover_rl.lean.sandbox import Sandbox, SandboxMode, resolve_sandbox
 from kimina_prover_rl.lean.sync import SyncVerifier
-from kimina_prover_rl.lean.verdict import LeanMessage, Verdict, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean.verdict import (
+    LeanMessage,
+    UnsoundReason,
+    Verdict,
+    VerdictStatus,
+    VerifyRequest,
+)
 from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
+from kimina_prover_rl.lean.workspace import (
+    DEFAULT_LEAN_VERSION,
+    Workspace,
+    find_workspace,
+    set_up_workspace,
+)
 from kimina_prover_rl.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
 
 __all__ = [
+    "DEFAULT_LEAN_VERSION",
     "NATIVE_DECIDE_AXIOMS",
     "STANDARD_AXIOMS",
     "STANDIN_BANNER",
@@ -52,6 +66,8 @@ __all__ = [
     "ReplConfig",
     "ResponseFramer",
     "ResponseReader",
+    "Sandbox",
+    "SandboxMode",
     "SorryInfo",
     "SyncVerifier",
     "UnsoundReason",
@@ -61,10 +77,14 @@ __all__ = [
     "Verifier",
     "VerifierOptions",
     "VerifyRequest",
+    "Workspace",
     "WrappingVerifier",
     "encode_request",
+    "find_workspace",
     "open_verifier",
     "parse_response",
     "proof_key",
+    "resolve_sandbox",
+    "set_up_workspace",
     "standin_command",
 ]

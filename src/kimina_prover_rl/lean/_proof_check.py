@@ -116,8 +116,6 @@ async def check_proof(
     )
     if judgement.offending_axioms:
         extra["offending_axioms"] = list(judgement.offending_axioms)
-    if judgement.reason is not None:
-        extra["unsound_reason"] = judgement.reason.value
     return make_verdict(
         request,
         judgement.status,
@@ -128,6 +126,7 @@ async def check_proof(
         messages=messages_of(own, line_offset=proof.line_offset),
         axioms=judgement.axioms,
         response=shift_positions(own, proof.line_offset),
+        unsound_reason=judgement.reason,
     )
 
 

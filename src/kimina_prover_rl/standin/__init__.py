@@ -23,6 +23,14 @@ process with an "uncaught exception" on stderr, as the real REPL does.
   the backquoted wording of Lean >= 4.28).
 - ``apply?`` behaves like a synthetic sorry (see ``synthetic-sorry``) in the declaration
   it is in (every declaration of the command when it is outside all of them).
+- Closed arithmetic is really evaluated (``standin/_arith.py``; the one piece of
+  mathematics it does, and it is not Lean): a one-line ``have h : CLAIM := by TACTIC``,
+  or a declaration whose goal has no binders and whose last tactic line closes it, where
+  CLAIM is built from literals, ``+ - * / % ^``, ``(e : ℕ)``/``(e : ℤ)``, comparisons and
+  ``¬ ∧ ∨``, and TACTIC is ``norm_num``, ``decide``, ``simp``, ``omega``, ``rfl``,
+  ``linarith``, ``nlinarith`` or ``positivity``: a false CLAIM is an error at the tactic
+  in Lean's style (``unsolved goals\n⊢ False`` for ``norm_num``/``simp``, ``decide``'s
+  "proved that the proposition … is false", …). Everything else is accepted as before.
 - ``import`` in a command run in an existing environment is an error, as in Lean.
 - ``#print axioms NAME`` answers ``'FULL.NAME' depends on axioms: [propext,
   Classical.choice, Quot.sound]`` for declarations of this command or of the environment

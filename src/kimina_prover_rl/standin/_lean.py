@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kimina_prover_rl.standin._arith import closing_failure
+
 STANDARD_AXIOMS = ("propext", "Classical.choice", "Quot.sound")
 
 _DIRECTIVE = re.compile(r"--\s*standin:\s*(?P<body>.*)$")
@@ -36,6 +38,9 @@ _IMPORT = re.compile(r"^\s*import\b")
 _SORRY = re.compile(r"(?<![\w.'])sorry(?![\w'?!])")
 _APPLY_Q = re.compile(r"(?<![\w.'])apply\?")
 _WORD = re.compile(r"[\w.'!?]+")
+_HAVE_BY = re.compile(
+    r"^\s*have\s+(?:[^\s:]+\s*)?:\s*(?P<claim>.+?)\s*:=\s*by\s+(?P<tactic>\S.*?)\s*$"
+)
 _NATIVE = re.compile(r"(?<![\w.'])native_decide(?![\w'])")
 
 
@@ -114,9 +119,11 @@ def blank_comments_and_strings(code: str) -> list[str]:
                 chars[i:] = [" "] * (len(chars) - i)
                 break
             elif two == "/-":
+                # Lean's body starts after a third character (read only to tell `/--`).
                 depth += 1
-                chars[i] = chars[i + 1] = " "
-                i += 2
+                third = min(i + 3, len(chars))
+                chars[i:third] = [" "] * (third - i)
+                i = third
                 continue
             elif chars[i] == '"':
                 in_string = True
@@ -235,6 +242,7 @@ def elaborate(
                     "endPos": {"line": target, "column": len(clean[target - 1].rstrip())},
                 }
             )
+    messages.extend(_arithmetic_errors(decls, clean))
     if "synthetic-sorry" in names or any(_APPLY_Q.search(t) for t in clean):
         target = _synthetic_target(clean, directives)
         decl = _enclosing(decls, target)
@@ -307,6 +315,31 @@ def elaborate(
             for i, (n, goal) in enumerate(tactic_lines)
         ]
     return Elaboration(response, declarations, final_namespace)
+
+
+def _arithmetic_errors(decls: list[_Decl], clean: list[str]) -> list[dict[str, Any]]:
+    """Errors for closing tactics asked to prove false closed arithmetic (``_arith``): each
+    one-line ``have … : CLAIM := by TACTIC``, and a declaration whose goal is closed and
+    whose last tactic line closes it."""
+    errors = []
+    for number, text in enumerate(clean, start=1):
+        if (match := _HAVE_BY.match(text)) and (
+            data := closing_failure(match["tactic"], match["claim"])
+        ):
+            column = match.start("tactic")
+            errors.append(_message("error", data, number, text, column=column))
+    for decl in decls:
+        if "\n" in decl.goal or not decl.goal.startswith("⊢ "):
+            continue
+        last = next(
+            (n for n in range(decl.end_line, decl.line - 1, -1) if clean[n - 1].strip()), None
+        )
+        if last is None or _HAVE_BY.match(clean[last - 1]):
+            continue
+        tactic = clean[last - 1].split(":= by", 1)[-1].strip()
+        if data := closing_failure(tactic, decl.goal[2:]):
+            errors.append(_message("error", data, last, clean[last - 1]))
+    return errors
 
 
 def _namespaces(clean: list[str], start: Namespace) -> tuple[list[Namespace], Namespace]:

@@ -29,7 +29,13 @@ from verl.experimental.agent_loop.agent_loop import (
     AgentLoopOutput,
 )
 
-from kimina_prover_rl.reward import CorrectionConfig, CorrectionPrompt, correction_from_record
+from kimina_prover_rl.reward import (
+    CorrectionConfig,
+    CorrectionPrompt,
+    FinishedAnswer,
+    RewardRecord,
+    next_turn,
+)
 from kimina_prover_rl.verl.reward import compute_score
 from kimina_prover_rl.verl.think import response_prefix
 
@@ -63,9 +69,8 @@ class CorrectionAgentLoop(AgentLoopBase):
         after, attempted, too_long = record, 0.0, 0.0
         if record["acc"] < 1.0:
             row = {k: kwargs.get(k) for k in ("data_source", "ability", "extra_info")}
-            turn = correction_from_record(
-                row, self.prefix + text, record, config=self.correction_config
-            )
+            answer = FinishedAnswer.from_record(row, self.prefix + text, record)
+            turn = next_turn(answer, self.correction_config)
             second_prompt: list[int] = []
             if isinstance(turn, CorrectionPrompt):
                 second_prompt = list(await self.ct_build_initial_tokens(list(turn.messages)))
@@ -120,7 +125,7 @@ class CorrectionAgentLoop(AgentLoopBase):
         )
         return text
 
-    async def _score(self, fields: dict[str, Any], text: str) -> dict[str, Any]:
+    async def _score(self, fields: dict[str, Any], text: str) -> RewardRecord:
         reward_model = fields.get("reward_model") or {}
         started = time.perf_counter()
         try:
@@ -130,7 +135,7 @@ class CorrectionAgentLoop(AgentLoopBase):
 
     async def _compute(
         self, fields: dict[str, Any], text: str, reward_model: dict[str, Any]
-    ) -> dict[str, Any]:
+    ) -> RewardRecord:
         return await compute_score(
             data_source=str(fields.get("data_source")),
             solution_str=text,

@@ -21,7 +21,7 @@ hold a copy the hook never reaches); the constructor refuses anything else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from verl.utils.dataset.rl_dataset import RLHFDataset
@@ -31,6 +31,7 @@ from kimina_prover_rl.reward import (
     CorrectionCache,
     CorrectionConfig,
     CorrectionPrompt,
+    PromptRow,
     SkipReason,
     correction_row,
 )
@@ -40,6 +41,26 @@ from kimina_prover_rl.verl.think import check_think_survives
 __all__ = ["CorrectionDataset"]
 
 _SETTINGS = ("rate", "capacity", "seed", "max_turns", "max_feedback_chars")
+
+
+class _BudgetedCache(CorrectionCache):
+    """A correction cache that counts a prompt over the budget as ``prompt_too_long``.
+
+    The check sits in the cache so that whoever fills it (the dataset's ``add`` or
+    ``reward.finish_step`` from the trainer's hook) drops the same prompts.
+    """
+
+    def __init__(
+        self, *, fits: Callable[[CorrectionPrompt], bool], capacity: int, rate: float, seed: int
+    ) -> None:
+        super().__init__(capacity=capacity, rate=rate, seed=seed)
+        self._fits = fits
+
+    def add(self, item: CorrectionPrompt | SkipReason) -> bool:
+        """Store a correction that fits (True); count it, or why there is none (False)."""
+        if isinstance(item, CorrectionPrompt) and not self._fits(item):
+            item = SkipReason.PROMPT_TOO_LONG
+        return super().add(item)
 
 
 class CorrectionDataset(RLHFDataset):
@@ -54,7 +75,8 @@ class CorrectionDataset(RLHFDataset):
         max_samples: int = -1,
     ) -> None:
         settings = _settings(config)
-        self.cache = CorrectionCache(
+        self.cache: CorrectionCache = _BudgetedCache(
+            fits=lambda prompt: not self.too_long(prompt),
             capacity=settings.get("capacity", 4096),
             rate=settings.get("rate", 0.5),
             seed=settings.get("seed", 0),
@@ -95,8 +117,6 @@ class CorrectionDataset(RLHFDataset):
 
         A correction over the prompt budget is counted as ``prompt_too_long``, not stored.
         """
-        if isinstance(item, CorrectionPrompt) and self.too_long(item):
-            item = SkipReason.PROMPT_TOO_LONG
         return self.cache.add(item)
 
     def too_long(self, prompt: CorrectionPrompt) -> bool:
@@ -112,14 +132,13 @@ class CorrectionDataset(RLHFDataset):
         """Restore :meth:`state_dict` (called by ``StatefulDataLoader`` on resume)."""
         self.cache.load_state_dict(state["cache"])
 
-    def _as_item(self, item: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    def _as_item(self, item: dict[str, Any], row: PromptRow) -> dict[str, Any]:
         """``item`` with the fields a correction row changes; raises if keys would differ."""
-        extra = row["extra_info"]
         fields = {
             **row,
             self.prompt_key: row["prompt"],
             "raw_prompt": row["prompt"],
-            "index": extra["index"],
+            "index": row["extra_info"]["index"],
             "tools_kwargs": {},
             "interaction_kwargs": {},
         }

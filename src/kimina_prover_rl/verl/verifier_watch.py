@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.reward import ScoredSample
 
 __all__ = ["VerifierWatch", "describe_verifier"]
 
@@ -57,13 +58,14 @@ class VerifierWatch:
             steps=settings.get("steps", 3),
         )
 
-    def observe(self, records: Sequence[Mapping[str, Any]]) -> bool:
-        """Take one step's reward records; True when training must stop."""
-        failed = [r for r in records if float(r.get("infra_failure", 0.0)) > 0.0]
+    def observe(self, scored: Sequence[ScoredSample]) -> bool:
+        """Take one step's scored answers; True when training must stop."""
+        failed = [s for s in scored if s.infra_failure]
         if failed:
             last = failed[-1]
-            self.last_error = f"{last.get('status', '')}: {last.get('feedback', '')}".strip(": ")
-        share = len(failed) / len(records) if records else 0.0
+            status = "" if last.status is None else last.status.value
+            self.last_error = f"{status}: {last.detail or last.feedback or ''}".strip(": ")
+        share = len(failed) / len(scored) if scored else 0.0
         self.bad_steps = self.bad_steps + 1 if share > self.max_infra_share else 0
         return self.steps > 0 and self.bad_steps >= self.steps
 

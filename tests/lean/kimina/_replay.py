@@ -9,6 +9,7 @@ client now sends something else (and the recordings must be made again).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,20 @@ SERVERS = {
 }
 """Recorded servers: kimina-ast-server 2.1.3 (PyPI) and kimina-lean-server GitHub main."""
 
+STATEMENT_RECORDINGS = {
+    "2.1.3": "kimina_ast_server_2_1_3_statements.json",
+    "main": "kimina_lean_server_main_statements.json",
+}
+"""The same servers answering proofs sent with their given statement (two snippets a request
+when the statement is new: the proof, and the statement on its own)."""
+
 
 @cache
-def recording(server: str) -> dict[str, Any]:
-    """The recorded exchanges with ``server`` (a key of :data:`SERVERS`)."""
-    data: dict[str, Any] = json.loads((FIXTURES / SERVERS[server]).read_text(encoding="utf-8"))
+def recording(server: str, *, statements: bool = False) -> dict[str, Any]:
+    """The recorded exchanges with ``server`` (a key of :data:`SERVERS`); with
+    ``statements``, those of proofs sent with their given statement."""
+    name = (STATEMENT_RECORDINGS if statements else SERVERS)[server]
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     return data
 
 
@@ -50,15 +60,33 @@ def recorded_result(pair: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-class Replay:
-    """An ``httpx`` transport answering like the recorded ``server`` did."""
+def _snippet_answers(pair: dict[str, Any]) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+    """Each snippet of a recorded exchange, keyed by route and code, with its result."""
+    request = pair["request"]
+    if "snippets" in request:
+        sent = {str(s["id"]): str(s["code"]) for s in request["snippets"]}
+        id_field = "id"
+    else:
+        sent = {str(c["custom_id"]): str(c.get("proof") or c.get("code")) for c in request["codes"]}
+        id_field = "custom_id"
+    for result in pair["response"]["results"]:
+        yield (pair["endpoint"], sent[str(result[id_field])]), result
 
-    def __init__(self, server: str) -> None:
+
+class Replay:
+    """An ``httpx`` transport answering like the recorded ``server`` did; with
+    ``statements``, from the recordings of proofs sent with their given statement."""
+
+    def __init__(self, server: str, *, statements: bool = False) -> None:
         self.server = server
         self.misses: list[str] = []
-        self._answers = {
-            (p["endpoint"], sent_code(p)): recorded_result(p) for p in recording(server)["pairs"]
-        }
+        self.sent: list[str] = []
+        """The code of every snippet received, in order."""
+        self._answers = dict(
+            answer
+            for pair in recording(server, statements=statements)["pairs"]
+            for answer in _snippet_answers(pair)
+        )
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self._handle)
@@ -78,6 +106,7 @@ class Replay:
             return httpx.Response(404, json={"detail": "Not Found"})
         results = []
         for item_id, code in items:
+            self.sent.append(code)
             answer = self._answers.get((path, code))
             if answer is None:
                 self.misses.append(code)

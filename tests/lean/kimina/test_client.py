@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal
 
 import httpx
@@ -11,11 +12,17 @@ import pytest
 from fastapi import FastAPI
 
 from kimina_prover_rl.errors import ConfigError, PoolClosed
-from kimina_prover_rl.lean import VerdictStatus, VerifierOptions, VerifyRequest, open_verifier
+from kimina_prover_rl.lean import (
+    VerdictCache,
+    VerdictStatus,
+    VerifierOptions,
+    VerifyRequest,
+    open_verifier,
+)
 from kimina_prover_rl.lean.kimina.client import RemoteConfig, RemoteServer
 from kimina_prover_rl.server import ServerLimits, create_app
 from tests.lean._fake_verifier import LEAN_VERSION, fake_verifier
-from tests.lean.kimina._replay import Replay, recorded_pairs
+from tests.lean.kimina._replay import Replay, recorded_pairs, recording
 from tests.server._kimina import FakeKimina
 from tests.server._loopback import listening
 
@@ -342,8 +349,9 @@ async def test_a_kimina_server_gets_only_kiminas_fields() -> None:
     statement = "theorem t : True := by"
     async with _remote(kimina) as remote:
         await remote.verify([VerifyRequest(f"{statement}\n  trivial", formal_statement=statement)])
-    (snippet,) = json.loads(bodies[-1])["snippets"]
-    assert set(snippet) == {"id", "code"}
+    snippets = json.loads(bodies[-1])["snippets"]
+    assert len(snippets) == 2  # the proof, and the given statement checked on its own
+    assert all(set(snippet) == {"id", "code"} for snippet in snippets)
 
 
 async def test_without_health_our_server_is_treated_as_any_kimina_server() -> None:
@@ -394,6 +402,7 @@ def test_the_verdict_scope_changes_with_every_setting_that_changes_verdicts() ->
     ]
     assert len({base, *variants}) == 1 + len(variants)
     assert "numbering=detected" in base
+    assert "statement=probe" in base
     assert scope(lean_version="") == ""  # unknown version: nothing is cached
     assert scope(timeout_s=5.0, chunk_size=2) == base  # transport settings do not count
 
@@ -450,3 +459,88 @@ async def test_a_proof_too_large_to_send_alone_is_rejected_and_the_rest_are_judg
 def test_the_batch_size_must_be_positive() -> None:
     with pytest.raises(ConfigError, match="--remote-batch-size"):
         VerifierOptions(backend="remote", remote_batch_size=0)
+
+
+# --- the given statement, against recorded kimina servers ---------------------------------
+
+
+def _statement_cases(server: str, endpoint: str) -> list[dict[str, str]]:
+    """The recorded proofs sent with their given statement, one per case and header."""
+    path = "/api/check" if endpoint == "check" else "/verify"
+    fields = ("case", "header", "submitted", "theorem_name", "formal_statement")
+    cases = {
+        (p["case"], p["header"]): {f: p[f] for f in fields}
+        for p in recording(server, statements=True)["pairs"]
+        if p["endpoint"] == path
+    }
+    return list(cases.values())
+
+
+@pytest.mark.parametrize("server", ["2.1.3", "main"])
+@pytest.mark.parametrize("endpoint", ["check", "verify"])
+async def test_a_kimina_server_checks_the_given_statement_in_the_same_request(
+    server: str, endpoint: Literal["check", "verify"]
+) -> None:
+    cases = _statement_cases(server, endpoint)
+    requests = [
+        VerifyRequest(
+            c["submitted"],
+            id=f"{c['case']}/{c['header']}",
+            theorem_name=c["theorem_name"],
+            formal_statement=c["formal_statement"],
+        )
+        for c in cases
+    ]
+    replay = Replay(server, statements=True)
+    config = RemoteConfig(url="http://kimina.test", endpoint=endpoint, **FAST)  # type: ignore[arg-type]
+    async with RemoteServer(config, transport=replay.transport()) as remote:
+        verdicts = await remote.verify(requests)
+        first_call = len(replay.sent)
+        again = await remote.verify(requests)
+    assert replay.misses == []
+    expected = {
+        "honest": VerdictStatus.VALID,
+        "changed": VerdictStatus.UNSOUND,
+        "sorry": VerdictStatus.SORRY,
+        "bad_statement": VerdictStatus.REJECTED,
+    }
+    assert {c["case"] for c in cases} == set(expected)
+    assert [(v.id, v.status) for v in verdicts] == [
+        (r.id, expected[c["case"]]) for r, c in zip(requests, cases, strict=True)
+    ]
+    assert [v.status for v in again] == [v.status for v in verdicts]
+    for verdict, case in zip(verdicts, cases, strict=True):
+        if case["case"] == "changed":
+            assert "does not prove the given statement" in verdict.detail
+        if case["case"] == "bad_statement":
+            assert "does not elaborate" in verdict.detail
+    # one more snippet per new statement; once known, a statement is not sent again, and
+    # proofs of a statement that does not elaborate are not sent at all
+    statements = {c["formal_statement"] for c in cases}
+    assert first_call == len(requests) + len(statements)
+    judged = [c for c in cases if c["case"] != "bad_statement"]
+    assert len(replay.sent) - first_call == len(judged)
+
+
+async def test_a_statement_printed_once_is_kept_in_the_verdict_cache(tmp_path: Path) -> None:
+    cases = [c for c in _statement_cases("main", "check") if c["case"] in ("honest", "changed")]
+    requests = [
+        VerifyRequest(
+            c["submitted"], theorem_name=c["theorem_name"], formal_statement=c["formal_statement"]
+        )
+        for c in cases
+    ]
+    config = RemoteConfig(url="http://kimina.test", lean_version="recorded", **FAST)  # type: ignore[arg-type]
+    sent: list[int] = []
+    for _ in range(2):  # two runs, one cache file
+        replay = Replay("main", statements=True)
+        cache = VerdictCache(tmp_path / "verdicts.sqlite")
+        async with RemoteServer(config, transport=replay.transport(), statements=cache) as remote:
+            verdicts = await remote.verify(requests)
+        cache.close()
+        assert [v.status for v in verdicts] == [
+            VerdictStatus.VALID if c["case"] == "honest" else VerdictStatus.UNSOUND for c in cases
+        ]
+        sent.append(len(replay.sent))
+    statements = {c["formal_statement"] for c in cases}
+    assert sent == [len(requests) + len(statements), len(requests)]

@@ -14,6 +14,11 @@ numbering removes, so only the block can put messages past its threshold, and on
 report on a report's own line, naming the checked constant, counts. When the block fits
 two numberings at once, no report is trusted.
 
+The given statement is checked as the pool checks it: the proof's check ends with the
+graded theorem's ``#check``, and the statement itself (with ``sorry``, then the same
+``#check``) goes as one more snippet (:func:`prepare_reference`) in the same request;
+:func:`printed_statement` reads what Lean printed for it, by line as above.
+
 A ``kimina-rl serve`` server judges proofs itself; its verdicts are used as they are,
 except that a ``valid`` resting on axioms this request does not allow (the server may
 allow ``native_decide``) becomes ``unsound``.
@@ -26,17 +31,25 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kimina_prover_rl.lean._axiom_check import CheckPlan, plan_checks
+from kimina_prover_rl.lean._statement_check import (
+    ReferenceCommand,
+    ReferenceFailed,
+    StatementUnavailable,
+)
 from kimina_prover_rl.lean.kimina._numbering import (
     LineNumbering,
     Numbering,
     block_gap,
     block_threshold,
     detect_numbering,
+    line_of,
 )
 from kimina_prover_rl.lean.outcome import (
+    ELIDED,
     NATIVE_DECIDE_AXIOMS,
     STANDARD_AXIOMS,
     Judgement,
+    has_error,
     judge,
     messages_of,
     shift_positions,
@@ -44,7 +57,15 @@ from kimina_prover_rl.lean.outcome import (
 )
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 
-__all__ = ["SentProof", "prepare_proof", "rejection", "verdict_from_result"]
+__all__ = [
+    "SentProof",
+    "SentReference",
+    "prepare_proof",
+    "prepare_reference",
+    "printed_statement",
+    "rejection",
+    "verdict_from_result",
+]
 
 _SERVER_NUMBERING = Numbering(LineNumbering.SUBMITTED, 0, "server")
 
@@ -70,9 +91,16 @@ class SentProof:
         return tuple(self.block_start + line - 1 for line in lines)
 
 
-def prepare_proof(code: str, *, check_axioms: bool, theorem_name: str | None = None) -> SentProof:
+def prepare_proof(
+    code: str,
+    *,
+    check_axioms: bool,
+    theorem_name: str | None = None,
+    check_statement: bool = False,
+) -> SentProof:
     """The code to send: the proof, blank lines, then the checks of its declarations
-    (``theorem_name``, the graded theorem, is checked even when the code lacks it).
+    (``theorem_name``, the graded theorem, is checked even when the code lacks it; with
+    ``check_statement``, its ``#check`` ends the block).
 
     Line breaks are sent as ``\\n`` only: kimina splits snippets with Python's
     ``splitlines`` and joins the body with ``\\n``, so Lean never sees another kind, and
@@ -81,7 +109,7 @@ def prepare_proof(code: str, *, check_axioms: bool, theorem_name: str | None = N
     submitted = "\n".join(code.splitlines())
     if not check_axioms:
         return SentProof(submitted, submitted)
-    plan = plan_checks(submitted, theorem_name=theorem_name)
+    plan = plan_checks(submitted, theorem_name=theorem_name, check_statement=check_statement)
     if plan is None:
         return SentProof(submitted, submitted)
     sent, block_start = plan.appended_to(submitted, blank_lines=block_gap(submitted))
@@ -95,12 +123,15 @@ def verdict_from_result(
     *,
     lean_version: str,
     learned: frozenset[LineNumbering] = frozenset(),
+    reference: str | None = None,
 ) -> tuple[Verdict, Numbering | None]:
     """One result object of a server's answer as the verdict for ``request``, and the
     line numbering the answer was read with (None when it held no Lean answer).
 
     ``learned`` is what earlier answers from this server revealed of its numbering (see
-    :func:`~kimina_prover_rl.lean.kimina._numbering.learn`).
+    :func:`~kimina_prover_rl.lean.kimina._numbering.learn`); ``reference`` is how Lean
+    printed the given statement (:func:`printed_statement`), compared with the graded
+    theorem's ``#check``.
     """
     raw = result.get("response")
     response = dict(raw) if isinstance(raw, dict) else None
@@ -153,7 +184,7 @@ def verdict_from_result(
     proof, block = _split_block(response, sent)
     numbering = detect_numbering(sent.submitted, block, sent.report_lines, learned=learned)
     proof = shift_positions(proof, numbering.offset)
-    judgement = _judge(request, sent, proof, block, numbering)
+    judgement = _judge(request, sent, proof, block, numbering, reference=reference)
     verdict = Verdict(
         judgement.status,
         messages=messages_of(proof),
@@ -171,6 +202,8 @@ def _judge(
     proof: dict[str, Any],
     block: list[Any],
     numbering: Numbering,
+    *,
+    reference: str | None,
 ) -> Judgement:
     """The proof's judgement by the pool's rules. The check block is read with the
     answer's numbering; one that fits two numberings reports nothing (never valid)."""
@@ -186,6 +219,7 @@ def _judge(
         check_messages=check,
         first_line=sent.block_start or 1,
         allow_native_decide=request.allow_native_decide,
+        reference=reference,
     )
     if numbering.how == "ambiguous" and judgement.status is VerdictStatus.UNSOUND:
         detail = (
@@ -230,3 +264,77 @@ def _split_block(response: Mapping[str, Any], sent: SentProof) -> tuple[dict[str
     if sent.block_start is None:
         return dict(response), []
     return split_check(response, block_threshold(sent.submitted, sent.block_start))
+
+
+@dataclass(frozen=True, slots=True)
+class SentReference:
+    """The snippet printing a given statement's type: its header, the statement with
+    ``sorry``, then the ``#check`` on line ``probe_line``, far enough below to be told
+    apart in any numbering."""
+
+    reference: ReferenceCommand
+    code: str
+    probe_line: int
+
+
+def prepare_reference(reference: ReferenceCommand) -> SentReference:
+    """The snippet sent, beside the proofs that need it, for one given statement."""
+    lines = reference.body.split("\n")
+    statement = "\n".join(lines[: reference.line - 1]).rstrip("\n")
+    head = f"{reference.key}\n\n{statement}" if reference.key else statement
+    sent, probe_line = _appended(head, lines[reference.line - 1])
+    return SentReference(reference, sent, probe_line)
+
+
+def _appended(code: str, command: str) -> tuple[str, int]:
+    """``code``, the blank lines :func:`block_gap` asks for, then ``command``; and its line."""
+    prefix = code + "\n" * (block_gap(code) + 1)
+    return prefix + command, prefix.count("\n") + 1
+
+
+def printed_statement(
+    sent: SentReference,
+    result: Mapping[str, Any],
+    *,
+    learned: frozenset[LineNumbering] = frozenset(),
+) -> tuple[str | ReferenceFailed | StatementUnavailable, Numbering | None]:
+    """How Lean printed the statement, from the server's result for ``sent``: the type,
+    :class:`ReferenceFailed` (it does not elaborate: the request is wrong) or
+    :class:`StatementUnavailable` (no usable answer this time); and the numbering read."""
+    raw = result.get("response")
+    error = result.get("error")
+    if not isinstance(raw, Mapping) or "message" in raw:
+        why = error if isinstance(error, str) and error else "no Lean answer"
+        if isinstance(raw, Mapping):
+            why = f"the REPL answered with an error: {raw['message']}"
+        return StatementUnavailable(f"checking the formal statement alone failed ({why})"), None
+    threshold = block_threshold(sent.code, sent.probe_line)
+    own, block = split_check(raw, threshold)
+    if has_error(own):
+        errors = "; ".join(
+            str(m.get("data", ""))
+            for m in own.get("messages", ()) or ()
+            if isinstance(m, Mapping) and m.get("severity", "error") == "error"
+        )
+        failed = ReferenceFailed(
+            f"the given statement does not elaborate in its header: {errors}; "
+            "fix the formal statement"
+        )
+        return failed, None
+    numbering = detect_numbering(sent.code, block, (sent.probe_line,), learned=learned)
+    line = sent.probe_line - numbering.offset
+    for message in block:
+        if (
+            numbering.trusted
+            and isinstance(message, Mapping)
+            and message.get("severity") == "info"
+            and line_of(message) == line
+            and ELIDED not in str(message.get("data"))
+        ):
+            return str(message.get("data")), numbering
+    constant = sent.reference.constant
+    failed = ReferenceFailed(
+        f"Lean printed no complete type for {constant} from the given statement; "
+        "check that the formal statement declares this theorem"
+    )
+    return failed, numbering

@@ -42,10 +42,21 @@ import httpx
 
 from kimina_prover_rl.errors import ConfigError, PoolClosed
 from kimina_prover_rl.lean._axiom_check import CHECK_RULES_VERSION
+from kimina_prover_rl.lean._statement_check import (
+    ReferenceCommand,
+    ReferenceFailed,
+    StatementStore,
+    StatementUnavailable,
+    reference_command,
+    statement_key,
+)
 from kimina_prover_rl.lean.kimina._numbering import LineNumbering, learn
 from kimina_prover_rl.lean.kimina._results import (
     SentProof,
+    SentReference,
     prepare_proof,
+    prepare_reference,
+    printed_statement,
     rejection,
     verdict_from_result,
 )
@@ -71,6 +82,9 @@ _EXCERPT = 200
 _POSITIONS_RULE = "numbering=detected/1"
 """Names how message positions are mapped back; cached verdicts read by an older rule
 (which assumed one numbering) are never reused."""
+_STATEMENT_RULE = "statement=probe/1"
+"""Names how the given statement is checked; cached verdicts of older clients (which did
+not check it against a plain kimina server) are never reused."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,6 +167,7 @@ class _Batch:
 
     requests: Sequence[VerifyRequest]
     prepared: list[SentProof]
+    references: list[ReferenceCommand | None]
     limit_s: int
     emit: Callable[[int, Verdict], None]
 
@@ -161,7 +176,9 @@ class RemoteServer(Verifier):
     """Checks proofs on a kimina-lean-server compatible server (or ``kimina-rl serve``).
 
     ``transport`` replaces the network (tests pass ``httpx.MockTransport`` or
-    ``httpx.ASGITransport``).
+    ``httpx.ASGITransport``). ``statements`` (a
+    :class:`~kimina_prover_rl.lean.cache.VerdictCache` fits) keeps how Lean printed each
+    given statement across runs; without it they are kept in memory.
     """
 
     def __init__(
@@ -169,6 +186,7 @@ class RemoteServer(Verifier):
         config: RemoteConfig | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        statements: StatementStore | None = None,
     ) -> None:
         self.config = config or RemoteConfig()
         self.url = self.config.resolved_url()
@@ -189,6 +207,8 @@ class RemoteServer(Verifier):
         self._server_judges = False
         self._numbering: frozenset[LineNumbering] = frozenset()
         self._accepted_after_413 = 0
+        self._store = statements
+        self._statements: dict[ReferenceCommand, str | ReferenceFailed] = {}
         self._closed = False
 
     def __repr__(self) -> str:
@@ -213,8 +233,9 @@ class RemoteServer(Verifier):
     @property
     def verdict_scope(self) -> str:
         """What this client's verdicts depend on: the server's Lean version, URL and route,
-        whether axioms are checked, the version of the appended checks and the rule positions
-        are read by; empty until the version is known (then nothing is cached)."""
+        whether axioms are checked, the version of the appended checks, and the rules
+        positions are read and the statement is checked by; empty until the version is
+        known (then nothing is cached)."""
         if not self._lean_version:
             return ""
         checks = "server" if self._server_judges else str(self.config.check_axioms)
@@ -226,6 +247,7 @@ class RemoteServer(Verifier):
                 checks,
                 CHECK_RULES_VERSION,
                 _POSITIONS_RULE,
+                _STATEMENT_RULE,
             ]
         )
 
@@ -265,20 +287,31 @@ class RemoteServer(Verifier):
         await self._probe()
         queue: asyncio.Queue[tuple[int, Verdict]] = asyncio.Queue()
         prepared: list[SentProof] = []
+        references = [self._reference_of(request) for request in requests]
+        await self._recall(references)
         by_timeout: dict[int, list[int]] = {}
         for index, request in enumerate(requests):
+            reference = references[index]
             prepared.append(
                 prepare_proof(
                     request.code,
                     check_axioms=self.config.check_axioms and not self._server_judges,
                     theorem_name=request.theorem_name,
+                    check_statement=reference is not None,
                 )
             )
             reason = rejection(request.code)
+            known = None if reference is None else self._statements.get(reference)
+            if isinstance(known, ReferenceFailed):
+                reason = str(known)
             if reason is not None:
-                queue.put_nowait(
-                    (index, Verdict(VerdictStatus.REJECTED, id=request.id, detail=reason))
+                rejected = Verdict(
+                    VerdictStatus.REJECTED,
+                    id=request.id,
+                    detail=reason,
+                    lean_version=self._lean_version if known is not None else "",
                 )
+                queue.put_nowait((index, rejected))
                 continue
             limit = request.timeout_s if request.timeout_s is not None else self.config.timeout_s
             by_timeout.setdefault(max(1, math.ceil(limit)), []).append(index)
@@ -286,7 +319,13 @@ class RemoteServer(Verifier):
         tasks = [
             asyncio.create_task(
                 self._run_chunk(
-                    _Batch(requests, prepared, limit_s, lambda i, v: queue.put_nowait((i, v))),
+                    _Batch(
+                        requests,
+                        prepared,
+                        references,
+                        limit_s,
+                        lambda i, v: queue.put_nowait((i, v)),
+                    ),
                     indices[start : start + size],
                     attempt=1,
                 )
@@ -309,11 +348,12 @@ class RemoteServer(Verifier):
 
         ``split``: the chunk is half of one the server refused as too large."""
         requests, prepared, emit = batch.requests, batch.prepared, batch.emit
+        probes = self._probes(batch, indices)
         async with self._semaphore:
             try:
                 answer = await self._post(
-                    [prepared[i].code for i in indices],
-                    [self._graded(requests[i]) for i in indices],
+                    [prepared[i].code for i in indices] + [p.code for p in probes],
+                    [self._graded(requests[i]) for i in indices] + [{} for _ in probes],
                     batch.limit_s,
                 )
             except Exception as exc:  # a bug must cost these proofs a verdict, not a hang
@@ -332,30 +372,8 @@ class RemoteServer(Verifier):
                 return
             retry = indices
         else:
-            for position, index in enumerate(indices):
-                result = answer.get(position)
-                if result is None:
-                    emit(
-                        index,
-                        self._infra(requests[index], "the server's answer left it out", attempt),
-                    )
-                    continue
-                verdict, numbering = verdict_from_result(
-                    requests[index],
-                    prepared[index],
-                    result,
-                    lean_version=self._lean_version,
-                    learned=self._numbering,
-                )
-                if numbering is not None:
-                    self._numbering = learn(self._numbering, numbering)
-                if (
-                    verdict.status is VerdictStatus.OVERLOADED
-                    and attempt < self.config.max_attempts
-                ):
-                    retry.append(index)
-                else:
-                    emit(index, verdict)
+            unavailable = await self._read_probes(probes, answer, first=len(indices))
+            retry = self._emit_verdicts(batch, indices, answer, unavailable, attempt=attempt)
             if not retry:
                 return
         await asyncio.sleep(self._backoff(attempt, answer))
@@ -365,6 +383,110 @@ class RemoteServer(Verifier):
                 self._run_chunk(batch, retry[i : i + half], attempt=attempt + 1)
                 for i in range(0, len(retry), half)
             )
+        )
+
+    def _emit_verdicts(
+        self,
+        batch: _Batch,
+        indices: list[int],
+        answer: dict[int, dict[str, Any]],
+        unavailable: Mapping[ReferenceCommand, str],
+        *,
+        attempt: int,
+    ) -> list[int]:
+        """Emit the verdict of every proof of an answered chunk; return those to retry
+        (the server was overloaded, or their given statement could not be checked)."""
+        requests, emit = batch.requests, batch.emit
+        retry: list[int] = []
+        for position, index in enumerate(indices):
+            result = answer.get(position)
+            if result is None:
+                missing = "the server's answer left it out"
+                emit(index, self._infra(requests[index], missing, attempt))
+                continue
+            reference = batch.references[index]
+            printed = None if reference is None else self._statements.get(reference)
+            if isinstance(printed, ReferenceFailed):
+                emit(index, self._rejected(requests[index], str(printed)))
+                continue
+            if reference is not None and printed is None:
+                if attempt < self.config.max_attempts:
+                    retry.append(index)
+                else:
+                    why = unavailable.get(reference, "the server's answer left it out")
+                    emit(index, self._infra(requests[index], why, attempt))
+                continue
+            verdict, numbering = verdict_from_result(
+                requests[index],
+                batch.prepared[index],
+                result,
+                lean_version=self._lean_version,
+                learned=self._numbering,
+                reference=printed,
+            )
+            if numbering is not None:
+                self._numbering = learn(self._numbering, numbering)
+            if verdict.status is VerdictStatus.OVERLOADED and attempt < self.config.max_attempts:
+                retry.append(index)
+            else:
+                emit(index, verdict)
+        return retry
+
+    def _reference_of(self, request: VerifyRequest) -> ReferenceCommand | None:
+        """The given statement's own check, when this client checks it (a server that
+        judges checks it itself; so does nothing when axioms are not checked)."""
+        if self._server_judges or not self.config.check_axioms:
+            return None
+        if request.theorem_name is None or request.formal_statement is None:
+            return None
+        return reference_command(request.formal_statement, request.theorem_name)
+
+    async def _recall(self, references: Sequence[ReferenceCommand | None]) -> None:
+        """Read the printed statements not in memory from the store, if there is one."""
+        scope = self.verdict_scope
+        if self._store is None or not scope:
+            return
+        for reference in dict.fromkeys(r for r in references if r is not None):
+            if reference in self._statements:
+                continue
+            key = statement_key(scope, reference)
+            printed = await asyncio.to_thread(self._store.get_statement, key)
+            if printed is not None:
+                self._statements[reference] = printed
+
+    def _probes(self, batch: _Batch, indices: list[int]) -> list[SentReference]:
+        """One snippet per given statement these proofs need and this client lacks."""
+        needed = (batch.references[i] for i in indices)
+        unknown = (r for r in needed if r is not None and r not in self._statements)
+        return [prepare_reference(reference) for reference in dict.fromkeys(unknown)]
+
+    async def _read_probes(
+        self, probes: list[SentReference], answer: dict[int, dict[str, Any]], *, first: int
+    ) -> dict[ReferenceCommand, str]:
+        """Keep what Lean printed for each statement sent (answers from position ``first``);
+        return why each statement that got no usable answer is still unknown."""
+        unavailable: dict[ReferenceCommand, str] = {}
+        for position, probe in enumerate(probes, start=first):
+            result = answer.get(position)
+            if result is None:
+                unavailable[probe.reference] = "the server's answer left the statement out"
+                continue
+            printed, numbering = printed_statement(probe, result, learned=self._numbering)
+            if numbering is not None:
+                self._numbering = learn(self._numbering, numbering)
+            if isinstance(printed, StatementUnavailable):
+                unavailable[probe.reference] = str(printed)
+                continue
+            self._statements[probe.reference] = printed
+            scope = self.verdict_scope
+            if isinstance(printed, str) and self._store is not None and scope:
+                key = statement_key(scope, probe.reference)
+                await asyncio.to_thread(self._store.put_statement, key, printed)
+        return unavailable
+
+    def _rejected(self, request: VerifyRequest, detail: str) -> Verdict:
+        return Verdict(
+            VerdictStatus.REJECTED, id=request.id, detail=detail, lean_version=self._lean_version
         )
 
     async def _split_refused(
@@ -379,13 +501,7 @@ class RemoteServer(Verifier):
                 "so it is larger than the server accepts (raise the server's request size "
                 "limit, e.g. `kimina-rl serve --max-body-bytes`)"
             )
-            verdict = Verdict(
-                VerdictStatus.REJECTED,
-                id=request.id,
-                detail=detail,
-                lean_version=self._lean_version,
-            )
-            batch.emit(indices[0], verdict)
+            batch.emit(indices[0], self._rejected(request, detail))
             return
         half = (len(indices) + 1) // 2
         await asyncio.gather(
