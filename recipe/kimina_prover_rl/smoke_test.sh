@@ -3,7 +3,8 @@
 # before and after, then the checks on verl's metrics file (kimina_prover_rl.verl.smoke):
 # vLLM and FSDP ran, answers are not empty, the grad norm is finite, Lean gave real
 # verdicts, corrections were added after step 1 and served at step 2, validation logged
-# accuracy before and after correction. Under 10 minutes on one H100 for a 1.7B model.
+# accuracy before and after correction. Sized to finish in under 10 minutes on one GPU
+# for a 1.7B model (not yet measured: no GPU was available when it was written).
 #
 #   sh recipe/kimina_prover_rl/smoke_test.sh --model DIR --data DIR \
 #       (--lean-server URL | --lean-project DIR | --standin) [--out DIR] [OVERRIDE...]
