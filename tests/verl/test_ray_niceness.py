@@ -39,6 +39,19 @@ from kimina_prover_rl.lean import VerifierOptions, VerifyRequest, open_verifier
 def nice(pid):
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
+def parent(pid):
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+def ours(pid):  # started by this script's Ray (its raylet is our child), not another one's
+    while pid > 1:
+        pid = parent(pid)
+        if pid == os.getpid():
+            return True
+    return False
+
 def children(pid):
     found = []
     for entry in Path("/proc").iterdir():
@@ -61,7 +74,7 @@ async def main():
                 title = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if title.startswith(b"ray::PoolActor"):
+            if title.startswith(b"ray::PoolActor") and ours(int(entry.name)):
                 pid = int(entry.name)
                 repls = [c for c in children(pid)
                          if b"standin" in Path(f"/proc/{c}/cmdline").read_bytes()]
