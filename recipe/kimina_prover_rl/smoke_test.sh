@@ -11,7 +11,7 @@
 #
 # --data holds train.parquet and val.parquet (`kimina-rl prepare ... --out DIR`), or give
 # --train SRC --val SRC (local files) to prepare it there first. Lean: a kimina-lean-server
-# (or LEAN_SERVER_API_URL), a Lean project with Mathlib (or LEAN_PROJECT_DIR), or, only when
+# (or LEAN_SERVER_API_URL), a Lean project with Mathlib (or KIMINA_LEAN_PROJECT), or, only when
 # named, the stand-in REPL (simulated Lean: a plumbing check, not a Lean check).
 # KIMINA_PRINT_OVERRIDES=1 prints the verl overrides and runs nothing.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -38,7 +38,7 @@ while [[ $# -gt 0 ]]; do
         --val) SMOKE_VAL=${2:?--val needs a file}; shift 2 ;;
         --out) SMOKE_OUT=${2:?--out needs a folder}; shift 2 ;;
         --lean-server) SMOKE_LEAN=server; export LEAN_SERVER_API_URL=${2:?--lean-server needs a URL}; shift 2 ;;
-        --lean-project) SMOKE_LEAN=project; export LEAN_PROJECT_DIR=${2:?--lean-project needs a folder}; shift 2 ;;
+        --lean-project) SMOKE_LEAN=project; export KIMINA_LEAN_PROJECT=${2:?--lean-project needs a folder}; shift 2 ;;
         --standin) SMOKE_LEAN=standin; shift ;;
         -h|--help) usage "see the comments at the top of this file" ;;
         --*) usage "unknown option $1" ;;
@@ -51,12 +51,13 @@ done
 [[ -n "$SMOKE_DATA" ]] || usage "--data DIR is required (train.parquet and val.parquet, or with --train/--val to write them)"
 if [[ -z "$SMOKE_LEAN" ]]; then
     if [[ -n "${LEAN_SERVER_API_URL:-}" ]]; then SMOKE_LEAN=server
-    elif [[ -n "${LEAN_PROJECT_DIR:-}" ]]; then SMOKE_LEAN=project
-    else usage "no Lean: give --lean-server URL, --lean-project DIR (or set LEAN_SERVER_API_URL / LEAN_PROJECT_DIR), or --standin for simulated Lean"
+    elif [[ -n "${KIMINA_LEAN_PROJECT:-}" ]]; then SMOKE_LEAN=project
+    else usage "no Lean: give --lean-server URL, --lean-project DIR (or set LEAN_SERVER_API_URL / KIMINA_LEAN_PROJECT), or --standin for simulated Lean"
     fi
 fi
 if [[ "$SMOKE_LEAN" == "standin" ]]; then
-    unset LEAN_SERVER_API_URL LEAN_PROJECT_DIR
+    unset LEAN_SERVER_API_URL KIMINA_LEAN_PROJECT LEAN_PROJECT_DIR
+    export LEAN_BACKEND=standin
     echo "smoke_test.sh: Lean is SIMULATED (--standin): verdicts check plumbing, not proofs" >&2
 fi
 if [[ ! -f "$SMOKE_DATA/train.parquet" || ! -f "$SMOKE_DATA/val.parquet" ]]; then

@@ -22,7 +22,7 @@ from kimina_prover_rl.errors import ConfigError, ReplOutOfMemory, ReplTimeout
 from kimina_prover_rl.lean import (
     LeanRepl,
     ReplConfig,
-    VerifierOptions,
+    VerifierSettings,
     VerifyRequest,
     open_verifier,
     standin_command,
@@ -108,7 +108,7 @@ async def test_the_sandbox_stops_network_writes_and_home_but_keeps_a_private_tmp
 async def test_proofs_pass_through_a_sandboxed_pool_and_the_start_says_so(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    options = VerifierOptions(backend="standin", sandbox="required", cache_path=None, workers=1)
+    options = VerifierSettings(backend="standin", sandbox="required", cache_path=None, workers=1)
     async with open_verifier(options) as verifier:
         good, bad = await verifier.verify(
             [
@@ -204,3 +204,10 @@ def test_a_bwrap_that_cannot_build_a_sandbox_is_not_trusted(
     with pytest.raises(ConfigError, match="cannot create a sandbox here"):
         resolve_sandbox("required")
     assert resolve_sandbox("off") is None
+
+
+@needs_bwrap
+def test_doctor_says_the_repls_are_sandboxed() -> None:
+    result = CliRunner().invoke(app, ["doctor", "--sandbox", "auto"], env={"COLUMNS": "400"})
+    assert "REPL sandbox" in result.output
+    assert "each REPL runs inside bubblewrap" in result.output

@@ -22,7 +22,9 @@ SMOKE_ARGS = ["--model", "/", "--data", "/nonexistent", "--train", "t.jsonl", "-
 def _env(**extra: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("LEAN_", "KIMINA_", "RAY_"))}
     clean.pop("DATA_DIR", None)
-    return {**clean, "HOME": "/home/user", "KIMINA_PRINT_OVERRIDES": "1", **extra}
+    # The launchers need Lean named; the stand-in by name is enough to print the overrides.
+    base = {"HOME": "/home/user", "KIMINA_PRINT_OVERRIDES": "1", "LEAN_BACKEND": "standin"}
+    return {**clean, **base, **extra}
 
 
 def run_launcher(

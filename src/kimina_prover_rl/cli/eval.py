@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         SampleRecord,
         SampleStore,
     )
-    from kimina_prover_rl.lean import VerifierOptions
+    from kimina_prover_rl.lean import VerifierSettings
     from kimina_prover_rl.proof import FormatConfig
     from kimina_prover_rl.reward import RewardConfig
 
@@ -145,7 +145,7 @@ def evaluate(
     accept_lean_fence: AcceptLeanFence = False,
     no_style_checks: NoStyleChecks = False,
     max_response_chars: MaxResponseChars = DEFAULT_MAX_RESPONSE_CHARS,
-    verifier_options: VerifierOptions,
+    verifier_options: VerifierSettings,
 ) -> None:
     """Evaluate a model: true pass@k, optionally with error-correction rounds.
 
@@ -279,7 +279,7 @@ class _Job:
     source: PromptSource
     model: GeneratorOptions
     reward: RewardConfig
-    verifier: VerifierOptions
+    verifier: VerifierSettings
     store: SampleStore
     config: EvalConfig
     ks: tuple[int, ...]
@@ -361,7 +361,7 @@ def _settings(
     template: PromptTemplate,
     config: EvalConfig,
     fmt: FormatConfig,
-    verifier: VerifierOptions,
+    verifier: VerifierSettings,
 ) -> dict[str, Any]:
     """Everything the stored samples depend on; a resumed run must match it exactly."""
     from kimina_prover_rl.eval import template_sha256

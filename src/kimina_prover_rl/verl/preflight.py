@@ -142,7 +142,7 @@ def _verifier(config: Any) -> str | None:
         return _server(str(url))
     if backend in ("auto", "local") and project and not Path(str(project)).is_dir():
         return (
-            f"reward_kwargs.project_dir={project} is not a folder: set LEAN_PROJECT_DIR to "
+            f"reward_kwargs.project_dir={project} is not a folder: set KIMINA_LEAN_PROJECT to "
             "a Lean project with Mathlib and the REPL (kimina-rl doctor checks it)"
         )
     return None
