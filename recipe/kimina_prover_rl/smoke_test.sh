@@ -55,9 +55,13 @@ if [[ -z "$SMOKE_LEAN" ]]; then
     else usage "no Lean: give --lean-server URL, --lean-project DIR (or set LEAN_SERVER_API_URL / KIMINA_LEAN_PROJECT), or --standin for simulated Lean"
     fi
 fi
+case "$SMOKE_LEAN" in  # the backend chosen here, whatever LEAN_BACKEND said before
+    server) export LEAN_BACKEND=remote ;;
+    project) export LEAN_BACKEND=local ;;
+    standin) export LEAN_BACKEND=standin ;;
+esac
 if [[ "$SMOKE_LEAN" == "standin" ]]; then
     unset LEAN_SERVER_API_URL KIMINA_LEAN_PROJECT LEAN_PROJECT_DIR
-    export LEAN_BACKEND=standin
     echo "smoke_test.sh: Lean is SIMULATED (--standin): verdicts check plumbing, not proofs" >&2
 fi
 if [[ ! -f "$SMOKE_DATA/train.parquet" || ! -f "$SMOKE_DATA/val.parquet" ]]; then

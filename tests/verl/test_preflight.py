@@ -90,7 +90,7 @@ def test_this_cpu_machine_is_told_what_it_lacks(qwen3_dir: Path, prompt_set: Pat
                 "reward.custom_reward_function.reward_kwargs.project_dir=/no/lean/project",
             ],
             {},
-            "set LEAN_PROJECT_DIR",
+            "set KIMINA_LEAN_PROJECT",
         ),
     ],
 )
