@@ -13,7 +13,6 @@ from kimina_prover_rl.errors import BackendError, ConfigError
 from kimina_prover_rl.lean import VerdictStatus
 from kimina_prover_rl.reward import (
     CorrectionCache,
-    CorrectionConfig,
     FinishedAnswer,
     ScoredSample,
     reward_record,
@@ -89,7 +88,7 @@ def test_the_trainer_saves_a_checkpoint_then_stops_naming_the_verifier(
     from omegaconf import OmegaConf
     from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
 
-    cache = CorrectionCache(rate=0.5)
+    cache = CorrectionCache()
     trainer = object.__new__(CorrectionTrainer)  # only the step hook runs here
     trainer.config = OmegaConf.create(
         {
@@ -101,9 +100,7 @@ def test_the_trainer_saves_a_checkpoint_then_stops_naming_the_verifier(
             "trainer": {"default_local_dir": "/ckpt/run"},
         }
     )
-    trainer.train_dataset = SimpleNamespace(
-        add=cache.add, cache=cache, correction_config=CorrectionConfig()
-    )
+    trainer.train_dataset = SimpleNamespace(add=cache.add, cache=cache)
     trainer.verifier_watch = VerifierWatch(max_infra_share=0.5, steps=2)
     saved: list[int] = []
     monkeypatch.setattr(trainer, "_save_checkpoint", lambda: saved.append(trainer.global_steps))
