@@ -13,6 +13,7 @@ broken configuration, broken infrastructure and misuse, and every message says w
     │   │   ├── ReplTimeout      a command ran past its deadline
     │   │   └── ReplOutOfMemory  the process grew past its memory cap
     │   ├── PoolClosed           the pool was used after ``aclose()``
+    │   ├── SelfCheckFailed      Lean's answers to known proofs are not judged as expected
     │   └── BackendError         a remote verifier or Ray actor failed
     ├── GenerationError          a model backend (server, vLLM, transformers) failed
     └── DatasetUnavailable       a hub dataset cannot be fetched (offline, unknown id)
@@ -34,6 +35,7 @@ __all__ = [
     "ReplError",
     "ReplOutOfMemory",
     "ReplTimeout",
+    "SelfCheckFailed",
 ]
 
 
@@ -92,6 +94,11 @@ class ReplOutOfMemory(ReplError):
 
 class PoolClosed(LeanError):
     """The pool (or verifier) was used after ``aclose()``; create a new one."""
+
+
+class SelfCheckFailed(LeanError):
+    """The verifier's start-up self-check judged a known proof wrongly: its verdicts on
+    this Lean cannot be trusted. The message begins ``verifier self-check failed:``."""
 
 
 class BackendError(LeanError):

@@ -151,6 +151,30 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
     "standin_seed": _option(
         int | None, None, "--standin-seed", help="Seed of the stand-in's latency draws."
     ),
+    "trusted_code": _option(
+        bool,
+        False,
+        "--trusted-code",
+        help="Skip the verifier's own forbidden-construct checks (kernel-checking off, "
+        "`#eval`, `axiom`, ...). Only for code you wrote: by default every proof is "
+        "scanned and a refused one is `rejected`, naming the construct.",
+    ),
+    "self_check": _option(
+        bool,
+        True,
+        "--self-check/--skip-self-check",
+        help="Before any proof, check that known proofs get their known verdicts from this "
+        "Lean (remembered per Lean version and project in the --cache); skipping is said "
+        "on every run.",
+    ),
+    "self_check_header": _option(
+        str,
+        "import Mathlib",
+        "--self-check-header",
+        metavar="HEADER",
+        help="Header the self-check's core-Lean proofs run under (the one your proofs use; "
+        "'' for none).",
+    ),
 }
 
 
@@ -178,6 +202,9 @@ def _to_options(values: dict[str, Any]) -> VerifierOptions:
             ray_resource=values["ray_resource"],
             standin_latency=values["standin_latency"],
             standin_seed=values["standin_seed"],
+            trusted_code=values["trusted_code"],
+            self_check=values["self_check"],
+            self_check_header=values["self_check_header"],
         )
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from exc

@@ -65,14 +65,15 @@ def doctor(*, verifier_options: VerifierOptions) -> None:
     """Say what this machine can do: Python, packages, GPUs, Lean, the verifier.
 
     With a Lean project (`--project-dir`, or `$KIMINA_LEAN_PROJECT`) or a server
-    (`--backend remote`, `$LEAN_SERVER_API_URL`), it also sends a known-valid and a
-    known-false proof and checks that the first passes and the second fails. Exit status 1
-    when that check fails, else 0.
+    (`--backend remote`, `$LEAN_SERVER_API_URL`), it also runs the verifier's self-check
+    (known core-Lean proofs, known verdicts) and sends a known-valid and a known-false
+    proof, checking that the first passes and the second fails. Exit status 1 when either
+    check fails, else 0.
     """
     findings = [_python(), *_packages(), _gpus(), *_lean_project(verifier_options)]
-    check = verifier_check(verifier_options)
-    if check is not None:
-        findings.append(check)
+    checks = verifier_check(verifier_options)
+    findings.extend(checks)
+    failed = any(check.ok is False for check in checks)
     table = Table(title="kimina-rl doctor", title_justify="left", show_lines=False)
     for column in ("piece", "", "found", "to fix"):
         table.add_column(column, overflow="fold")
@@ -80,30 +81,55 @@ def doctor(*, verifier_options: VerifierOptions) -> None:
     for f in findings:
         table.add_row(f.piece, marks[f.ok], f.detail, f.fix)
     console.print(table)
-    if check is not None and check.ok is False:
+    if failed:
         raise typer.Exit(1)
 
 
-def verifier_check(options: VerifierOptions) -> Finding | None:
-    """Send :data:`KNOWN_VALID` and :data:`KNOWN_BAD` to the verifier ``options`` describe.
+def verifier_check(options: VerifierOptions) -> list[Finding]:
+    """The verifier's start-up self-check, then :data:`KNOWN_VALID` and :data:`KNOWN_BAD`
+    sent to the verifier ``options`` describe.
 
-    None when no verifier is configured (``local`` with neither a project nor a command).
+    Empty when no verifier is configured (``local`` with neither a project nor a command).
     """
     if options.backend == "local" and options.project_dir is None and options.repl_cmd is None:
-        return None
+        return []
     from dataclasses import replace
 
+    from kimina_prover_rl.errors import SelfCheckFailed
     from kimina_prover_rl.lean import VerifyRequest, open_verifier
+    from kimina_prover_rl.lean.self_check import self_check_report
+
+    report: dict[str, str] = {}
 
     async def run() -> list[str]:
+        # no cache: the self-check and the two proofs really run now
         async with open_verifier(replace(options, cache_path=None)) as verifier:
+            shown = self_check_report(verifier)
+            if shown is not None:
+                report["state"] = shown.state
+                report["cases"] = ", ".join(shown.cases)
             verdicts = await verifier.verify(
                 [VerifyRequest(code=KNOWN_VALID), VerifyRequest(code=KNOWN_BAD)]
             )
         return [v.status.value for v in verdicts]
 
-    good, bad = asyncio.run(run())
-    label = f"verifier ({options.backend})"
+    try:
+        good, bad = asyncio.run(run())
+    except SelfCheckFailed as exc:
+        fix = str(exc).rpartition("what to do: ")[2]
+        return [Finding("verifier self-check", False, str(exc).split("\n", 1)[0], fix)]
+    state = report.get("state", "not run")
+    self_check = Finding(
+        "verifier self-check",
+        True if state == "passed" else None,
+        f"{state}: {report['cases']}" if report.get("cases") else state,
+        "" if state == "passed" else "drop --skip-self-check to check this Lean's answers",
+    )
+    return [self_check, _known_proofs(options.backend, good, bad)]
+
+
+def _known_proofs(backend: str, good: str, bad: str) -> Finding:
+    label = f"verifier ({backend})"
     detail = f"known-valid proof: {good}; known-false proof: {bad}"
     if good == "valid" and bad != "valid":
         return Finding(label, True, detail)

@@ -122,12 +122,15 @@ def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest 
                 "error": f"record {number}: `{key}` must be a string when given, "
                 f"not {type(value).__name__}",
             }
-    return VerifyRequest(
-        code,
-        id=None if record_id is None else str(record_id),
-        theorem_name=graded["theorem_name"],
-        formal_statement=graded["formal_statement"],
-    )
+    try:
+        return VerifyRequest(
+            code,
+            id=None if record_id is None else str(record_id),
+            theorem_name=graded["theorem_name"],
+            formal_statement=graded["formal_statement"],
+        )
+    except InputError as exc:
+        return {"id": record_id, "error": f"record {number}: {exc}"}
 
 
 async def _verify_all(

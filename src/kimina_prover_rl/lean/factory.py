@@ -16,9 +16,11 @@ from typing import Literal, get_args
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.dedup import DedupVerifier
+from kimina_prover_rl.lean.guard import ConstructGuard
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.repl import ReplConfig
+from kimina_prover_rl.lean.self_check import SelfCheckedVerifier, note_skipped
 from kimina_prover_rl.lean.standin import MODULE as STANDIN_MODULE
 from kimina_prover_rl.lean.standin import standin_command
 from kimina_prover_rl.lean.verifier import Verifier
@@ -71,6 +73,14 @@ class VerifierOptions:
     """Stand-in latency: ``SECONDS``, ``uniform:LOW,HIGH`` or ``lognormal:MEDIAN,P99``."""
     standin_seed: int | None = None
     """Seed of the stand-in's latency draws."""
+    trusted_code: bool = False
+    """Skip the forbidden-construct checks inside the verifier (``lean.guard``): only for
+    code you trust; by default every request is scanned, so the verifier is sound alone."""
+    self_check: bool = True
+    """Run the start-up self-check (``lean.self_check``) before any proof; off is said on
+    every run."""
+    self_check_header: str = "import Mathlib"
+    """The header the self-check's core-Lean proofs run under (the one your proofs use)."""
 
     def __post_init__(self) -> None:
         if self.backend not in _BACKENDS:
@@ -107,29 +117,40 @@ class VerifierOptions:
 
 
 def open_verifier(options: VerifierOptions) -> Verifier:
-    """The verifier ``options`` describe: dedup over cache over the backend.
+    """The verifier ``options`` describe: the forbidden-construct guard over the
+    self-check over dedup over cache over the backend.
 
-    Nothing starts until the first proof arrives; close it with ``aclose()`` (or
-    ``async with``). With the stand-in, a note that Lean is simulated goes to stderr.
+    Nothing starts until it is entered (``async with``, which runs the self-check) or the
+    first proof arrives; close it with ``aclose()``. With the stand-in, a note that Lean
+    is simulated goes to stderr; so does one when the self-check is skipped.
     """
     if options.simulated:
         print(SIMULATED_NOTE, file=sys.stderr, flush=True)
+    if not options.self_check:
+        note_skipped()
+    cache = None
     if options.backend == "ray":
         from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 
         pool = replace(options, backend=options.ray_pool)
-        cluster = ClusterVerifier(ClusterConfig(pool=pool, resource=options.ray_resource))
+        backend: Verifier = ClusterVerifier(ClusterConfig(pool=pool, resource=options.ray_resource))
         # each node's pool caches and dedups for every client; this dedups our own calls
-        if not options.dedup:
-            return cluster
-        return DedupVerifier(cluster, default_timeout_s=options.timeout_s)
-    cache = None if options.cache_path is None else VerdictCache(options.cache_path)
-    verifier = _open_backend(options, cache)
-    if cache is not None:
-        verifier = CachingVerifier(verifier, cache, default_timeout_s=options.timeout_s)
+        verifier = backend
+    else:
+        cache = None if options.cache_path is None else VerdictCache(options.cache_path)
+        backend = verifier = _open_backend(options, cache)
+        if cache is not None:
+            verifier = CachingVerifier(verifier, cache, default_timeout_s=options.timeout_s)
     if options.dedup:
         verifier = DedupVerifier(verifier, default_timeout_s=options.timeout_s)
-    return verifier
+    verifier = SelfCheckedVerifier(
+        verifier,
+        probe=backend,
+        header=options.self_check_header,
+        store=cache,
+        skip=not options.self_check,
+    )
+    return verifier if options.trusted_code else ConstructGuard(verifier)
 
 
 def _open_backend(options: VerifierOptions, cache: VerdictCache | None) -> Verifier:
