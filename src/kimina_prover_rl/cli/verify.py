@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -59,10 +60,18 @@ def verify(
     crash, rejected, overloaded, infra_error (not the proof's fault). A line that is not a
     valid record becomes `{"id", "error": "<message>"}`. Counts per status go to stderr.
 
+    Every proof is first scanned for forbidden constructs (a kernel-checking option,
+    `#eval`, `axiom`, ...): a refused one is `rejected`, naming the construct
+    (`--trusted-code` skips the scan). A `theorem_name` the `formal_statement` does not
+    declare is an error line. Before any proof, the verifier checks that known proofs get
+    their known verdicts from this Lean (the self-check, remembered per Lean version and
+    project in the cache).
+
     Exit status: 0 when every line was answered, 2 for a bad option or an unreadable input
     or output file, 1 when every proof sent to the verifier got crash, overloaded or
-    infra_error (for example no Lean project: see `--project-dir`); the lines are written
-    either way, and stderr quotes the first failure.
+    infra_error (for example no Lean project: see `--project-dir`; the lines are written
+    either way, and stderr quotes the first failure), or when the self-check fails
+    (`verifier self-check failed: ...` on stderr, nothing written).
 
     Examples:
 
@@ -152,14 +161,16 @@ async def _verify_all(
     tally = _Tally()
     if errors:
         tally.counts["error"] = len(errors)
-    with open_output(output) as stream, progress_bar() as bar:
-        task = bar.add_task("verifying", total=len(records))
-        writer = OrderedWriter(stream, len(records))
-        for position, line in errors:
-            writer.put(position, line)
-        bar.advance(task, len(errors))
-        if requests:
-            async with open_verifier(options) as verifier:
+    async with AsyncExitStack() as stack:
+        # entering the verifier runs its self-check: nothing is written if it fails
+        verifier = await stack.enter_async_context(open_verifier(options)) if requests else None
+        with open_output(output) as stream, progress_bar() as bar:
+            task = bar.add_task("verifying", total=len(records))
+            writer = OrderedWriter(stream, len(records))
+            for position, line in errors:
+                writer.put(position, line)
+            bar.advance(task, len(errors))
+            if verifier is not None:
                 async for index, verdict in verifier.verify_stream(requests):
                     position = positions[index]
                     writer.put(position, _verdict_line(verdict, records[position]))

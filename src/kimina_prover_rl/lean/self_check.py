@@ -8,9 +8,12 @@ to its backend, under the configured header and built from core Lean only: a val
 a Lean error, an explicit ``sorry``, ``exact sorryAx _ false`` (``sorry``: Lean warns
 whenever a declaration holds ``sorryAx``), a user axiom, a decoy declaration after the
 graded theorem, a changed statement, and ``native_decide`` under the configured policy.
-Any verdict that differs stops everything with :class:`~kimina_prover_rl.errors.
+Any verdict Lean gave that differs stops everything with :class:`~kimina_prover_rl.errors.
 SelfCheckFailed`, whose message begins ``verifier self-check failed:`` and names the
 case, the expected and actual verdict, Lean's raw output, the Lean version and what to do.
+A case Lean never judged (infrastructure failure, timeout) leaves the check
+``unavailable``: proofs go on (they meet the same failure and say so), and the check runs
+again before the next batch.
 
 A pass is remembered in the verdict cache's ``self_checks`` table under the backend's
 verdict scope (Lean version, project, REPL command, check rules) and these cases, so it
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -55,6 +59,7 @@ SELF_CHECK_SKIPPED_NOTE = (
 )
 """Printed on stderr whenever a verifier is built without its self-check."""
 
+_logger = logging.getLogger(__name__)
 _PREFIX = "kimina_self_check"
 _RAW_LIMIT = 4000
 
@@ -145,7 +150,9 @@ def self_check_cases(header: str, *, allow_native_decide: bool) -> tuple[SelfChe
 
 @dataclass(frozen=True, slots=True)
 class SelfCheckReport:
-    """What the self-check found: ``state`` is ``passed``, ``failed`` or ``skipped``.
+    """What the self-check found: ``state`` is ``passed``, ``failed``, ``skipped`` or
+    ``unavailable`` (Lean did not answer every case: nothing judged wrongly, so proofs go
+    on, and the check runs again before the next ones).
 
     ``cases`` maps each case to ``{"expected", "actual"}``; ``remembered`` says the pass
     was read from the store rather than run now.
@@ -183,14 +190,31 @@ async def run_self_check(
         c.name: {"expected": c.expected.value, "actual": v.status.value}
         for c, v in zip(cases, verdicts, strict=True)
     }
-    for case, verdict in zip(cases, verdicts, strict=True):
-        if verdict.status is not case.expected:
-            message = _failure(case, verdict, version, header)
+    pairs = list(zip(cases, verdicts, strict=True))
+    for case, verdict in pairs:
+        if verdict.status is not case.expected and not _unanswered(verdict):
+            message = _failure(case, verdict, version)
             return SelfCheckReport("failed", header, version, table, message=message)
+    for case, verdict in pairs:
+        if verdict.status is not case.expected:
+            message = (
+                f"verifier self-check could not run: case {case.name!r} got "
+                f"{verdict.status.value} ({verdict.detail or 'no detail'}); it runs again "
+                f"before the next proofs. If this persists, check that the header {header!r} "
+                "loads in your project (--self-check-header) and the Lean setup "
+                "(`kimina-rl doctor`)"
+            )
+            return SelfCheckReport("unavailable", header, version, table, message=message)
     return SelfCheckReport("passed", header, version, table)
 
 
-def _failure(case: SelfCheckCase, verdict: Verdict, version: str, header: str) -> str:
+def _unanswered(verdict: Verdict) -> bool:
+    """Whether Lean never judged the case (infrastructure, time or memory limit)."""
+    status = verdict.status
+    return status.is_infrastructure or status in (VerdictStatus.TIMEOUT, VerdictStatus.OOM)
+
+
+def _failure(case: SelfCheckCase, verdict: Verdict, version: str) -> str:
     raw = {
         "response": verdict.response,
         "messages": [m.to_repl() for m in verdict.messages],
@@ -199,21 +223,12 @@ def _failure(case: SelfCheckCase, verdict: Verdict, version: str, header: str) -
     shown = json.dumps(raw, ensure_ascii=False)
     if len(shown) > _RAW_LIMIT:
         shown = shown[:_RAW_LIMIT] + f"… ({len(shown) - _RAW_LIMIT} more characters)"
-    if verdict.status.is_infrastructure or verdict.status is VerdictStatus.REJECTED:
-        todo = (
-            "the verifier could not run its self-check, so it cannot run proofs either: "
-            "check the Lean setup with `kimina-rl doctor` (project, REPL command, server URL), "
-            "and that the header "
-            f"{header!r} loads in your project (else pass --self-check-header with the "
-            "header your proofs use)"
-        )
-    else:
-        todo = (
-            "this Lean answers in a way the verifier does not read correctly, so its verdicts "
-            "would be wrong: use a Lean version the verifier knows (v4.9 to v4.33 are "
-            "recorded), check the REPL (`kimina-rl doctor`), or report this output as an "
-            "issue; --skip-self-check runs anyway, at the risk of wrong verdicts"
-        )
+    todo = (
+        "this Lean answers in a way the verifier does not read correctly, so its verdicts "
+        "would be wrong: use a Lean version the verifier knows (v4.9 to v4.33 are "
+        "recorded), check the REPL (`kimina-rl doctor`), or report this output as an "
+        "issue; --skip-self-check runs anyway, at the risk of wrong verdicts"
+    )
     return (
         f"verifier self-check failed: case {case.name!r} ({case.what}): expected "
         f"{case.expected.value}, got {verdict.status.value}"
@@ -233,8 +248,9 @@ def _store_key(scope: str, header: str, allow_native_decide: bool) -> str:
 class SelfCheckedVerifier(WrappingVerifier):
     """``inner``, once ``probe`` (its backend, below any cache) passed the self-check.
 
-    The check runs on entering (``async with``) or before the first proof, once; a failure
-    raises :class:`SelfCheckFailed` then and on every later call. ``skip`` records a
+    The check runs on entering (``async with``) or before the first proof, once (again
+    while it is ``unavailable``); a failure raises :class:`SelfCheckFailed` then and on
+    every later call. ``skip`` records a
     skipped check without running it.
     """
 
@@ -266,8 +282,10 @@ class SelfCheckedVerifier(WrappingVerifier):
     async def ensure(self) -> SelfCheckReport:
         """Run the self-check unless done; raise :class:`SelfCheckFailed` if it failed."""
         async with self._lock:
-            if self._report is None:
+            if self._report is None or self._report.state == "unavailable":
                 self._report = await self._run()
+                if self._report.state == "unavailable":
+                    _logger.warning("%s", self._report.message)
         if self._report.state == "failed":
             raise SelfCheckFailed(self._report.message)
         return self._report
