@@ -132,7 +132,8 @@ def open_verifier(options: VerifierOptions) -> Verifier:
     if options.backend == "ray":
         from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 
-        pool = replace(options, backend=options.ray_pool)
+        # clients scan for forbidden constructs before routing; the node pools need not
+        pool = replace(options, backend=options.ray_pool, trusted_code=True)
         backend: Verifier = ClusterVerifier(ClusterConfig(pool=pool, resource=options.ray_resource))
         # each node's pool caches and dedups for every client; this dedups our own calls
         verifier = backend
