@@ -25,9 +25,9 @@ from _machine import machine
 from kimina_prover_rl.lean.dedup import DedupVerifier
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.repl import ReplConfig
-from kimina_prover_rl.lean.standin import standin_command
 from kimina_prover_rl.lean.verdict import VerifyRequest
 from kimina_prover_rl.lean.verifier import Verifier
+from kimina_prover_rl.standin import standin_command
 
 HEADER = "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 400000\n\n"
 ENDINGS = ("norm_num", "simp", "sorry", 'omega\n  -- standin: error "linarith failed"')

@@ -42,8 +42,8 @@ from kimina_prover_rl.errors import ReplCrashed, ReplTimeout
 from kimina_prover_rl.lean.outcome import shift_positions
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
-from kimina_prover_rl.lean.standin import standin_command
 from kimina_prover_rl.lean.verdict import Verdict, VerifyRequest
+from kimina_prover_rl.standin import standin_command
 
 HEADER = "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 400000\n\nopen Nat\n\n"
 MEDIAN_S, P99_S = 0.05, 1.0

@@ -30,9 +30,9 @@ from _machine import machine
 from kimina_prover_rl.lean import Verdict, VerdictStatus, Verifier, VerifyRequest
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.repl import ReplConfig
-from kimina_prover_rl.lean.standin import standin_command
 from kimina_prover_rl.proof import check_answer
 from kimina_prover_rl.reward import Sample, Scorer
+from kimina_prover_rl.standin import standin_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("KIMINA_SHARED_DATA", ROOT.parent / "shared" / "data"))

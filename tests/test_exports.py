@@ -14,12 +14,14 @@ PACKAGES = [
     "kimina_prover_rl.proof",
     "kimina_prover_rl.lean",
     "kimina_prover_rl.lean.cluster",
+    "kimina_prover_rl.lean.kimina",
     "kimina_prover_rl.reward",
     "kimina_prover_rl.data",
     "kimina_prover_rl.eval",
     "kimina_prover_rl.models",
     "kimina_prover_rl.report",
     "kimina_prover_rl.trl",
+    "kimina_prover_rl.server",
 ]
 
 

@@ -44,7 +44,8 @@ LOGGER=${LOGGER:-"['console','wandb']"}
 # The Lean verifier, as the reference reads it: a kimina-lean-server at
 # LEAN_SERVER_API_URL (key in LEAN_SERVER_API_KEY, read from the environment of each
 # node, never written into the logged config), else a local Lean project with Mathlib at
-# LEAN_PROJECT_DIR (one REPL pool per node), else the stand-in REPL: simulated Lean,
+# LEAN_PROJECT_DIR (one REPL pool per node; a `kimina-rl lean setup` workspace works, its
+# REPLs sandboxed as LEAN_SANDBOX=auto|required|off says), else the stand-in REPL: simulated Lean,
 # announced in the log, for plumbing checks only.
 lean_overrides() {
     local kw=reward.custom_reward_function.reward_kwargs
@@ -56,6 +57,7 @@ lean_overrides() {
     elif [[ -n "${LEAN_PROJECT_DIR:-}" ]]; then
         echo "$kw.backend=local"
         echo "$kw.project_dir=$LEAN_PROJECT_DIR"
+        echo "$kw.sandbox=${LEAN_SANDBOX:-auto}"
         echo "$kw.cache_path=${LEAN_CACHE:-$DATA_DIR/verdicts.sqlite}"
     else
         echo "$kw.backend=standin"

@@ -14,7 +14,8 @@ broken configuration, broken infrastructure and misuse, and every message says w
     │   │   └── ReplOutOfMemory  the process grew past its memory cap
     │   ├── PoolClosed           the pool was used after ``aclose()``
     │   ├── SelfCheckFailed      Lean's answers to known proofs are not judged as expected
-    │   └── BackendError         a remote verifier or Ray actor failed
+    │   ├── BackendError         a remote verifier or Ray actor failed
+    │   └── SetupError           a step of ``kimina-rl lean setup`` failed
     ├── GenerationError          a model backend (server, vLLM, transformers) failed
     └── DatasetUnavailable       a hub dataset cannot be fetched (offline, unknown id)
 """
@@ -36,6 +37,7 @@ __all__ = [
     "ReplOutOfMemory",
     "ReplTimeout",
     "SelfCheckFailed",
+    "SetupError",
 ]
 
 
@@ -103,3 +105,7 @@ class SelfCheckFailed(LeanError):
 
 class BackendError(LeanError):
     """A remote verification server or Ray actor failed to answer."""
+
+
+class SetupError(LeanError):
+    """A step of ``kimina-rl lean setup`` failed; the message names it, its command and a fix."""

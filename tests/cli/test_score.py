@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +187,48 @@ def test_an_input_with_nothing_to_score_fails_with_exit_2(
     written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(written) == len(lines)
     assert all("error" in line for line in written)
+
+
+def test_ctrl_c_keeps_the_lines_already_scored(
+    tmp_path: Path, minif2f: list[dict[str, Any]]
+) -> None:
+    """A real ``kimina-rl score`` process, a real SIGINT: what was scored stays written."""
+    row = row_named(minif2f, "mathd_algebra_478")
+    source = _write(
+        tmp_path / "answers.jsonl",
+        [
+            json.dumps(
+                {
+                    "id": i,
+                    "formal_statement": row["formal_statement"],
+                    "response": make_answer(row, [f"norm_num [h₁, h₂, h₃] -- {i}"]),
+                }
+            )
+            for i in range(40)
+        ],
+    )
+    out = tmp_path / "scores.jsonl"
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "kimina_prover_rl", "score", str(source), "-o", str(out)),
+            *("--backend", "standin", "--standin-latency", "uniform:0.2,3", "--workers", "2"),
+            "--no-cache",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        while not (out.exists() and out.read_text(encoding="utf-8").count("\n") >= 1):
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert process.returncode == 130
+    assert 1 <= len(lines) < 40
+    assert [line["id"] for line in lines] == list(range(len(lines)))
+    assert all(line["status"] == "valid" for line in lines)
+    assert f"interrupted: {len(lines)} of 40 lines were written" in stderr.decode()

@@ -6,6 +6,7 @@ import asyncio
 import json
 import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,8 +24,9 @@ from kimina_prover_rl.lean import (
     standin_command,
 )
 from kimina_prover_rl.lean.factory import SIMULATED_NOTE
-from tests.lean.server._asgi import running
-from tests.lean.server._kimina import analyze, check_payload, verify_payload
+from tests.server._asgi import running
+from tests.server._kimina import analyze, check_payload, verify_payload
+from tests.server._loopback import listening
 
 runner = CliRunner()
 
@@ -221,3 +223,26 @@ def test_serve_stops_when_the_self_check_fails(monkeypatch: pytest.MonkeyPatch) 
     assert "\nverifier self-check failed: case 'valid'" in result.stderr
     started = _starting(monkeypatch, "--backend", "standin")
     assert started.exit_code == 0, started.output
+def test_verify_against_serve_with_a_snippet_limit_judges_every_proof(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`verify --backend remote` meets `serve --max-snippets 2` over real HTTP."""
+    started, calls = serve(monkeypatch, "--max-snippets", "2")
+    assert started.exit_code == 0, started.output
+    records = [{"id": str(i), "code": f"theorem t{i} : True := trivial"} for i in range(5)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with listening(calls["app"]) as url:
+        for batch_size, refused in ((None, True), ("2", False)):
+            caplog.clear()
+            command = ["verify", str(source), "-o", str(out), "--backend", "remote", "--url", url]
+            command += ["--no-cache"]
+            command += [] if batch_size is None else ["--remote-batch-size", batch_size]
+            result = runner.invoke(app, command)
+            assert result.exit_code == 0, result.output
+            lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+            assert [(line["id"], line["status"]) for line in lines] == [
+                (str(i), "valid") for i in range(5)
+            ]
+            assert ("HTTP 413" in caplog.text) is refused

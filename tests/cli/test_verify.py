@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -214,3 +218,37 @@ def test_verify_stops_before_any_proof_when_the_self_check_fails(tmp_path: Path)
     skipped = runner.invoke(app, [*args, "--skip-self-check"])
     assert skipped.exit_code == 0, skipped.output
     assert "self-check is SKIPPED" in skipped.stderr
+def test_ctrl_c_keeps_the_verdicts_already_written(tmp_path: Path) -> None:
+    """A real ``kimina-rl verify`` process, a real SIGINT: the written prefix stays."""
+    source = tmp_path / "proofs.jsonl"
+    source.write_text(
+        "".join(
+            json.dumps({"id": i, "code": f"theorem t{i} : 1 + 1 = 2 := by norm_num"}) + "\n"
+            for i in range(40)
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "verdicts.jsonl"
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "kimina_prover_rl", "verify", str(source), "-o", str(out)),
+            *("--backend", "standin", "--standin-latency", "uniform:0.2,3", "--workers", "2"),
+            "--no-cache",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        while not (out.exists() and out.read_text(encoding="utf-8").count("\n") >= 1):
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert process.returncode == 130
+    assert 1 <= len(lines) < 40
+    assert [line["id"] for line in lines] == list(range(len(lines)))
+    assert f"interrupted: {len(lines)} of 40 lines were written" in stderr.decode()

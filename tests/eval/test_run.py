@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from kimina_prover_rl.eval import (
     summarize,
 )
 from kimina_prover_rl.lean import (
+    MockVerifier,
     Verdict,
     VerdictStatus,
     Verifier,
@@ -131,14 +131,9 @@ async def test_a_whole_batch_failing_stops_the_run_and_keeps_what_finished(
     assert sorted(store.load()) == [("mathd_algebra_478", i, 1) for i in range(4)]
 
 
-class _LeanDown(Verifier):
-    """A verifier whose backend never answers."""
-
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        for i, request in enumerate(requests):
-            yield i, Verdict(VerdictStatus.INFRA_ERROR, id=request.id, detail="no Lean project")
+def _lean_down(request: VerifyRequest) -> Verdict:
+    """What a verifier whose backend never answers says."""
+    return Verdict(VerdictStatus.INFRA_ERROR, id=request.id, detail="no Lean project")
 
 
 async def test_answers_lean_never_judged_are_rescored_without_generating_again(
@@ -146,7 +141,7 @@ async def test_answers_lean_never_judged_are_rescored_without_generating_again(
 ) -> None:
     probs = problems(minif2f, ["mathd_algebra_478"])
     first = ScriptedGenerator(minif2f, _learns_from_feedback)
-    records = await _run(tmp_path, first, probs, verifier=_LeanDown())
+    records = await _run(tmp_path, first, probs, verifier=MockVerifier(_lean_down))
     assert all(r.infra_failure and r.round == 1 for r in records.values())
     assert summarize(probs, records, n=4, rounds=2, ks=[1])["rounds"][0]["incomplete_problems"]
     second = ScriptedGenerator(minif2f, _learns_from_feedback)

@@ -1,4 +1,4 @@
-"""A scripted in-memory :class:`Verifier` for testing wrappers, the server and clients.
+"""A scripted :class:`MockVerifier` for testing wrappers, the server and clients.
 
 The verdict depends only on the code: ``sorry`` in it gives SORRY, ``error`` LEAN_ERROR,
 ``axiom`` UNSOUND, ``infra`` INFRA_ERROR, ``timeout`` TIMEOUT, anything else VALID. It
@@ -9,9 +9,8 @@ can hold its answers until ``release`` is set.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
 
-from kimina_prover_rl.lean import LeanMessage, Verdict, VerdictStatus, Verifier, VerifyRequest
+from kimina_prover_rl.lean import LeanMessage, MockVerifier, Verdict, VerdictStatus, VerifyRequest
 
 LEAN_VERSION = "v4.99.0-fake+mathlib.test"
 
@@ -51,32 +50,20 @@ def scripted_verdict(request: VerifyRequest, lean_version: str = LEAN_VERSION) -
     )
 
 
-class FakeVerifier(Verifier):
-    """Answers with :func:`scripted_verdict`; counts what it was asked."""
+def fake_verifier(
+    *,
+    lean_version: str = LEAN_VERSION,
+    release: asyncio.Event | None = None,
+    delay_s: float = 0.0,
+) -> MockVerifier:
+    """Answers with :func:`scripted_verdict`, each after ``delay_s`` and once ``release``
+    (if given) is set, last to first."""
 
-    def __init__(self, *, lean_version: str = LEAN_VERSION, delay_s: float = 0.0) -> None:
-        self._lean_version = lean_version
-        self.delay_s = delay_s
-        self.checked: list[VerifyRequest] = []
-        self.batches = 0
-        self.closed = False
-        self.release = asyncio.Event()
-        self.release.set()
+    async def handler(request: VerifyRequest) -> Verdict:
+        if delay_s:
+            await asyncio.sleep(delay_s)
+        if release is not None:
+            await release.wait()
+        return scripted_verdict(request, lean_version)
 
-    @property
-    def lean_version(self) -> str:
-        return self._lean_version
-
-    async def aclose(self) -> None:
-        self.closed = True
-
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        self.batches += 1
-        self.checked.extend(requests)
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
-        await self.release.wait()
-        for index in reversed(range(len(requests))):
-            yield index, scripted_verdict(requests[index], self._lean_version)
+    return MockVerifier(handler, lean_version=lean_version, reverse=True)

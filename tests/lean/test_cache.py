@@ -13,7 +13,7 @@ from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean import Verdict, VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.cache import CACHE_SCHEMA_VERSION, CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.dedup import proof_key
-from tests.lean._fake_verifier import LEAN_VERSION, FakeVerifier, scripted_verdict
+from tests.lean._fake_verifier import LEAN_VERSION, fake_verifier, scripted_verdict
 
 
 def _requests(*codes: str) -> list[VerifyRequest]:
@@ -21,7 +21,7 @@ def _requests(*codes: str) -> list[VerifyRequest]:
 
 
 async def test_second_batch_is_answered_from_the_cache(tmp_path: Path) -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     verifier = CachingVerifier(fake, VerdictCache(tmp_path / "cache.db"))
     codes = ("ok", "x sorry", "y error", "z axiom", "w timeout")
     first = await verifier.verify(_requests(*codes))
@@ -29,7 +29,7 @@ async def test_second_batch_is_answered_from_the_cache(tmp_path: Path) -> None:
 
     second = await verifier.verify([VerifyRequest(c, id=f"again{i}") for i, c in enumerate(codes)])
 
-    assert len(fake.checked) == len(codes)
+    assert len(fake.requests) == len(codes)
     assert all(v.cached for v in second)
     assert [v.id for v in second] == [f"again{i}" for i in range(len(codes))]
     assert [v.status for v in second] == [v.status for v in first]
@@ -40,13 +40,13 @@ async def test_second_batch_is_answered_from_the_cache(tmp_path: Path) -> None:
 
 
 async def test_infrastructure_errors_are_never_cached(tmp_path: Path) -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     verifier = CachingVerifier(fake, VerdictCache(tmp_path / "cache.db"))
     for _ in range(2):
         (verdict,) = await verifier.verify(_requests("infra trouble"))
         assert verdict.status is VerdictStatus.INFRA_ERROR
         assert not verdict.cached
-    assert len(fake.checked) == 2
+    assert len(fake.requests) == 2
     assert len(verifier.cache) == 0
 
 
@@ -62,21 +62,21 @@ def test_put_many_stores_only_lean_judgements(tmp_path: Path) -> None:
 
 async def test_a_different_lean_version_misses(tmp_path: Path) -> None:
     path = tmp_path / "cache.db"
-    old = CachingVerifier(FakeVerifier(lean_version="v4.8"), VerdictCache(path))
+    old = CachingVerifier(fake_verifier(lean_version="v4.8"), VerdictCache(path))
     await old.verify(_requests("ok"))
     await old.aclose()
-    new_fake = FakeVerifier(lean_version="v4.9")
+    new_fake = fake_verifier(lean_version="v4.9")
     new = CachingVerifier(new_fake, VerdictCache(path))
     (verdict,) = await new.verify(_requests("ok"))
     assert not verdict.cached
-    assert len(new_fake.checked) == 1
+    assert len(new_fake.requests) == 1
 
 
 async def test_a_different_time_limit_misses(tmp_path: Path) -> None:
     cache = VerdictCache(tmp_path / "cache.db")
-    short = CachingVerifier(FakeVerifier(), cache, default_timeout_s=1, close_cache=False)
+    short = CachingVerifier(fake_verifier(), cache, default_timeout_s=1, close_cache=False)
     await short.verify(_requests("slow timeout"))
-    longer = CachingVerifier(FakeVerifier(), cache, default_timeout_s=60)
+    longer = CachingVerifier(fake_verifier(), cache, default_timeout_s=60)
     (verdict,) = await longer.verify(_requests("slow timeout"))
     assert not verdict.cached
 
@@ -85,10 +85,10 @@ async def test_no_lookup_while_the_backend_does_not_know_its_lean_version(tmp_pa
     cache = VerdictCache(tmp_path / "cache.db")
     key = proof_key(VerifyRequest("ok"), scope="")
     cache.put_many([(key, scripted_verdict(VerifyRequest("ok"), lean_version=""))])
-    fake = FakeVerifier(lean_version="")
+    fake = fake_verifier(lean_version="")
     (verdict,) = await CachingVerifier(fake, cache).verify(_requests("ok"))
     assert not verdict.cached
-    assert len(fake.checked) == 1
+    assert len(fake.requests) == 1
 
 
 def test_the_cache_is_shared_across_connections(tmp_path: Path) -> None:
@@ -144,7 +144,7 @@ async def test_a_failure_while_running_degrades_to_no_cache_with_a_warning(
     cache = VerdictCache(tmp_path / "cache.db")
     assert cache._conn is not None
     cache._conn.execute("DROP TABLE verdicts")
-    fake = FakeVerifier()
+    fake = fake_verifier()
     with caplog.at_level(logging.WARNING, logger="kimina_prover_rl.lean.cache"):
         verdicts = await CachingVerifier(fake, cache).verify(_requests("ok", "x sorry"))
     assert [v.status for v in verdicts] == [VerdictStatus.VALID, VerdictStatus.SORRY]
@@ -156,7 +156,7 @@ async def test_a_laxer_pool_never_lends_its_verdicts_to_a_stricter_one(tmp_path:
     """Pools sharing a cache file but judging differently keep their answers apart."""
     from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
     from kimina_prover_rl.lean.repl import ReplConfig
-    from kimina_prover_rl.lean.standin import standin_command
+    from kimina_prover_rl.standin import standin_command
 
     code = "theorem nd : 1 + 1 = 2 := by\n  native_decide\n"
     repl = ReplConfig(command=standin_command(), kill_grace_s=0.5)
@@ -242,11 +242,11 @@ def test_a_cache_written_by_schema_1_gains_the_statements_table(tmp_path: Path) 
 async def test_each_request_setting_that_changes_a_verdict_misses(
     tmp_path: Path, change: dict[str, object]
 ) -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     verifier = CachingVerifier(fake, VerdictCache(tmp_path / "cache.db"))
     base = {"formal_statement": "theorem u : True := by\n  sorry\ntheorem t : True := by\n  sorry"}
     await verifier.verify([VerifyRequest("ok", **base)])  # type: ignore[arg-type]
     settings = {**base, **change}
     (verdict,) = await verifier.verify([VerifyRequest("ok", **settings)])  # type: ignore[arg-type]
     assert not verdict.cached
-    assert len(fake.checked) == 2
+    assert len(fake.requests) == 2

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kimina_prover_rl.lean import Verdict, VerdictStatus, Verifier, VerifyRequest
+from kimina_prover_rl.lean import MockVerifier, Verdict, VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.dedup import DedupVerifier, proof_key
-from tests.lean._fake_verifier import LEAN_VERSION, FakeVerifier, scripted_verdict
+from kimina_prover_rl.lean.mock import Handler
+from tests.lean._fake_verifier import LEAN_VERSION, fake_verifier, scripted_verdict
 
 
 def test_proof_key_depends_on_code_options_and_verdict_scope() -> None:
@@ -29,7 +29,7 @@ def test_proof_key_depends_on_code_options_and_verdict_scope() -> None:
 
 
 async def test_duplicates_in_a_batch_are_checked_once_with_their_own_ids() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     dedup = DedupVerifier(fake)
     codes = ["p1", "p2 sorry", "p1", "p1", "p2 sorry", "p3 error"]
     requests = [VerifyRequest(code, id=f"id{i}") for i, code in enumerate(codes)]
@@ -38,7 +38,7 @@ async def test_duplicates_in_a_batch_are_checked_once_with_their_own_ids() -> No
 
     assert [v.id for v in verdicts] == [f"id{i}" for i in range(len(codes))]
     assert [v.status for v in verdicts] == [scripted_verdict(r).status for r in requests]
-    assert sorted(r.code for r in fake.checked) == ["p1", "p2 sorry", "p3 error"]
+    assert sorted(r.code for r in fake.requests) == ["p1", "p2 sorry", "p3 error"]
     assert (dedup.stats.submitted, dedup.stats.checked, dedup.stats.deduplicated) == (6, 3, 3)
     # the verdict names what was checked: duplicates share the hash, others differ
     assert (
@@ -48,33 +48,33 @@ async def test_duplicates_in_a_batch_are_checked_once_with_their_own_ids() -> No
 
 
 async def test_stream_yields_every_index_exactly_once() -> None:
-    dedup = DedupVerifier(FakeVerifier())
+    dedup = DedupVerifier(fake_verifier())
     requests = [VerifyRequest(f"p{i % 3}", id=str(i)) for i in range(10)]
     seen = [index async for index, _ in dedup.verify_stream(requests)]
     assert sorted(seen) == list(range(10))
 
 
 async def test_concurrent_calls_share_one_check() -> None:
-    fake = FakeVerifier()
-    fake.release.clear()
+    release = asyncio.Event()
+    fake = fake_verifier(release=release)
     dedup = DedupVerifier(fake)
     first = asyncio.create_task(dedup.verify([VerifyRequest("shared", id="a")]))
     await asyncio.sleep(0)
     second = asyncio.create_task(dedup.verify([VerifyRequest("shared", id="b")]))
     await asyncio.sleep(0.01)
-    fake.release.set()
+    release.set()
     (a,), (b,) = await asyncio.gather(first, second)
     assert (a.id, b.id) == ("a", "b")
     assert a.status is b.status is VerdictStatus.VALID
-    assert len(fake.checked) == 1
+    assert len(fake.requests) == 1
     # once answered, the same proof is checked again (dedup is for proofs in flight only)
     await dedup.verify([VerifyRequest("shared", id="c")])
-    assert len(fake.checked) == 2
+    assert len(fake.requests) == 2
 
 
 async def test_a_cancelled_leader_does_not_cost_its_followers_the_verdict() -> None:
-    fake = FakeVerifier()
-    fake.release.clear()
+    release = asyncio.Event()
+    fake = fake_verifier(release=release)
     dedup = DedupVerifier(fake)
     leader = asyncio.create_task(dedup.verify([VerifyRequest("shared", id="leader")]))
     await asyncio.sleep(0)
@@ -83,41 +83,32 @@ async def test_a_cancelled_leader_does_not_cost_its_followers_the_verdict() -> N
     leader.cancel()
     with pytest.raises(asyncio.CancelledError):
         await leader
-    fake.release.set()
+    release.set()
     (verdict,) = await asyncio.wait_for(follower, 5)
     assert verdict.id == "follower"
     assert verdict.status is VerdictStatus.VALID
     assert not dedup._in_flight
 
 
-class _Dropping(Verifier):
-    """Ends its stream without answering the last request."""
-
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        for index in range(len(requests) - 1):
-            yield index, scripted_verdict(requests[index])
+def _dropping_the_last(last_code: str) -> Handler:
+    """Leaves the request with ``last_code`` unanswered, as a backend ending its stream early."""
+    return lambda request: None if request.code == last_code else scripted_verdict(request)
 
 
 async def test_a_backend_that_drops_a_proof_yields_an_infra_error_for_it() -> None:
-    dedup = DedupVerifier(_Dropping())
+    dedup = DedupVerifier(MockVerifier(_dropping_the_last("b")))
     verdicts = await dedup.verify([VerifyRequest("a", id="1"), VerifyRequest("b", id="2")])
     assert verdicts[0].status is VerdictStatus.VALID
     assert verdicts[1].status is VerdictStatus.INFRA_ERROR
     assert verdicts[1].id == "2"
 
 
-class _Failing(Verifier):
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        raise RuntimeError("backend exploded")
-        yield  # pragma: no cover - makes this an async generator
+def _explode(request: VerifyRequest) -> Verdict:
+    raise RuntimeError("backend exploded")
 
 
 async def test_an_exception_from_the_backend_reaches_the_caller_and_frees_the_keys() -> None:
-    dedup = DedupVerifier(_Failing())
+    dedup = DedupVerifier(MockVerifier(_explode))
     with pytest.raises(RuntimeError, match="backend exploded"):
         await dedup.verify([VerifyRequest("a"), VerifyRequest("a")])
     assert not dedup._in_flight
@@ -126,8 +117,8 @@ async def test_an_exception_from_the_backend_reaches_the_caller_and_frees_the_ke
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.sampled_from(["a", "b", "c sorry", "d error", "e"]), max_size=30))
 def test_any_batch_gets_one_verdict_per_request_in_order(codes: list[str]) -> None:
-    async def run() -> tuple[list[Verdict], FakeVerifier]:
-        fake = FakeVerifier()
+    async def run() -> tuple[list[Verdict], MockVerifier]:
+        fake = fake_verifier()
         return await DedupVerifier(fake).verify(
             [VerifyRequest(c, id=str(i)) for i, c in enumerate(codes)]
         ), fake
@@ -137,4 +128,4 @@ def test_any_batch_gets_one_verdict_per_request_in_order(codes: list[str]) -> No
     assert [v.status for v in verdicts] == [
         scripted_verdict(VerifyRequest(c)).status for c in codes
     ]
-    assert len(fake.checked) == len(set(codes))
+    assert len(fake.requests) == len(set(codes))

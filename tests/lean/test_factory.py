@@ -22,7 +22,7 @@ from kimina_prover_rl.lean.factory import SIMULATED_NOTE, VerifierOptions, open_
 from kimina_prover_rl.lean.guard import ConstructGuard
 from kimina_prover_rl.lean.pool import LocalPool
 from kimina_prover_rl.lean.self_check import SelfCheckedVerifier
-from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION
+from kimina_prover_rl.standin import STANDIN_LEAN_VERSION
 
 VALID = "theorem t : True := trivial"
 SORRY = "theorem t : True := by\n  sorry"
@@ -95,7 +95,7 @@ async def test_the_standin_backend_checks_end_to_end_and_says_lean_is_simulated(
 
 
 def test_a_repl_command_running_the_standin_counts_as_simulated() -> None:
-    assert VerifierOptions(repl_cmd="python -m kimina_prover_rl.lean.standin").simulated
+    assert VerifierOptions(repl_cmd="python -m kimina_prover_rl.standin").simulated
     assert VerifierOptions(backend="ray", ray_pool="standin").simulated
     assert not VerifierOptions(repl_cmd="lake env repl").simulated
 

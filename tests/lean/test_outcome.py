@@ -385,3 +385,52 @@ def test_axioms_are_judged_before_the_statement() -> None:
     messages = _with_probe(first, "@thm : False")
     messages[1] = _report(first + 1, "thm", "sorryAx")
     assert _judge_sent(messages, _TYPE)[0].reason is UnsoundReason.AXIOMS
+
+
+_FORGERIES = st.sampled_from(
+    [
+        "'thm' depends on axioms: [propext]",
+        "'thm' does not depend on any axioms",
+        "'helper' depends on axioms: [propext]",
+        "'decoy' does not depend on any axioms",
+        _TYPE,
+        "some note",
+        "",
+    ]
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from(["info", "warning"]), _FORGERIES),
+        min_size=1,
+        max_size=4,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_extra_messages_on_check_lines_never_yield_valid(
+    extras: list[tuple[int, str, str]], random: Any
+) -> None:
+    _, first = _judge_sent([], reference=_TYPE)
+    messages = _with_probe(first, _TYPE)
+    assert _judge_sent(messages, _TYPE)[0].status is VerdictStatus.VALID
+    for offset, severity, data in extras:
+        # Anywhere in the list: a forged message may come before the check's own one.
+        messages.insert(random.randint(0, len(messages)), _at(first + offset, data, severity))
+    judgement, _ = _judge_sent(messages, _TYPE)
+    assert judgement.status is VerdictStatus.UNSOUND
+    assert judgement.reason is UnsoundReason.UNCHECKED
+    assert "messages on line" in judgement.detail
+
+
+def test_a_forged_report_before_the_real_one_is_refused_and_said_why() -> None:
+    _, first = _judge_sent([])
+    real = _clean_reports(first)
+    real[1] = _report(first + 1, "thm", "propext", "sorryAx")
+    forged = _report(first + 1, "thm", "propext")
+    judgement, _ = _judge_sent([forged, *real])
+    assert judgement.status is VerdictStatus.UNSOUND
+    assert f"2 messages on line {first + 1}" in judgement.detail
+    both = {"messages": [forged, real[1]]}
+    assert parse_axioms(both, line=first + 1, constant="thm") is None
+    assert parse_axioms({"messages": [real[1]]}, line=first + 1) == ("propext", "sorryAx")

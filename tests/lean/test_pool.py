@@ -17,8 +17,8 @@ from kimina_prover_rl.errors import ConfigError, PoolClosed
 from kimina_prover_rl.lean._jobs import prepare
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.repl import ReplConfig
-from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION, standin_command
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
+from kimina_prover_rl.standin import STANDIN_LEAN_VERSION, standin_command
 
 HEADER = "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 400000\n\nopen Nat\n\n"
 HEADER_LINES = HEADER.count("\n")
@@ -536,7 +536,7 @@ async def test_the_given_statement_runs_once_and_a_tampered_one_is_unsound() -> 
     assert "statement_check_s" not in second.extra
     assert list(store.items.values()) == ["@t : 1 + 1 = 2"]
     assert bad.status is VerdictStatus.UNSOUND
-    assert bad.extra["unsound_reason"] == "statement"
+    assert bad.unsound_reason == "statement"
     assert "(h : False)" in bad.detail
 
 

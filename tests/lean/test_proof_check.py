@@ -108,7 +108,7 @@ async def test_non_standard_axioms_are_unsound_and_named() -> None:
     verdict = await run(ScriptedRepl(answer(axiom_report(axioms="propext, sorryAx"))))
     assert verdict.status is VerdictStatus.UNSOUND
     assert verdict.extra["offending_axioms"] == ["sorryAx"]
-    assert verdict.extra["unsound_reason"] == "axioms"
+    assert verdict.unsound_reason == "axioms"
 
 
 async def test_native_decide_axioms_pass_only_when_allowed() -> None:
@@ -122,7 +122,7 @@ async def test_a_report_the_proof_printed_itself_is_not_the_checks() -> None:
     forged = axiom_report(line=2, axioms="propext")
     verdict = await run(ScriptedRepl(answer(forged)))
     assert verdict.status is VerdictStatus.UNSOUND
-    assert verdict.extra["unsound_reason"] == "unchecked"
+    assert verdict.unsound_reason == "unchecked"
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ async def test_lean_confirms_the_graded_statement(
     else:
         assert verdict.status is not VerdictStatus.VALID, verdict.detail
         if verdict.status is VerdictStatus.UNSOUND:
-            assert verdict.extra["unsound_reason"] == reason
+            assert verdict.unsound_reason == reason
 
 
 async def test_the_printed_statement_is_lean_output_not_truncated(pool: LocalPool) -> None:

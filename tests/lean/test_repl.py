@@ -211,7 +211,7 @@ def test_config_validation_names_the_field(field: str, value: object, pattern: s
 
 def test_config_defaults_run_lake_env_repl() -> None:
     assert ReplConfig().command == ("lake", "env", "repl")
-    assert standin_command()[:3] == (sys.executable, "-m", "kimina_prover_rl.lean.standin")
+    assert standin_command()[:3] == (sys.executable, "-m", "kimina_prover_rl.standin")
 
 
 async def test_a_repl_that_exits_at_start_says_why_in_the_error() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from kimina_prover_rl.lean._scope import describe_lean, verdict_scope
 from kimina_prover_rl.lean.repl import ReplConfig
-from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION, standin_command
+from kimina_prover_rl.standin import STANDIN_LEAN_VERSION, standin_command
 
 
 def scope(repl: ReplConfig, **overrides: Any) -> str:

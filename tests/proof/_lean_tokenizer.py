@@ -1,4 +1,28 @@
-"""A reference model of Lean 4's tokenizer, written from ``Lean.Parser.Basic`` for tests.
+"""A reference model of Lean 4's tokenizer, re-derived from Lean's source for the tests.
+
+Written from ``leanprover/lean4`` at commit ``00c1b82722b50e9b1ae4999ccc97f932b2788b51``
+(``src/Lean/Parser/Basic.lean``: ``whitespace``, ``finishCommentBlock``, ``tokenFn`` and
+the literal functions; ``src/Lean/Parser/Term.lean``/``Command.lean``: ``docComment`` and
+``moduleDoc`` are the tokens ``/--``/``/-!`` followed by ``commentBody``, which is
+``finishCommentBlock 1``; ``src/Lean/Parser/StrInterpolation.lean``), independently of
+``proof.lexer``. The facts it follows:
+
+- ``whitespace`` at ``-`` reads one more character: ``-`` starts a line comment up to (not
+  including) the next newline, anything else ends the whitespace. At ``/`` it reads one
+  more: not ``-`` ends the whitespace; after ``/-`` it reads a *third* character only to
+  tell ``/--`` and ``/-!`` (tokens: the whitespace ends there) from a plain comment, and
+  starts ``finishCommentBlock 1`` *after* that third character. So ``/-/- x -/`` is one
+  comment (the second opener is never seen) and ``/--/ x -/`` is a doc comment that the
+  ``-/`` of its opener does not close. A tab is an error; a carriage return on its own is
+  an error at that commit; space and newline are skipped.
+- ``finishCommentBlock n`` reads one character at a time: ``-`` then ``/`` closes one level
+  (the comment ends when that was level 1), ``/`` then ``-`` opens one, and after a lone
+  ``-`` or ``/`` the next character is read afresh; the end of the input anywhere inside
+  is the error "unterminated comment".
+- The doc-comment tokens come from the token table (longest match), so ``/--`` and ``/-!``
+  are read by ``tokenFn``, then their body by ``finishCommentBlock 1``; this model reads a
+  body after them wherever they occur (where no doc comment may stand, Lean reports a
+  parse error, and such code is never accepted).
 
 Character by character, with an explicit token table (Lean's ``matchPrefix`` plus the
 "a keyword wins when at least as long as the identifier" rule), so that it shares no code
@@ -12,7 +36,10 @@ from __future__ import annotations
 
 #: Tokens of a Mathlib-like table, chosen to include the awkward ones.
 _TABLE = "( ) [ ] { } ⟨ ⟩ , : := ! ? + - * / // < <- <-- > = . .. @ # $ % & | ^ ~ ; ∑ ∑' Σ' →o →"
-TOKENS = frozenset([*_TABLE.split(" "), "s!", "m!", "f!", "''", "ℝ≥0", "Type*", "#eval", "by"])
+TOKENS = frozenset(
+    [*_TABLE.split(" "), "s!", "m!", "f!", "''", "ℝ≥0", "Type*", "#eval", "by", "/--", "/-!"]
+)
+_DOC_TOKENS = ("/--", "/-!")
 
 
 def _letter_like(c: str) -> bool:
@@ -54,34 +81,66 @@ class _Reference:
         return self.code[i] if i < len(self.code) else ""
 
     def whitespace(self, i: int) -> int:
-        while i < len(self.code):
-            if self.at(i) in " \n":
+        """``whitespace``: skip spaces, newlines and comments from ``i``."""
+        code, n = self.code, len(self.code)
+        while i < n:
+            c = code[i]
+            if c == "\t":
+                raise LexError("tabs are not allowed")
+            if c == "\r":
+                raise LexError("isolated carriage returns are not allowed")
+            if c in " \n":
                 i += 1
-            elif self.code.startswith("--", i):
-                end = self.code.find("\n", i)
-                end = len(self.code) if end < 0 else end
+            elif c == "-" and self.at(i + 1) == "-":
+                end = code.find("\n", i)
+                end = n if end < 0 else end
                 self.noncode.update(range(i, end))
                 i = end
-            elif self.code.startswith("/-", i):
-                start, i, depth = i, i + 2, 1
-                while depth:
-                    if i >= len(self.code):
-                        raise LexError("unterminated comment")
-                    if self.code.startswith("-/", i):
-                        depth, i = depth - 1, i + 2
-                    elif self.code.startswith("/-", i):
-                        depth, i = depth + 1, i + 2
-                    else:
-                        i += 1
-                self.noncode.update(range(start, i))
+            elif c == "/" and self.at(i + 1) == "-":
+                if self.at(i + 2) in ("-", "!"):
+                    return i  # the tokens ``/--`` and ``/-!``
+                end = self.finish_comment_block(i + 3)  # after the third character
+                self.noncode.update(range(i, end))
+                i = end
             else:
                 return i
         return i
 
-    def escape(self, i: int, extra: str = "") -> int:
+    def finish_comment_block(self, i: int) -> int:
+        """``finishCommentBlock 1`` from ``i``: the offset just after the closing ``-/``."""
+        code, n, nesting = self.code, len(self.code), 1
+        while True:
+            if i >= n:
+                raise LexError("unterminated comment")
+            c = code[i]
+            i += 1
+            if c == "-":
+                if i >= n:
+                    raise LexError("unterminated comment")
+                if code[i] == "/":
+                    i += 1
+                    if nesting == 1:
+                        return i
+                    nesting -= 1
+            elif c == "/":
+                if i >= n:
+                    raise LexError("unterminated comment")
+                if code[i] == "-":
+                    i += 1
+                    nesting += 1
+
+    def escape(self, i: int, extra: str = "", *, in_string: bool = False) -> int:
+        """Offset after the escape whose character after the backslash is at ``i``."""
         c = self.at(i)
         if c and c in "\\\"'rnt" + extra:
             return i + 1
+        if in_string and c == "\n":  # a string gap: one newline, then any whitespace
+            i += 1
+            while self.at(i) in (" ", "\t", "\r"):
+                i += 1
+            if self.at(i) == "\n":
+                raise LexError("additional newline in string gap")
+            return i
         hexdigits = "0123456789abcdefABCDEF"
         for lead, count in (("x", 2), ("u", 4)):
             if c == lead:
@@ -100,7 +159,7 @@ class _Reference:
                 return i + 1
             if c == "\\":
                 self.noncode.add(i)
-                end = self.escape(i + 1, "{" if interpolated else "")
+                end = self.escape(i + 1, "{" if interpolated else "", in_string=not interpolated)
                 self.noncode.update(range(i, end))
                 i = end
             elif c == "{" and interpolated:
@@ -202,6 +261,10 @@ class _Reference:
             return end
         if not longest:
             raise LexError(f"no token at {i}")
+        if longest in _DOC_TOKENS:
+            end = self.finish_comment_block(i + 3)  # ``commentBody``
+            self.noncode.update(range(i, end))
+            return end
         if longest in ("s!", "m!", "f!") and self.at(i + 2) == '"':
             return self.string(i + 3, interpolated=True)
         return i + len(longest)

@@ -32,7 +32,8 @@ def test_mask_keeps_offsets_and_blanks_comments_and_strings() -> None:
 
 def test_nested_block_comments_close_at_matching_depth() -> None:
     assert strip_comments("a /- /- /- x -/ -/ -/ b") == "a  b"
-    assert strip_comments("a /-/-/- x -/-/-/-/ b") == "a -/ b"
+    # Lean starts a comment's body after the third character: `/-/` then `-/` closes.
+    assert strip_comments("a /-/-/- x -/-/-/-/ b") == "a - x --/ b"
 
 
 def test_strip_comments_keeps_line_numbers() -> None:

@@ -16,6 +16,7 @@ _SOUP = [
     "x₁'", "a₂", "ᵢ", "«a»", "«", "»", "--", "/-", "-/", "/--", "r#\"", "\"#", "r\"", "\\",
     "\\\"", "∑'", "Σ'", "→o", "→", "2", "e5", ".", "1.", "//", "<-", "ℝ≥0", "é", "λ", "Π",
     "axiom", "f", " ", "\n", "(", ")", ":", "=", "!", "?", "#eval", "'\\x41'",
+    "/-/", "/--/", "/-!", "/-!/", "-/-", "/-/-", "-//-", "/---/",
 ]  # fmt: skip
 _PIECES = st.lists(st.sampled_from(_SOUP), max_size=14).map("".join)
 
@@ -66,6 +67,74 @@ def test_a_construct_lean_reads_is_found_after_any_prefix(
         return  # Lean fails, or Lean too reads the construct as a comment or literal
     scan = scan_code(code, len(code))
     assert scan.forbidden is not None or scan.native_decide is not None, code
+
+
+# Comment soup: every way ``whitespace`` and ``finishCommentBlock`` can branch.
+_COMMENT_SOUP = st.lists(
+    st.sampled_from(["/-", "-/", "/", "-", "!", "/--", "/-!", "--", " ", "x", "\n", "\t", "axiom"]),
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_COMMENT_SOUP)
+def test_comments_end_where_lean_ends_them(code: str) -> None:
+    reference = reference_noncode(code)
+    if reference is None or lex(code).hazards:
+        return
+    assert _scanner_noncode(code) == reference, code
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_COMMENT_SOUP, st.sampled_from("/-! x\n\t"), _COMMENT_SOUP, _COMMENT_SOUP)
+def test_a_construct_after_any_comment_opener_is_found(
+    prefix: str, third: str, inside: str, suffix: str
+) -> None:
+    # ``/-`` then any third character: Lean starts the comment's body after that character.
+    code = f"{prefix}\n/-{third}{inside}-/\naxiom ax : False\n{suffix}"
+    reference = reference_noncode(code)
+    if reference is None or code.rindex("axiom ax") in reference:
+        return  # Lean fails, or Lean too reads the axiom as a comment
+    assert scan_code(code, len(code)).forbidden is not None, code
+
+
+def _reference_mask(code: str) -> str | None:
+    noncode = reference_noncode(code)
+    if noncode is None:
+        return None
+    return "".join(" " if i in noncode and c != "\n" else c for i, c in enumerate(code))
+
+
+@pytest.mark.parametrize(
+    ("comment", "code_after"),
+    [
+        # `whitespace` reads `/-`, then one more character before the body starts.
+        ("/-/- a -/", " axiom"),  # the second opener is never seen
+        ("/--/ a -/", " b"),  # a doc comment: its opener's `-/` does not close it
+        ("/-!/ a -/", " b"),
+        ("/---/", " b"),  # `/--` then a body that closes at once
+        ("/-- a /- b -/ c -/", " d"),  # nesting inside a doc comment
+        ("/- a - b / c -/", " d"),  # a lone `-` or `/` is read afresh
+        ("/- a --/", " b"),
+        ("/- /-/ -/ -/", " x"),  # `/-` opens, `/ ` does not, then two closers
+        ("/-\n-/", " x"),
+        ("-- a -/", "\nb"),
+        ("--/- y", "\n-/ x"),
+    ],
+)
+def test_comment_paths_end_where_lean_ends_them(comment: str, code_after: str) -> None:
+    from kimina_prover_rl.proof.lean_code import mask_code
+
+    code = comment + code_after
+    masked = "".join("\n" if c == "\n" else " " for c in comment) + code_after
+    assert mask_code(code) == masked
+    assert _reference_mask(code) == masked
+
+
+@pytest.mark.parametrize("code", ["/-", "/-x", "/- -", "/- /", "/- /- -/", "/--", "/-!/", "a\tb"])
+def test_unterminated_comments_and_tabs_are_lean_errors(code: str) -> None:
+    # Lean reports an error: nothing in such code is accepted, whatever the scanner masks.
+    assert reference_noncode(code) is None
 
 
 @pytest.mark.parametrize(

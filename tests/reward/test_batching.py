@@ -3,36 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
 from kimina_prover_rl.errors import ConfigError
-from kimina_prover_rl.lean import Verdict, VerdictStatus, Verifier, VerifyRequest
+from kimina_prover_rl.lean import MockVerifier, Verdict, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean.mock import Handler
 from kimina_prover_rl.reward.batching import BatchingConfig, MicroBatcher
 
 
-class RecordingVerifier(Verifier):
-    """Accepts code containing 'ok'; records each batch it is asked to check."""
+def _ok_is_valid(request: VerifyRequest) -> Verdict:
+    """Accepts code containing 'ok'."""
+    status = VerdictStatus.VALID if "ok" in request.code else VerdictStatus.LEAN_ERROR
+    return Verdict(status, id=request.id)
 
-    def __init__(self, *, fail: bool = False) -> None:
-        self.batches: list[list[str]] = []
-        self.fail = fail
 
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        self.batches.append([r.code for r in requests])
-        if self.fail:
-            raise RuntimeError("backend exploded")
-        await asyncio.sleep(0)
-        for i, request in enumerate(requests):
-            status = VerdictStatus.VALID if "ok" in request.code else VerdictStatus.LEAN_ERROR
-            yield i, Verdict(status, id=request.id)
+def _explode(request: VerifyRequest) -> Verdict:
+    raise RuntimeError("backend exploded")
 
 
 async def test_concurrent_calls_are_sent_as_one_batch() -> None:
-    verifier = RecordingVerifier()
+    verifier = MockVerifier(_ok_is_valid)
     batcher = MicroBatcher(verifier, BatchingConfig(max_batch=100, max_delay_s=0.01))
     codes = [f"proof {i} {'ok' if i % 2 else 'bad'}" for i in range(40)]
     verdicts = await asyncio.gather(
@@ -44,7 +35,7 @@ async def test_concurrent_calls_are_sent_as_one_batch() -> None:
 
 
 async def test_a_full_batch_is_sent_without_waiting() -> None:
-    verifier = RecordingVerifier()
+    verifier = MockVerifier(_ok_is_valid)
     batcher = MicroBatcher(verifier, BatchingConfig(max_batch=8, max_delay_s=60.0))
     verdicts = await asyncio.wait_for(
         asyncio.gather(*(batcher.verify_one(VerifyRequest(f"ok {i}")) for i in range(16))),
@@ -55,14 +46,14 @@ async def test_a_full_batch_is_sent_without_waiting() -> None:
 
 
 async def test_a_raising_backend_still_answers_every_caller() -> None:
-    batcher = MicroBatcher(RecordingVerifier(fail=True))
+    batcher = MicroBatcher(MockVerifier(_explode))
     verdicts = await asyncio.gather(*(batcher.verify_one(VerifyRequest("ok")) for _ in range(5)))
     assert {v.status for v in verdicts} == {VerdictStatus.INFRA_ERROR}
     assert all("backend exploded" in v.detail for v in verdicts)
 
 
 async def test_aclose_flushes_pending_requests() -> None:
-    verifier = RecordingVerifier()
+    verifier = MockVerifier(_ok_is_valid)
     batcher = MicroBatcher(verifier, BatchingConfig(max_delay_s=60.0))
     pending = asyncio.ensure_future(batcher.verify_one(VerifyRequest("ok")))
     await asyncio.sleep(0)
@@ -79,27 +70,21 @@ def test_invalid_config_names_the_field(kwargs: dict[str, float], fragment: str)
         BatchingConfig(**kwargs)  # type: ignore[arg-type]
 
 
-class GatedVerifier(Verifier):
-    """Holds every batch until ``gate`` is set; answers ``valid`` to each request."""
+def _gated(gate: asyncio.Event, started: asyncio.Event) -> Handler:
+    """Holds every request until ``gate`` is set (``started`` says one arrived); valid."""
 
-    def __init__(self) -> None:
-        self.gate = asyncio.Event()
-        self.started = asyncio.Event()
-        self.batches: list[list[str | None]] = []
+    async def handler(request: VerifyRequest) -> Verdict:
+        started.set()
+        await gate.wait()
+        return Verdict(VerdictStatus.VALID, id=request.id)
 
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        self.batches.append([r.id for r in requests])
-        self.started.set()
-        await self.gate.wait()
-        for i, request in enumerate(requests):
-            yield i, Verdict(VerdictStatus.VALID, id=request.id)
+    return handler
 
 
 async def test_a_caller_cancelled_while_waiting_drops_out_of_the_batch() -> None:
-    verifier = GatedVerifier()
-    verifier.gate.set()
+    gate, started = asyncio.Event(), asyncio.Event()
+    gate.set()
+    verifier = MockVerifier(_gated(gate, started))
     # No timer can fire before the cancellation, however loaded the machine: the batch
     # goes out when aclose sends what is pending.
     batcher = MicroBatcher(verifier, BatchingConfig(max_delay_s=3600.0))
@@ -112,19 +97,20 @@ async def test_a_caller_cancelled_while_waiting_drops_out_of_the_batch() -> None
     done = await asyncio.gather(*calls, return_exceptions=True)
     assert isinstance(done[1], asyncio.CancelledError)
     assert [v.id for v in done if isinstance(v, Verdict)] == ["0", "2", "3"]
-    assert verifier.batches == [["0", "2", "3"]]
+    assert [[r.id for r in batch] for batch in verifier.batches] == [["0", "2", "3"]]
     assert "pending=0 in_flight=0" in repr(batcher)
 
 
 async def test_a_caller_cancelled_in_flight_leaves_the_others_their_verdicts() -> None:
-    verifier = GatedVerifier()
+    gate, started = asyncio.Event(), asyncio.Event()
+    verifier = MockVerifier(_gated(gate, started))
     batcher = MicroBatcher(verifier, BatchingConfig(max_delay_s=0.0))
     calls = [
         asyncio.ensure_future(batcher.verify_one(VerifyRequest("ok", id=str(i)))) for i in range(3)
     ]
-    await asyncio.wait_for(verifier.started.wait(), timeout=60)
+    await asyncio.wait_for(started.wait(), timeout=60)
     calls[0].cancel()
-    verifier.gate.set()
+    gate.set()
     done = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), timeout=60)
     assert isinstance(done[0], asyncio.CancelledError)
     assert [v.id for v in done[1:] if isinstance(v, Verdict)] == ["1", "2"]
@@ -133,7 +119,8 @@ async def test_a_caller_cancelled_in_flight_leaves_the_others_their_verdicts() -
 
 
 async def test_a_batch_whose_callers_all_left_is_not_sent() -> None:
-    verifier = GatedVerifier()
+    gate, started = asyncio.Event(), asyncio.Event()
+    verifier = MockVerifier(_gated(gate, started))
     batcher = MicroBatcher(verifier, BatchingConfig(max_delay_s=3600.0))  # aclose sends
     call = asyncio.ensure_future(batcher.verify_one(VerifyRequest("ok")))
     await asyncio.sleep(0)
@@ -143,23 +130,45 @@ async def test_a_batch_whose_callers_all_left_is_not_sent() -> None:
     assert batcher.batches_sent == 0
 
 
-class ShortVerifier(Verifier):
-    """Breaks the contract: answers only the first request of each batch."""
-
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        yield 0, Verdict(VerdictStatus.VALID, id=requests[0].id)
-
-    async def verify(self, requests: Sequence[VerifyRequest]) -> list[Verdict]:
-        return [verdict async for _, verdict in self.verify_stream(requests)]
+def _first_only(request: VerifyRequest) -> Verdict | None:
+    """Breaks the contract: answers only the first request (id "0") of a batch."""
+    return Verdict(VerdictStatus.VALID, id=request.id) if request.id == "0" else None
 
 
 async def test_a_verifier_that_loses_verdicts_cannot_leave_callers_hanging() -> None:
-    batcher = MicroBatcher(ShortVerifier(), BatchingConfig(max_delay_s=0.0))
+    batcher = MicroBatcher(MockVerifier(_first_only), BatchingConfig(max_delay_s=0.0))
     verdicts = await asyncio.wait_for(
         asyncio.gather(*(batcher.verify_one(VerifyRequest("ok", id=str(i))) for i in range(3))),
         timeout=60,
     )
-    assert {v.status for v in verdicts} == {VerdictStatus.INFRA_ERROR}
-    assert all("returned 1 verdicts for 3 requests" in v.detail for v in verdicts)
+    assert verdicts[0].status is VerdictStatus.VALID
+    assert {v.status for v in verdicts[1:]} == {VerdictStatus.INFRA_ERROR}
+    assert all("without a verdict for this proof" in v.detail for v in verdicts[1:])
+
+
+def _first_fast(gate: asyncio.Event) -> Handler:
+    """Answers request "0" at once and the others only when the test opens ``gate``."""
+
+    async def handler(request: VerifyRequest) -> Verdict:
+        if request.id == "0":
+            return Verdict(VerdictStatus.VALID, id=request.id)
+        await gate.wait()
+        return Verdict(VerdictStatus.LEAN_ERROR, id=request.id)
+
+    return handler
+
+
+async def test_a_caller_gets_its_verdict_before_the_slowest_of_its_batch() -> None:
+    gate = asyncio.Event()
+    verifier = MockVerifier(_first_fast(gate))
+    batcher = MicroBatcher(verifier, BatchingConfig(max_delay_s=0.0))
+    calls = [
+        asyncio.create_task(batcher.verify_one(VerifyRequest("p", id=str(i)))) for i in range(3)
+    ]
+    first = await asyncio.wait_for(calls[0], timeout=60)
+    assert first.status is VerdictStatus.VALID
+    assert not any(call.done() for call in calls[1:])
+    gate.set()
+    rest = await asyncio.wait_for(asyncio.gather(*calls[1:]), timeout=60)
+    assert {v.status for v in rest} == {VerdictStatus.LEAN_ERROR}
+    await batcher.aclose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.lean import LeanMessage, Verdict, VerdictStatus, Verifier, VerifyRequest
+from kimina_prover_rl.lean import LeanMessage, MockVerifier, Verdict, VerdictStatus, VerifyRequest
 from kimina_prover_rl.proof import FeedbackKind, FormatConfig, render_feedback
 from kimina_prover_rl.reward import (
     CorrectionCache,
@@ -350,20 +350,16 @@ def test_any_input_gives_a_prompt_or_a_reason(
         assert isinstance(result, SkipReason)
 
 
-class _FixedVerifier(Verifier):
-    """Answers every proof with one status and one Lean error on the proof's last line."""
+def _fixed(status: VerdictStatus) -> Callable[[VerifyRequest], Verdict]:
+    """A handler answering every proof with one status and one Lean error on its last line."""
 
-    def __init__(self, status: VerdictStatus) -> None:
-        self.status = status
+    def handler(request: VerifyRequest) -> Verdict:
+        last = request.code.count("\n") + 1
+        message = LeanMessage("error", "unsolved goals\n⊢ 10 = 10", last, 2)
+        messages = (message,) if status is VerdictStatus.LEAN_ERROR else ()
+        return Verdict(status, id=request.id, messages=messages, detail="simulated")
 
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        for i, request in enumerate(requests):
-            last = request.code.count("\n") + 1
-            message = LeanMessage("error", "unsolved goals\n⊢ 10 = 10", last, 2)
-            messages = (message,) if self.status is VerdictStatus.LEAN_ERROR else ()
-            yield i, Verdict(self.status, id=request.id, messages=messages, detail="simulated")
+    return handler
 
 
 def _sample(response: str = ANSWER, id: str | None = "mathd_algebra_10") -> Sample:
@@ -371,7 +367,7 @@ def _sample(response: str = ANSWER, id: str | None = "mathd_algebra_10") -> Samp
 
 
 async def _scored(status: VerdictStatus, sample: Sample, **config: Any) -> ScoredSample:
-    scorer = Scorer(_FixedVerifier(status), RewardConfig(**config))
+    scorer = Scorer(MockVerifier(_fixed(status)), RewardConfig(**config))
     [scored] = await scorer.score_batch([sample])
     return scored
 

@@ -14,6 +14,7 @@ from kimina_prover_rl.data import PrepareConfig, prepare_prompt_set
 from kimina_prover_rl.data.prepare import TRAIN_FILE
 from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.lean import LeanMessage, Verdict, VerdictStatus
+from kimina_prover_rl.proof import FormatError
 from kimina_prover_rl.reward import (
     NOT_VERIFIED,
     RECORD_KEYS,
@@ -37,7 +38,9 @@ PROMPT = [
 ANSWER = f"<think>\nsimp\n</think>\n```lean4\n{STATEMENT}\n  rfl\n```"
 
 
-def _scored(status: VerdictStatus | None, *, format_error: str | None = None) -> ScoredSample:
+def _scored(
+    status: VerdictStatus | None, *, format_error: FormatError | None = None
+) -> ScoredSample:
     verdict = None if status is None else Verdict(status, messages=(LeanMessage("error", "no"),))
     valid = status is VerdictStatus.VALID
     return ScoredSample(
@@ -48,7 +51,7 @@ def _scored(status: VerdictStatus | None, *, format_error: str | None = None) ->
         detail="",
         status=status,
         infra_failure=status is not None and status.is_infrastructure,
-        proof=None if format_error == "no_lean_block" else f"{STATEMENT}\n  rfl",
+        proof=None if format_error is FormatError.NO_LEAN4_BLOCK else f"{STATEMENT}\n  rfl",
         feedback=None if valid or status is None else "Lean reported 1 error: no",
         verdict=verdict,
     )
@@ -73,12 +76,12 @@ def _row(turn: int = 1) -> dict[str, Any]:
 
 
 statuses = st.sampled_from([None, *VerdictStatus])
-format_errors = st.sampled_from([None, "no_lean_block", "missing_think"])
+format_errors = st.sampled_from([None, FormatError.NO_LEAN4_BLOCK, FormatError.MISSING_THINK])
 
 
 @given(statuses, format_errors, st.integers(min_value=1, max_value=5))
 def test_every_record_has_the_same_keys_and_plain_types(
-    status: VerdictStatus | None, format_error: str | None, turn: int
+    status: VerdictStatus | None, format_error: FormatError | None, turn: int
 ) -> None:
     record = reward_record(_scored(status, format_error=format_error), turn=turn)
     assert tuple(record) == RECORD_KEYS
@@ -91,7 +94,7 @@ def test_every_record_has_the_same_keys_and_plain_types(
 
 @given(statuses, format_errors, st.integers(min_value=1, max_value=5))
 def test_a_record_reads_back_as_the_scored_sample(
-    status: VerdictStatus | None, format_error: str | None, turn: int
+    status: VerdictStatus | None, format_error: FormatError | None, turn: int
 ) -> None:
     scored = _scored(status, format_error=format_error)
     back = scored_from_record(reward_record(scored, turn=turn), id="t")

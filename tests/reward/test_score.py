@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -13,10 +13,10 @@ import pytest
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import (
     LeanMessage,
+    MockVerifier,
     SyncVerifier,
     Verdict,
     VerdictStatus,
-    Verifier,
     VerifyRequest,
 )
 from kimina_prover_rl.reward import RewardConfig, Sample, Scorer, SyncScorer
@@ -25,32 +25,18 @@ from tests.proof._answers import make_answer, row_named
 PROOF = ["norm_num [h₁, h₂, h₃]"]
 
 
-class ScriptedVerifier(Verifier):
-    """Decides by a marker in the proof; records every batch it receives."""
-
-    def __init__(self) -> None:
-        self.batches: list[list[VerifyRequest]] = []
-
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        self.batches.append(list(requests))
-        await asyncio.sleep(0)
-        for i, request in enumerate(requests):
-            yield i, self._decide(request)
-
-    @staticmethod
-    def _decide(request: VerifyRequest) -> Verdict:
-        code = request.code
-        if "linarith" in code:
-            line = next(n for n, text in enumerate(code.split("\n"), 1) if "linarith" in text)
-            message = LeanMessage("error", "linarith failed to find a contradiction", line, 2)
-            return Verdict(VerdictStatus.LEAN_ERROR, id=request.id, messages=(message,))
-        if "positivity" in code:
-            return Verdict(VerdictStatus.INFRA_ERROR, id=request.id, detail="server went away")
-        if "decide" in code:
-            return Verdict(VerdictStatus.TIMEOUT, id=request.id, detail="ran past 60 s")
-        return Verdict(VerdictStatus.VALID, id=request.id)
+def _scripted(request: VerifyRequest) -> Verdict:
+    """Decides by a marker in the proof."""
+    code = request.code
+    if "linarith" in code:
+        line = next(n for n, text in enumerate(code.split("\n"), 1) if "linarith" in text)
+        message = LeanMessage("error", "linarith failed to find a contradiction", line, 2)
+        return Verdict(VerdictStatus.LEAN_ERROR, id=request.id, messages=(message,))
+    if "positivity" in code:
+        return Verdict(VerdictStatus.INFRA_ERROR, id=request.id, detail="server went away")
+    if "decide" in code:
+        return Verdict(VerdictStatus.TIMEOUT, id=request.id, detail="ran past 60 s")
+    return Verdict(VerdictStatus.VALID, id=request.id)
 
 
 @pytest.fixture
@@ -63,7 +49,7 @@ def _sample(row: dict[str, Any], response: str, id: str = "s") -> Sample:
 
 
 async def test_a_valid_well_formed_answer_scores_one(row: dict[str, Any]) -> None:
-    scorer = Scorer(ScriptedVerifier())
+    scorer = Scorer(MockVerifier(_scripted))
     [result] = await scorer.score_batch([_sample(row, make_answer(row, PROOF))])
     assert (result.score, result.acc, result.format_error) == (1.0, 1.0, None)
     assert result.status is VerdictStatus.VALID
@@ -75,7 +61,7 @@ async def test_a_valid_well_formed_answer_scores_one(row: dict[str, Any]) -> Non
 async def test_a_lean_error_scores_zero_with_feedback_pointing_at_the_line(
     row: dict[str, Any],
 ) -> None:
-    scorer = Scorer(ScriptedVerifier())
+    scorer = Scorer(MockVerifier(_scripted))
     [result] = await scorer.score_batch([_sample(row, make_answer(row, ["linarith"]))])
     assert (result.score, result.acc, result.infra_failure) == (0.0, 0.0, False)
     assert result.status is VerdictStatus.LEAN_ERROR
@@ -88,7 +74,7 @@ async def test_a_lean_error_scores_zero_with_feedback_pointing_at_the_line(
 
 
 async def test_infrastructure_failures_are_flagged_and_counted_apart(row: dict[str, Any]) -> None:
-    scorer = Scorer(ScriptedVerifier())
+    scorer = Scorer(MockVerifier(_scripted))
     [result] = await scorer.score_batch([_sample(row, make_answer(row, ["positivity"]))])
     assert result.score == 0.0
     assert result.infra_failure
@@ -97,7 +83,7 @@ async def test_infrastructure_failures_are_flagged_and_counted_apart(row: dict[s
 
 
 async def test_format_failures_are_not_sent_to_lean_by_default(row: dict[str, Any]) -> None:
-    verifier = ScriptedVerifier()
+    verifier = MockVerifier(_scripted)
     scorer = Scorer(verifier)
     no_think = make_answer(row, PROOF).replace("<think>", "").replace("</think>", "")
     [result] = await scorer.score_batch([_sample(row, no_think)])
@@ -108,7 +94,7 @@ async def test_format_failures_are_not_sent_to_lean_by_default(row: dict[str, An
 
 
 async def test_verify_format_failures_measures_acc_alone(row: dict[str, Any]) -> None:
-    scorer = Scorer(ScriptedVerifier(), RewardConfig(verify_format_failures=True))
+    scorer = Scorer(MockVerifier(_scripted), RewardConfig(verify_format_failures=True))
     no_think = make_answer(row, PROOF).replace("<think>", "").replace("</think>", "")
     [result] = await scorer.score_batch([_sample(row, no_think)])
     assert result.format_error is not None
@@ -116,7 +102,7 @@ async def test_verify_format_failures_measures_acc_alone(row: dict[str, Any]) ->
 
 
 async def test_a_changed_statement_is_never_verified(row: dict[str, Any]) -> None:
-    verifier = ScriptedVerifier()
+    verifier = MockVerifier(_scripted)
     changed = row["theorem"].replace("v = 65", "v = 66").rstrip()
     answer = make_answer(row, PROOF, theorem=changed)
     [result] = await Scorer(verifier).score_batch([_sample(row, answer)])
@@ -128,7 +114,7 @@ async def test_a_changed_statement_is_never_verified(row: dict[str, Any]) -> Non
 
 
 async def test_partial_credit_rewards_format_only_when_configured(row: dict[str, Any]) -> None:
-    scorer = Scorer(ScriptedVerifier(), RewardConfig(format_score=0.1))
+    scorer = Scorer(MockVerifier(_scripted), RewardConfig(format_score=0.1))
     results = await scorer.score_batch(
         [_sample(row, make_answer(row, ["linarith"])), _sample(row, "no answer at all")]
     )
@@ -138,7 +124,7 @@ async def test_partial_credit_rewards_format_only_when_configured(row: dict[str,
 async def test_results_keep_input_order_and_ids(row: dict[str, Any]) -> None:
     proofs = [["linarith"], PROOF, ["positivity"], ["decide"], PROOF]
     samples = [_sample(row, make_answer(row, p), id=str(i)) for i, p in enumerate(proofs)]
-    results = await Scorer(ScriptedVerifier()).score_batch(samples)
+    results = await Scorer(MockVerifier(_scripted)).score_batch(samples)
     assert [r.id for r in results] == ["0", "1", "2", "3", "4"]
     assert [r.status for r in results] == [
         VerdictStatus.LEAN_ERROR,
@@ -152,7 +138,7 @@ async def test_results_keep_input_order_and_ids(row: dict[str, Any]) -> None:
 
 
 async def test_concurrent_single_calls_share_one_verifier_batch(row: dict[str, Any]) -> None:
-    verifier = ScriptedVerifier()
+    verifier = MockVerifier(_scripted)
     scorer = Scorer(verifier)
     samples = [_sample(row, make_answer(row, PROOF), id=str(i)) for i in range(32)]
     results = await asyncio.gather(*(scorer.score(s) for s in samples))
@@ -170,7 +156,7 @@ def test_sync_scorer_serves_plain_threads(row: dict[str, Any]) -> None:
         [_sample(row, make_answer(row, p), id=f"{t}:{i}") for i, p in enumerate(proofs)]
         for t in range(4)
     ]
-    with SyncVerifier(ScriptedVerifier()) as verifier:
+    with SyncVerifier(MockVerifier(_scripted)) as verifier:
         scorer = SyncScorer(verifier)
         with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(scorer.score_batch, batches))
@@ -198,24 +184,16 @@ def test_partial_credit_must_stay_below_a_valid_proof() -> None:
         RewardConfig(format_score=1.0)
 
 
-class StatusVerifier(Verifier):
-    """Answers every proof with one fixed verdict status."""
-
-    def __init__(self, status: VerdictStatus) -> None:
-        self.status = status
-
-    async def verify_stream(
-        self, requests: Sequence[VerifyRequest]
-    ) -> AsyncIterator[tuple[int, Verdict]]:
-        for i, request in enumerate(requests):
-            yield i, Verdict(self.status, id=request.id, detail=f"simulated {self.status.value}")
+def _answer_with(status: VerdictStatus) -> Callable[[VerifyRequest], Verdict]:
+    """A handler answering every proof with one fixed verdict status."""
+    return lambda request: Verdict(status, id=request.id, detail=f"simulated {status.value}")
 
 
 @pytest.mark.parametrize("status", [s for s in VerdictStatus if s is not VerdictStatus.VALID])
 async def test_every_failed_verdict_gets_its_own_feedback(
     row: dict[str, Any], status: VerdictStatus
 ) -> None:
-    [result] = await Scorer(StatusVerifier(status)).score_batch(
+    [result] = await Scorer(MockVerifier(_answer_with(status))).score_batch(
         [_sample(row, make_answer(row, PROOF))]
     )
     assert (result.score, result.acc, result.status) == (0.0, 0.0, status)
@@ -227,7 +205,7 @@ async def test_every_failed_verdict_gets_its_own_feedback(
 async def test_failure_kinds_get_distinct_feedback(row: dict[str, Any]) -> None:
     texts = {}
     for status in (VerdictStatus.SORRY, VerdictStatus.TIMEOUT, VerdictStatus.OOM):
-        [result] = await Scorer(StatusVerifier(status)).score_batch(
+        [result] = await Scorer(MockVerifier(_answer_with(status))).score_batch(
             [_sample(row, make_answer(row, PROOF))]
         )
         texts[status] = result.feedback
@@ -236,7 +214,7 @@ async def test_failure_kinds_get_distinct_feedback(row: dict[str, Any]) -> None:
 
 def test_single_calls_work_across_event_loops(row: dict[str, Any]) -> None:
     """A later ``asyncio.run`` (a new loop) gets a fresh batcher, not the dead loop's."""
-    verifier = ScriptedVerifier()
+    verifier = MockVerifier(_scripted)
     scorer = Scorer(verifier)
 
     async def one(i: int) -> float:
@@ -262,7 +240,7 @@ def test_stats_can_be_read_while_threads_score(row: dict[str, Any]) -> None:
         _sample(row, make_answer(row, p), id=str(i))
         for i, p in enumerate([PROOF, ["linarith"], ["positivity"], ["decide"]] * 50)
     ]
-    with SyncVerifier(ScriptedVerifier()) as verifier:
+    with SyncVerifier(MockVerifier(_scripted)) as verifier:
         scorer = SyncScorer(verifier)
         with ThreadPoolExecutor(max_workers=4) as pool:
             futures = [pool.submit(scorer.score, s) for s in samples]
@@ -308,7 +286,7 @@ async def test_the_verifier_gets_the_given_statement_and_a_changed_meaning_has_i
     # What Lean would print if something in the proof's environment changed the statement
     # (the stand-in is told through a directive; the text layer sees nothing forbidden).
     changed = make_answer(row, [f'{PROOF[0]} -- standin: type "(b h v : ℝ) … : Eq v 64"'])
-    recorder = ScriptedVerifier()
+    recorder = MockVerifier(_scripted)
     await Scorer(recorder).score_batch([Sample(row["formal_statement"], honest, id="h")])
     [request] = recorder.batches[0]
     assert request.formal_statement == row["formal_statement"]

@@ -12,7 +12,7 @@ from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.lean import SyncVerifier, VerifierOptions, open_verifier
 from kimina_prover_rl.reward import CorrectionCache, SyncScorer
 from kimina_prover_rl.trl import LeanReward
-from tests.lean._fake_verifier import FakeVerifier
+from tests.lean._fake_verifier import fake_verifier
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_a_correction_turn_is_scored_as_turn_two(standin: SyncVerifier) -> None:
 
 
 def test_an_infrastructure_failure_gets_no_reward_and_no_correction() -> None:
-    with SyncVerifier(FakeVerifier()) as verifier:
+    with SyncVerifier(fake_verifier()) as verifier:
         cache = CorrectionCache()
         reward = LeanReward(SyncScorer(verifier), cache)
         problem = builtin_problems()[0]

@@ -37,7 +37,7 @@ def test_rows_default_to_the_built_in_set_and_read_prepared_files(tmp_path: Path
     [
         ('{"prompt": "text", "extra_info": {}}\n', "not a prepared row"),
         ('{"prompt": [], "extra_info": {"formal_statement": 1}}\n', "not a prepared row"),
-        ("{not json\n", "is not JSON"),
+        ("{not json\n", "rows.jsonl:1: not valid JSON"),
         ("", "holds no rows"),
     ],
 )

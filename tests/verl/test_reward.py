@@ -174,7 +174,7 @@ class _CountingServer:
     def __init__(self) -> None:
         import uvicorn
 
-        from kimina_prover_rl.lean.server import create_app
+        from kimina_prover_rl.server import create_app
 
         app = create_app(lambda: open_verifier(VerifierOptions(backend="standin", workers=2)))
         self.requests = 0

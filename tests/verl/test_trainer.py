@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from kimina_prover_rl.data.prepare import TRAIN_FILE
+from kimina_prover_rl.lean import VerdictStatus
 from kimina_prover_rl.verl.dataset import CorrectionDataset
 from kimina_prover_rl.verl.main import install_trainer
 from kimina_prover_rl.verl.trainer import CorrectionTrainer, feed_corrections
@@ -111,15 +112,15 @@ async def test_failed_answers_of_a_step_are_in_the_next_batch(
             ray.kill(reward_worker)
         tq.close()
 
-    assert [a.record["status"] for a in answers] == [
-        "valid",
-        "valid",
-        "lean_error",
-        "lean_error",
-        "not_verified",
-        "not_verified",
-        "sorry",
-        "sorry",
+    assert [a.scored.status for a in answers] == [
+        VerdictStatus.VALID,
+        VerdictStatus.VALID,
+        VerdictStatus.LEAN_ERROR,
+        VerdictStatus.LEAN_ERROR,
+        None,
+        None,
+        VerdictStatus.SORRY,
+        VerdictStatus.SORRY,
     ]
     assert metrics["reward/acc/turn1"] == 0.25
     assert metrics["verdict/lean_error"] == 2.0

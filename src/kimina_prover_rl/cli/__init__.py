@@ -8,6 +8,7 @@ from kimina_prover_rl.cli import (  # noqa: F401
     doctor,
     dry_run,
     eval,
+    lean,
     prepare,
     report,
     score,

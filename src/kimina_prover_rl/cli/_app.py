@@ -9,6 +9,7 @@ on stderr, never a traceback, and exits with 2 for bad input or settings
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -25,8 +26,10 @@ from kimina_prover_rl.errors import (
 )
 
 __all__ = [
+    "INTERRUPTED",
     "USAGE_ERROR",
     "app",
+    "exit_interrupted",
     "exit_with_error",
     "report_infrastructure_failures",
     "stderr_console",
@@ -34,6 +37,9 @@ __all__ = [
 
 #: The exit code of a usage or input error (click's own usage errors use it too).
 USAGE_ERROR = 2
+
+#: The exit code after Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
 
 stderr_console = Console(stderr=True)
 
@@ -44,6 +50,19 @@ def exit_with_error(exc: BaseException, *, code: int = USAGE_ERROR) -> typer.Exi
     """Print ``error: <message>`` on stderr (markup-safe) and return the ``Exit`` to raise."""
     stderr_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def exit_interrupted(written: int, total: int, output: Path | None) -> typer.Exit:
+    """Say how much of the output survived a Ctrl-C; return the ``Exit`` (130) to raise."""
+    where = "stdout" if output is None or str(output) == "-" else str(output)
+    stderr_console.print(
+        f"interrupted: {written} of {total} lines were written to {where} (the first "
+        f"{written} input lines, in order); the rest were not done",
+        markup=False,
+        highlight=False,
+        style="yellow",
+    )
+    return typer.Exit(INTERRUPTED)
 
 
 def report_infrastructure_failures(
@@ -100,9 +119,11 @@ app = typer.Typer(
     help=(
         "Train and evaluate Lean 4 provers with reinforcement learning.\n\n"
         "Batch commands read JSON Lines and write JSON Lines, one object per input line, "
-        "in input order, carrying the input's `id` through. Exit status: 0 when every "
-        "line was answered (a malformed line gets an error object of its own), 2 for a "
-        "bad option or an unreadable input or output, 1 when something else broke."
+        "in input order, carrying the input's `id` through; INPUT `-` reads stdin. Exit "
+        "status: 0 when every line was answered (a malformed line gets an error object of "
+        "its own) and at least one was a valid record, 2 for a bad option, an unreadable "
+        "input or output, `-o` naming the input, or an input without a valid record, 1 when "
+        "the verifier answered no proof or something else broke, 130 after Ctrl-C."
     ),
     no_args_is_help=True,
     rich_markup_mode="markdown",

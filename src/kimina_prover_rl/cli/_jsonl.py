@@ -23,12 +23,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from kimina_prover_rl.cli._app import stderr_console
+from kimina_prover_rl.cli._app import exit_with_error, stderr_console
+from kimina_prover_rl.data import is_stdin, read_jsonl_lines
 from kimina_prover_rl.errors import InputError
 
 __all__ = [
     "OrderedWriter",
     "OutputPath",
+    "exit_without_records",
     "open_output",
     "progress_bar",
     "read_jsonl",
@@ -49,36 +51,19 @@ OutputPath = Annotated[
 """The ``-o/--output`` option every batch command takes."""
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any] | InputError]:
-    """Read every line of ``path``: a JSON object, or an ``InputError`` naming the line.
+def read_jsonl(path: Path, *, output: Path | None = None) -> list[dict[str, Any] | InputError]:
+    """Every line of ``path`` (``-`` or a pipe: stdin) as a JSON object or an ``InputError``.
 
-    Blank lines are skipped. Bytes that are not UTF-8 are replaced, so one bad line cannot
-    hide the others.
+    Refuses an ``output`` that is the input file itself, before anything is overwritten.
     """
-    if not path.is_file():
-        what = "is a directory" if path.is_dir() else "no such file"
-        raise InputError(f"{path}: {what}; pass a JSON Lines file (one object per line)")
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise InputError(f"{path}: cannot read it ({reason}); check its permissions") from exc
-    records: list[dict[str, Any] | InputError] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            records.append(InputError(f"{path}:{number}: not valid JSON ({exc.msg})"))
-            continue
-        if not isinstance(obj, dict):
-            records.append(
-                InputError(f"{path}:{number}: expected a JSON object, got {type(obj).__name__}")
-            )
-            continue
-        records.append(obj)
-    return records
+    if output is not None and not is_stdin(path) and str(output) != "-":
+        with contextlib.suppress(OSError):
+            if output.exists() and output.samefile(path):
+                raise InputError(
+                    f"-o {output} is the input file itself; writing there would destroy the "
+                    "input: pass another path with -o"
+                )
+    return read_jsonl_lines(path)
 
 
 @contextlib.contextmanager
@@ -123,6 +108,24 @@ def progress_bar(*, enabled: bool | None = None) -> Progress:
     )
 
 
+def exit_without_records(
+    path: Path, valid: int, invalid: int, first_error: str | None, expected: str
+) -> None:
+    """Exit 2 when no line of ``path`` was a valid record (the one rule of every batch
+    command: an empty input, or one whose every line got an error line, did nothing)."""
+    if valid:
+        return
+    where = "stdin" if is_stdin(path) else str(path)
+    if invalid == 0:
+        message = f"{where} holds no records; nothing was done; pass {expected}, one per line"
+    else:
+        message = (
+            f"none of the {invalid} lines of {where} is a valid record (the first: "
+            f"{first_error}); each line must be {expected}"
+        )
+    raise exit_with_error(InputError(message))
+
+
 class OrderedWriter:
     """Writes results in input order, each as soon as every earlier one is known.
 
@@ -145,3 +148,8 @@ class OrderedWriter:
             write_line(self._stream, ready)
             self._lines[self._written] = None
             self._written += 1
+
+    @property
+    def written(self) -> int:
+        """How many lines are written so far (a prefix of the input)."""
+        return self._written

@@ -68,7 +68,17 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         "--project-dir",
         metavar="DIR",
         envvar="KIMINA_LEAN_PROJECT",
-        help="Lean project with Mathlib (holds lakefile and lean-toolchain).",
+        help="Lean project with Mathlib (holds lakefile and lean-toolchain), or a workspace "
+        "made by `kimina-rl lean setup`.",
+    ),
+    "sandbox": _option(
+        Literal["auto", "required", "off"],
+        "auto",
+        "--sandbox",
+        envvar="KIMINA_SANDBOX",
+        help="Run each REPL in bubblewrap (no network, read-only project and toolchain, "
+        "private /tmp, no home): `auto` when bwrap works here (says so at start), "
+        "`required` refuses to start without it, `off` runs REPLs with your full rights.",
     ),
     "workers": _option(
         int,
@@ -125,6 +135,15 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         "check",
         "--endpoint",
         help="Remote route: `/api/check` or the legacy `/verify`.",
+    ),
+    "remote_batch_size": _option(
+        int,
+        16,
+        "--remote-batch-size",
+        min=1,
+        metavar="N",
+        help="Proofs per request to the --backend remote server; a server refusing that many "
+        "(HTTP 413) gets them in smaller requests.",
     ),
     "ray_pool": _option(
         Literal["local", "standin"],
@@ -190,6 +209,7 @@ def _to_options(values: dict[str, Any]) -> VerifierOptions:
             backend=values["backend"],
             repl_cmd=values["repl_cmd"],
             project_dir=values["project_dir"],
+            sandbox=values["sandbox"],
             workers=values["workers"],
             spares=values["spares"],
             timeout_s=values["timeout"],
@@ -198,6 +218,7 @@ def _to_options(values: dict[str, Any]) -> VerifierOptions:
             url=values["url"],
             api_key=values["api_key"],
             remote_endpoint=values["endpoint"],
+            remote_batch_size=values["remote_batch_size"],
             ray_pool=values["ray_pool"],
             ray_resource=values["ray_resource"],
             standin_latency=values["standin_latency"],

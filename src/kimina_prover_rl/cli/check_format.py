@@ -20,6 +20,7 @@ from kimina_prover_rl.cli._format_options import (
 )
 from kimina_prover_rl.cli._jsonl import (
     OutputPath,
+    exit_without_records,
     open_output,
     progress_bar,
     read_jsonl,
@@ -61,6 +62,11 @@ def check_format(
     is not a valid record becomes `{"id", "error": "<message>"}`. Counts per format error
     are printed on stderr at the end.
 
+    Exit status (the rule of every batch command): 0 when every line was answered and at
+    least one was a valid record; 2 for a bad option, an unreadable input or output, `-o`
+    naming the input itself, or an input without a valid record (empty, or every line an
+    error: each still gets its error line). INPUT `-` reads stdin.
+
     Example: `kimina-rl check-format answers.jsonl -o format.jsonl`
     """
     config = format_config(
@@ -70,18 +76,28 @@ def check_format(
         no_style_checks=no_style_checks,
         max_response_chars=max_response_chars,
     )
-    records = read_jsonl(input_path)  # an unreadable file exits with 2 (see cli._app)
+    records = read_jsonl(input_path, output=output)  # unreadable: exit 2 (see cli._app)
     counts: Counter[str] = Counter()
+    first_error: str | None = None
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("checking", total=len(records))
         for number, record in enumerate(records, start=1):
             result = _check_record(record, number, config)
             key = "error" if "error" in result else result["format_error"] or "ok"
             counts[key] += 1
+            if key == "error" and first_error is None:
+                first_error = result["error"]
             write_line(stream, result)
             bar.advance(task)
     summary = ", ".join(f"{name}: {n}" for name, n in counts.most_common())
     stderr_console.print(f"checked {len(records)} answers: {summary or 'nothing to check'}")
+    exit_without_records(
+        input_path,
+        len(records) - counts["error"],
+        counts["error"],
+        first_error,
+        '{"id", "formal_statement", "response"}',
+    )
 
 
 def _check_record(

@@ -22,14 +22,24 @@ from kimina_prover_rl.cli._app import app
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
 
 if TYPE_CHECKING:
-    from kimina_prover_rl.lean import VerifierOptions
+    from kimina_prover_rl.lean import Verdict, VerifierOptions
 
-__all__ = ["KNOWN_BAD", "KNOWN_VALID", "Finding", "doctor", "verifier_check"]
+__all__ = [
+    "KNOWN_BAD",
+    "KNOWN_VALID",
+    "Finding",
+    "doctor",
+    "lean_server_check",
+    "verifier_check",
+]
 
 KNOWN_VALID = "import Mathlib\n\ntheorem kimina_doctor_ok : (2 : ℕ) + 2 = 4 := by\n  norm_num\n"
 """A proof every Lean + Mathlib setup accepts."""
 KNOWN_BAD = "import Mathlib\n\ntheorem kimina_doctor_bad : (2 : ℕ) + 2 = 5 := by\n  norm_num\n"
 """A false statement: a verifier that accepts it is not checking proofs."""
+
+_HEALTH_TIMEOUT_S = 10.0
+_EXCERPT = 200
 
 _NO_ANSWER = frozenset({"crash", "overloaded", "infra_error", "rejected"})
 
@@ -39,7 +49,7 @@ _PACKAGES = {
     "transformers": ("models", "trl"),
     "trl": ("`kimina-rl dry-run` (CPU)", "trl"),
     "verl": ("GRPO training on GPUs", "verl"),
-    "vllm": ("fast rollouts and `eval --backend vllm` on GPUs", "verl"),
+    "vllm": ("fast rollouts and `eval --generator vllm` on GPUs", "verl"),
     "ray": ("verl and the Ray verifier backend", "ray"),
     "datasets": ("prompt sets", "data"),
     "matplotlib": ("plots (`dry-run`, `report`)", "plot"),
@@ -64,16 +74,25 @@ class Finding:
 def doctor(*, verifier_options: VerifierOptions) -> None:
     """Say what this machine can do: Python, packages, GPUs, Lean, the verifier.
 
-    With a Lean project (`--project-dir`, or `$KIMINA_LEAN_PROJECT`) or a server
-    (`--backend remote`, `$LEAN_SERVER_API_URL`), it also runs the verifier's self-check
-    (known core-Lean proofs, known verdicts) and sends a known-valid and a known-false
-    proof, checking that the first passes and the second fails. Exit status 1 when either
-    check fails, else 0.
+    With a Lean server (`--url` or `$LEAN_SERVER_API_URL`) it asks the server's `/health`
+    (is it up, which Lean it runs). With a Lean project (`--project-dir`, or
+    `$KIMINA_LEAN_PROJECT`) or a server, it also runs the verifier's self-check (known
+    core-Lean proofs, known verdicts) and sends a known-valid and a known-false proof,
+    checking that the first passes and the second fails. Exit status 1 when the server
+    does not answer or a known-proof check fails, else 0.
     """
-    findings = [_python(), *_packages(), _gpus(), *_lean_project(verifier_options)]
-    checks = verifier_check(verifier_options)
-    findings.extend(checks)
-    failed = any(check.ok is False for check in checks)
+    server = lean_server_check(verifier_options.url or os.environ.get("LEAN_SERVER_API_URL"))
+    checks = [verifier_check(verifier_options), _server_proofs(verifier_options, server)]
+    found = [check for check in checks if check is not None]
+    findings = [
+        _python(),
+        *_packages(),
+        _gpus(),
+        *_lean_project(verifier_options),
+        _sandbox(verifier_options),
+        server,
+        *found,
+    ]
     table = Table(title="kimina-rl doctor", title_justify="left", show_lines=False)
     for column in ("piece", "", "found", "to fix"):
         table.add_column(column, overflow="fold")
@@ -81,68 +100,126 @@ def doctor(*, verifier_options: VerifierOptions) -> None:
     for f in findings:
         table.add_row(f.piece, marks[f.ok], f.detail, f.fix)
     console.print(table)
-    if failed:
+    if any(f.ok is False for f in (server, *found)):
         raise typer.Exit(1)
 
 
-def verifier_check(options: VerifierOptions) -> list[Finding]:
-    """The verifier's start-up self-check, then :data:`KNOWN_VALID` and :data:`KNOWN_BAD`
-    sent to the verifier ``options`` describe.
+def _server_proofs(options: VerifierOptions, server: Finding) -> Finding | None:
+    """The known proofs sent to the ``LEAN_SERVER_API_URL`` server when it is up but is not
+    the backend already checked (``--backend remote`` checks it in :func:`verifier_check`)."""
+    url = options.url or os.environ.get("LEAN_SERVER_API_URL")
+    if options.backend == "remote" or not url or server.ok is not True:
+        return None
+    from dataclasses import replace
 
-    Empty when no verifier is configured (``local`` with neither a project nor a command).
+    return verifier_check(replace(options, backend="remote", url=url))
+
+
+def verifier_check(options: VerifierOptions) -> Finding | None:
+    """Run the self-check of the verifier ``options`` describe, then send it
+    :data:`KNOWN_VALID` and :data:`KNOWN_BAD`.
+
+    None when no verifier is configured (``local`` with neither a project nor a command).
     """
     if options.backend == "local" and options.project_dir is None and options.repl_cmd is None:
-        return []
+        return None
     from dataclasses import replace
 
     from kimina_prover_rl.errors import SelfCheckFailed
     from kimina_prover_rl.lean import VerifyRequest, open_verifier
     from kimina_prover_rl.lean.self_check import self_check_report
 
-    report: dict[str, str] = {}
+    self_check: list[str] = []
 
-    async def run() -> list[str]:
-        # no cache: the self-check and the two proofs really run now
+    async def run() -> list[Verdict]:
+        # no cache: the self-check and the known proofs really run now
         async with open_verifier(replace(options, cache_path=None)) as verifier:
-            shown = self_check_report(verifier)
-            if shown is not None:
-                report["state"] = shown.state
-                report["cases"] = ", ".join(shown.cases)
-            verdicts = await verifier.verify(
+            report = self_check_report(verifier)
+            self_check.append("not run" if report is None else report.state)
+            return await verifier.verify(
                 [VerifyRequest(code=KNOWN_VALID), VerifyRequest(code=KNOWN_BAD)]
             )
-        return [v.status.value for v in verdicts]
 
+    label = f"verifier ({options.backend})"
     try:
-        good, bad = asyncio.run(run())
+        good_verdict, bad_verdict = asyncio.run(run())
     except SelfCheckFailed as exc:
-        fix = str(exc).rpartition("what to do: ")[2]
-        return [Finding("verifier self-check", False, str(exc).split("\n", 1)[0], fix)]
-    state = report.get("state", "not run")
-    self_check = Finding(
-        "verifier self-check",
-        True if state == "passed" else None,
-        f"{state}: {report['cases']}" if report.get("cases") else state,
-        "" if state == "passed" else "drop --skip-self-check to check this Lean's answers",
-    )
-    return [self_check, _known_proofs(options.backend, good, bad)]
-
-
-def _known_proofs(backend: str, good: str, bad: str) -> Finding:
-    label = f"verifier ({backend})"
-    detail = f"known-valid proof: {good}; known-false proof: {bad}"
+        first, _, rest = str(exc).partition("\n")
+        return Finding(label, False, first, rest.rpartition("what to do: ")[2])
+    good, bad = good_verdict.status.value, bad_verdict.status.value
+    detail = f"self-check: {self_check[0]}; known-valid proof: {good}; known-false proof: {bad}"
     if good == "valid" and bad != "valid":
         return Finding(label, True, detail)
     if bad == "valid":
         fix = "it accepts a false proof: this is not Lean (the stand-in?) or not Mathlib"
     elif good in _NO_ANSWER:
-        fix = (
-            "a valid proof failed: the verifier did not answer (is the server up, the URL "
-            "right, the REPL command runnable?)"
+        fix = "a valid proof failed: the verifier did not answer. " + _no_answer_fix(
+            options, good_verdict.detail
         )
     else:
         fix = "a valid proof failed: check the Lean project, Mathlib build and --repl-cmd"
+    if good_verdict.detail:
+        detail += f" ({good_verdict.detail})"
     return Finding(label, False, detail, fix)
+
+
+def _no_answer_fix(options: VerifierOptions, cause: str) -> str:
+    """What to change when the known-valid proof got no answer, from the real cause."""
+    if "HTTP 401" in cause or "HTTP 403" in cause:
+        return "The server wants an API key: set LEAN_SERVER_API_KEY to the server's key."
+    if options.backend == "remote":
+        return "Is the server up and --url / LEAN_SERVER_API_URL right?"
+    if "No such file" in cause or "not found" in cause:
+        return "Pass --repl-cmd with the path of a built REPL binary and --project-dir."
+    return "Check --repl-cmd and --project-dir."
+
+
+def lean_server_check(url: str | None) -> Finding:
+    """Ask the Lean server at ``url`` for ``GET /health``: is it up, and which Lean it runs.
+
+    The real cause (connection refused, an HTTP status and its body) is shown as it is.
+    """
+    if not url:
+        return Finding(
+            "Lean server",
+            None,
+            "none (LEAN_SERVER_API_URL unset)",
+            "optional: `kimina-rl serve` on a Lean machine, then --backend remote",
+        )
+    import httpx
+
+    health = url.rstrip("/") + "/health"
+    try:
+        response = httpx.get(health, timeout=_HEALTH_TIMEOUT_S)
+    except httpx.HTTPError as exc:
+        cause = str(exc) or type(exc).__name__
+        return Finding(
+            "Lean server",
+            False,
+            f"{health}: no answer ({cause})",
+            "start the server (`kimina-rl serve` on the Lean machine) or fix "
+            "LEAN_SERVER_API_URL / --url",
+        )
+    if response.status_code != 200:
+        body = response.text[:_EXCERPT].strip()
+        fix = "point LEAN_SERVER_API_URL / --url at a kimina-lean-server or `kimina-rl serve`"
+        if response.status_code in (401, 403):
+            fix = "set LEAN_SERVER_API_KEY to the server's key"
+        return Finding("Lean server", False, f"{health}: HTTP {response.status_code} {body}", fix)
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return Finding(
+            "Lean server",
+            False,
+            f"{health}: not a JSON object ({response.text[:_EXCERPT]!r})",
+            "LEAN_SERVER_API_URL / --url does not point at a Lean server",
+        )
+    version = data.get("lean_version") or "not reported (a kimina-lean-server?)"
+    server = data.get("server") or "kimina-lean-server"
+    return Finding("Lean server", True, f"{url}: up, {server}, Lean {version}")
 
 
 def _python() -> Finding:
@@ -191,13 +268,6 @@ def _lean_project(options: VerifierOptions) -> list[Finding]:
         f"lake at {lake}" if lake else "lake not on PATH",
         "" if lake else "install elan (Lean's installer), which brings lean and lake",
     )
-    server = os.environ.get("LEAN_SERVER_API_URL") or options.url
-    remote = Finding(
-        "Lean server",
-        True if server else None,
-        server or "none ($LEAN_SERVER_API_URL unset)",
-        "" if server else "optional: `kimina-rl serve` on a Lean machine, then --backend remote",
-    )
     project = options.project_dir
     if project is None:
         return [
@@ -209,9 +279,44 @@ def _lean_project(options: VerifierOptions) -> list[Finding]:
                 "pass --project-dir (or set KIMINA_LEAN_PROJECT) to a Lean + Mathlib project; "
                 "until then the dry run uses the stand-in (simulated Lean)",
             ),
-            remote,
         ]
-    return [tools, _describe_project(project), _repl(project, options.repl_cmd), remote]
+    from kimina_prover_rl.lean.workspace import find_workspace
+
+    workspace = find_workspace(project)
+    if workspace is not None:
+        built = workspace.repl_binary.is_file()
+        cached = workspace.mathlib_cached()
+        return [
+            tools,
+            Finding(
+                "Lean workspace",
+                built and cached,
+                f"{workspace.root}: Lean {workspace.lean_version}, Mathlib cache "
+                f"{'in place' if cached else 'missing'}, REPL {'built' if built else 'not built'}",
+                "" if built and cached else f"kimina-rl lean setup {workspace.root}",
+            ),
+            _repl(workspace.project_dir, options.repl_cmd, workspace.repl_binary),
+        ]
+    return [tools, _describe_project(project), _repl(project, options.repl_cmd)]
+
+
+def _sandbox(options: VerifierOptions) -> Finding:
+    """Whether local REPLs would run sandboxed, as ``--sandbox`` asks."""
+    from kimina_prover_rl.errors import ConfigError
+    from kimina_prover_rl.lean.sandbox import describe_sandbox, resolve_sandbox
+
+    if options.backend == "remote":
+        return Finding("REPL sandbox", None, "the remote server runs its own REPLs")
+    try:
+        sandbox = resolve_sandbox(options.sandbox)
+    except ConfigError as exc:
+        return Finding("REPL sandbox", False, str(exc), "install bubblewrap")
+    detail = describe_sandbox(options.sandbox, sandbox)
+    if sandbox is not None:
+        return Finding("REPL sandbox", True, detail)
+    if options.sandbox == "off":
+        return Finding("REPL sandbox", None, detail, "--sandbox auto to sandbox when possible")
+    return Finding("REPL sandbox", False, detail, "install bubblewrap (apt-get install bubblewrap)")
 
 
 def _describe_project(project: Path) -> Finding:
@@ -241,10 +346,11 @@ def _mathlib_version(manifest: Path) -> str | None:
     return None
 
 
-def _repl(project: Path, repl_cmd: str | None) -> Finding:
+def _repl(project: Path, repl_cmd: str | None, built: Path | None = None) -> Finding:
     if repl_cmd is not None:
         return Finding("Lean REPL", True, f"--repl-cmd {repl_cmd}")
-    built = project / ".lake" / "packages" / "REPL" / ".lake" / "build" / "bin" / "repl"
+    if built is None:
+        built = project / ".lake" / "packages" / "REPL" / ".lake" / "build" / "bin" / "repl"
     on_path = shutil.which("repl")
     if built.is_file() or on_path:
         return Finding("Lean REPL", True, str(built if built.is_file() else on_path))
@@ -252,5 +358,6 @@ def _repl(project: Path, repl_cmd: str | None) -> Finding:
         "Lean REPL",
         False,
         "no repl binary in the project or on PATH",
-        "build https://github.com/leanprover-community/repl and pass --repl-cmd",
+        "`kimina-rl lean setup DIR` builds one (then --project-dir DIR), or build "
+        "https://github.com/leanprover-community/repl and pass --repl-cmd",
     )

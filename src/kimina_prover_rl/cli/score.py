@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kimina_prover_rl.cli._app import app, exit_with_error, report_infrastructure_failures
+from kimina_prover_rl.cli._app import (
+    app,
+    exit_interrupted,
+    exit_with_error,
+    report_infrastructure_failures,
+)
 from kimina_prover_rl.cli._format_options import (
     DEFAULT_MAX_RESPONSE_CHARS,
     AcceptLeanFence,
@@ -22,6 +27,7 @@ from kimina_prover_rl.cli._format_options import (
 from kimina_prover_rl.cli._jsonl import (
     OrderedWriter,
     OutputPath,
+    exit_without_records,
     open_output,
     progress_bar,
     read_jsonl,
@@ -90,10 +96,12 @@ def score(
     record becomes `{"id", "error": "<message>"}`. A summary (counts per format error and
     per verdict) goes to stderr at the end.
 
-    Exit status: 0 when every line was answered, 2 for a bad option, an unreadable input
-    or output file, or an input none of whose lines could be scored (each still gets its
-    error line), 1 when the verifier failed on every proof sent to it (for example no Lean
-    project: see `--project-dir`).
+    Exit status (the rule of every batch command): 0 when every line was answered and at
+    least one was a valid record; 2 for a bad option, an unreadable input or output, `-o`
+    naming the input itself, or an input without a valid record (empty, or every line an
+    error: each still gets its error line); 1 when the verifier failed on every
+    proof sent to it (for example no Lean project: see `--project-dir`); 130 after Ctrl-C
+    (the lines already written stay). INPUT `-` reads stdin.
 
     Examples:
 
@@ -108,6 +116,8 @@ def score(
         no_style_checks=no_style_checks,
         max_response_chars=max_response_chars,
     )
+    outcome = _Outcome()
+    records: list[dict[str, Any] | InputError] = []
     try:
         config = RewardConfig(
             format=fmt,
@@ -115,14 +125,21 @@ def score(
             verify_format_failures=verify_format_failures,
             timeout_s=verifier_options.timeout_s,
         )
-        records = read_jsonl(input_path)
-        outcome = asyncio.run(_score_all(records, output, config, verifier_options))
+        records = read_jsonl(input_path, output=output)
+        asyncio.run(_score_all(records, output, config, verifier_options, outcome))
     except (ConfigError, InputError) as exc:
         raise exit_with_error(exc) from exc
+    except KeyboardInterrupt:
+        raise exit_interrupted(outcome.written, len(records), output) from None
     _print_summary(outcome)
     stats = outcome.stats
-    if stats.samples == 0:
-        raise exit_with_error(InputError(_nothing_scored(input_path, outcome)))
+    exit_without_records(
+        input_path,
+        stats.samples,
+        outcome.unreadable,
+        outcome.first_unreadable,
+        '{"id", "formal_statement", "response"}',
+    )
     report_infrastructure_failures(
         stats.infra_failures, stats.verified, outcome.first_infra, blamed="model"
     )
@@ -149,11 +166,11 @@ async def _score_all(
     output: Path | None,
     config: RewardConfig,
     options: VerifierOptions,
-) -> _Outcome:
+    outcome: _Outcome,
+) -> None:
     """Score every record concurrently; lines are written in input order as they complete."""
     from kimina_prover_rl.lean import open_verifier
 
-    outcome = _Outcome()
     samples: list[tuple[int, Sample, Any]] = []
     lines: list[tuple[int, dict[str, Any]]] = []
     for number, record in enumerate(records, start=1):
@@ -170,6 +187,7 @@ async def _score_all(
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("scoring", total=len(records))
         writer = OrderedWriter(stream, len(records))
+        outcome.writer = writer
         for position, line in lines:
             writer.put(position, line)
         bar.advance(task, len(lines))
@@ -191,7 +209,6 @@ async def _score_all(
                         group.create_task(one(position, sample, raw_id))
             finally:
                 await scorer.aclose()
-    return outcome
 
 
 @dataclass(slots=True)
@@ -203,17 +220,12 @@ class _Outcome:
     unreadable: int = 0
     first_unreadable: str | None = None
     first_infra: str | None = None
+    writer: OrderedWriter | None = None
 
-
-def _nothing_scored(input_path: Path, outcome: _Outcome) -> str:
-    """Why ``score`` scored nothing: an empty input, or no line was a record."""
-    if outcome.unreadable == 0:
-        return f"{input_path} holds no records; nothing was scored"
-    return (
-        f"none of the {outcome.unreadable} lines of {input_path} could be scored (the first: "
-        f'{outcome.first_unreadable}); each line must be {{"id", "formal_statement", '
-        '"response"}'
-    )
+    @property
+    def written(self) -> int:
+        """How many output lines are written (all of them unless interrupted)."""
+        return 0 if self.writer is None else self.writer.written
 
 
 def _print_summary(outcome: _Outcome) -> None:

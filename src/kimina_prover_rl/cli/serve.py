@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -27,8 +28,10 @@ def serve(
     api_key: Annotated[
         str | None,
         typer.Option(
-            envvar="KIMINA_SERVE_API_KEY",
-            help="Require this key from clients (`Authorization: Bearer KEY`); none by default.",
+            envvar=["LEAN_SERVER_API_KEY", "KIMINA_SERVE_API_KEY"],
+            help="Require this key from clients (`Authorization: Bearer KEY`); none by default. "
+            "Read from LEAN_SERVER_API_KEY as kimina-lean-server does (KIMINA_SERVE_API_KEY "
+            "still works but is deprecated).",
         ),
     ] = None,
     log_level: Annotated[
@@ -66,7 +69,8 @@ def serve(
     takes `{"codes": [{"custom_id", "proof"}], "timeout"}`. Existing kimina clients work
     unchanged (point `LEAN_SERVER_API_URL` here); each result also carries our full
     `verdict`. Every proof gets its own result: one failing proof never fails the request.
-    With --backend remote, the upstream key is read from `LEAN_SERVER_API_KEY`. With
+    With --backend remote, the upstream key is read from `LEAN_SERVER_API_KEY` too (pass
+    --api-key to guard this server with another key). With
     --backend ray, this one endpoint checks on every Lean pool of the Ray cluster (a pool
     per node offering --ray-resource; run it on a node of the cluster or set RAY_ADDRESS).
 
@@ -88,8 +92,15 @@ def serve(
     from kimina_prover_rl.errors import SelfCheckFailed
     from kimina_prover_rl.lean import open_verifier
     from kimina_prover_rl.lean.self_check import self_check_report
-    from kimina_prover_rl.lean.server import ServerLimits, create_app
+    from kimina_prover_rl.server import ServerLimits, create_app
 
+    if os.environ.get("KIMINA_SERVE_API_KEY") and not os.environ.get("LEAN_SERVER_API_KEY"):
+        stderr_console.print(
+            "warning: KIMINA_SERVE_API_KEY is deprecated; set LEAN_SERVER_API_KEY "
+            "(kimina-lean-server's name) instead",
+            markup=False,
+            style="yellow",
+        )
     limits = ServerLimits(
         max_timeout_s=max_timeout, max_snippets=max_snippets, max_body_bytes=max_body_bytes
     )

@@ -11,10 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kimina_prover_rl.cli._app import app, exit_with_error, report_infrastructure_failures
+from kimina_prover_rl.cli._app import (
+    app,
+    exit_interrupted,
+    exit_with_error,
+    report_infrastructure_failures,
+)
 from kimina_prover_rl.cli._jsonl import (
     OrderedWriter,
     OutputPath,
+    exit_without_records,
     open_output,
     progress_bar,
     read_jsonl,
@@ -65,13 +71,17 @@ def verify(
     (`--trusted-code` skips the scan). A `theorem_name` the `formal_statement` does not
     declare is an error line. Before any proof, the verifier checks that known proofs get
     their known verdicts from this Lean (the self-check, remembered per Lean version and
-    project in the cache).
+    project in the cache); if one differs, the command stops with exit status 1 and
+    `verifier self-check failed: ...` on stderr, before writing anything.
 
-    Exit status: 0 when every line was answered, 2 for a bad option or an unreadable input
-    or output file, 1 when every proof sent to the verifier got crash, overloaded or
-    infra_error (for example no Lean project: see `--project-dir`; the lines are written
-    either way, and stderr quotes the first failure), or when the self-check fails
-    (`verifier self-check failed: ...` on stderr, nothing written).
+    Exit status (the rule of every batch command): 0 when every line was answered and at
+    least one was a valid record; 2 for a bad option, an unreadable input or output, `-o`
+    naming the input itself, or an input without a valid record (empty, or every line an
+    error: each still gets its error line); 1 when every proof
+    sent to the verifier got crash, overloaded or infra_error (for example no Lean project:
+    see `--project-dir`; the lines are written either way, and stderr quotes the first
+    failure), or when the self-check fails; 130 after Ctrl-C (the lines already written
+    stay). INPUT `-` reads stdin.
 
     Examples:
 
@@ -79,16 +89,28 @@ def verify(
 
     `kimina-rl verify proofs.jsonl --backend standin` (simulated Lean, for a dry run)
     """
+    tally = _Tally()
+    records: list[dict[str, Any] | InputError] = []
     try:
-        records = read_jsonl(input_path)
-        tally = asyncio.run(_verify_all(records, output, verifier_options))
+        records = read_jsonl(input_path, output=output)
+        asyncio.run(_verify_all(records, output, verifier_options, tally))
     except (ConfigError, InputError) as exc:
         raise exit_with_error(exc) from exc
+    except KeyboardInterrupt:
+        written = 0 if tally.writer is None else tally.writer.written
+        raise exit_interrupted(written, len(records), output) from None
     summary = ", ".join(f"{name}: {n}" for name, n in tally.counts.most_common())
     stderr_console.print(
         f"verified {len(records)} proofs: {summary or 'nothing to verify'}",
         markup=False,
         highlight=False,
+    )
+    exit_without_records(
+        input_path,
+        tally.verified,
+        tally.counts["error"],
+        tally.first_error,
+        '{"id", "code"} (or kimina\'s {"custom_id", "proof"})',
     )
     report_infrastructure_failures(
         tally.infra_failures, tally.verified, tally.first_infra, blamed="proof"
@@ -103,6 +125,8 @@ class _Tally:
     verified: int = 0
     infra_failures: int = 0
     first_infra: str | None = None
+    writer: OrderedWriter | None = None
+    first_error: str | None = None
 
     def add(self, verdict: Verdict) -> None:
         self.counts[verdict.status.value] += 1
@@ -116,6 +140,7 @@ class _Tally:
 def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest | dict[str, Any]:
     """The request a record asks for, or the error line that replaces it."""
     from kimina_prover_rl.lean import VerifyRequest
+    from kimina_prover_rl.proof import declarations
 
     if isinstance(record, InputError):
         return {"id": None, "error": str(record)}
@@ -123,6 +148,12 @@ def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest 
     code = record.get("code", record.get("proof"))
     if not isinstance(code, str):
         return {"id": record_id, "error": f"record {number}: `code` (or `proof`) must be a string"}
+    if not declarations(code):
+        return {
+            "id": record_id,
+            "error": f"record {number}: `code` holds no declaration to check (no theorem, "
+            "lemma or example); pass the Lean code of the proof itself",
+        }
     graded = {key: record.get(key) for key in ("theorem_name", "formal_statement")}
     for key, value in graded.items():
         if value is not None and not isinstance(value, str):
@@ -143,8 +174,11 @@ def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest 
 
 
 async def _verify_all(
-    records: list[dict[str, Any] | InputError], output: Path | None, options: VerifierOptions
-) -> _Tally:
+    records: list[dict[str, Any] | InputError],
+    output: Path | None,
+    options: VerifierOptions,
+    tally: _Tally,
+) -> None:
     """Verify every record, writing lines in input order as soon as their turn comes."""
     from kimina_prover_rl.lean import open_verifier
 
@@ -158,15 +192,16 @@ async def _verify_all(
         else:
             requests.append(request)
             positions.append(number - 1)
-    tally = _Tally()
     if errors:
         tally.counts["error"] = len(errors)
+        tally.first_error = str(errors[0][1]["error"])
     async with AsyncExitStack() as stack:
         # entering the verifier runs its self-check: nothing is written if it fails
         verifier = await stack.enter_async_context(open_verifier(options)) if requests else None
         with open_output(output) as stream, progress_bar() as bar:
             task = bar.add_task("verifying", total=len(records))
             writer = OrderedWriter(stream, len(records))
+            tally.writer = writer
             for position, line in errors:
                 writer.put(position, line)
             bar.advance(task, len(errors))
@@ -176,7 +211,6 @@ async def _verify_all(
                     writer.put(position, _verdict_line(verdict, records[position]))
                     tally.add(verdict)
                     bar.advance(task)
-    return tally
 
 
 def _verdict_line(verdict: Verdict, record: dict[str, Any] | InputError) -> dict[str, Any]:

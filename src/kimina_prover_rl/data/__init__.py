@@ -27,6 +27,14 @@ from kimina_prover_rl.data.prepare import (
     prompt_rows,
 )
 from kimina_prover_rl.data.prompts import PromptTemplate, informal_text, statement_for_prompt
+from kimina_prover_rl.data.records import (
+    STDIN,
+    is_stdin,
+    parse_records,
+    read_bytes,
+    read_jsonl_lines,
+    read_records,
+)
 from kimina_prover_rl.data.sources import (
     ColumnMapping,
     Problem,
@@ -36,6 +44,7 @@ from kimina_prover_rl.data.sources import (
 )
 
 __all__ = [
+    "STDIN",
     "BuiltinProblem",
     "ColumnMapping",
     "Contamination",
@@ -49,10 +58,15 @@ __all__ = [
     "decontaminate",
     "flawed_answer",
     "informal_text",
+    "is_stdin",
     "load_prompt_source",
     "parse_columns",
+    "parse_records",
     "prepare_prompt_set",
     "prompt_rows",
+    "read_bytes",
+    "read_jsonl_lines",
+    "read_records",
     "reference_answer",
     "rename_binders",
     "statement_for_prompt",

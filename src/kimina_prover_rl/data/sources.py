@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kimina_prover_rl.data._hub import read_hub
+from kimina_prover_rl.data.records import is_stdin, parse_records, read_bytes, read_records
 from kimina_prover_rl.errors import ColumnError, ConfigError, InputError
 
 __all__ = [
@@ -176,8 +177,13 @@ def load_prompt_source(
     kind = _classify(spec)
     if kind == "file":
         path = Path(spec).expanduser()
-        records = _read_jsonl(path) if path.suffix == ".jsonl" else _read_parquet(path)
-        where, hub_layout, sha, used_split = str(path), None, _file_sha256(path), None
+        where, hub_layout, used_split = str(path), None, None
+        if path.suffix == ".parquet":
+            records, sha = read_records(path), _file_sha256(path)
+        else:
+            data = read_bytes(path)
+            where = "stdin" if is_stdin(spec) else where
+            records, sha = parse_records(data, where), hashlib.sha256(data).hexdigest()
     else:
         records = read_hub(spec, split, hub_timeout_s)
         where, hub_layout, sha = f"{spec} (split {split!r})", HUB_LAYOUTS.get(spec), None
@@ -191,6 +197,8 @@ def load_prompt_source(
 
 
 def _classify(spec: str) -> Literal["file", "hub"]:
+    if is_stdin(spec):
+        return "file"
     path = Path(spec).expanduser()
     if path.exists():
         if not path.is_file() or path.suffix not in _SUFFIXES:
@@ -204,49 +212,6 @@ def _classify(spec: str) -> Literal["file", "hub"]:
         f"{spec!r} is neither an existing file nor a Hugging Face dataset id: pass a "
         "local .jsonl/.parquet path or an id such as AI-MO/minif2f_test"
     )
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    for number, line in enumerate(_read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{path}:{number}: not valid JSON ({exc.msg}); fix or remove the line"
-            ) from exc
-        if not isinstance(obj, dict):
-            raise InputError(
-                f"{path}:{number}: expected a JSON object per line, got {type(obj).__name__}"
-            )
-        records.append(obj)
-    return records
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}:{line}: not UTF-8 (byte {exc.object[exc.start]:#04x}); re-encode the "
-            "file as UTF-8"
-        ) from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
-
-
-def _read_parquet(path: Path) -> list[dict[str, Any]]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"{path}: not a readable parquet file ({exc})") from exc
-    return rows
 
 
 def _file_sha256(path: Path) -> str:

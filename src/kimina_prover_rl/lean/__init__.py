@@ -9,7 +9,9 @@ from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
 from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
-from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS, UnsoundReason
+from kimina_prover_rl.lean.kimina import RemoteConfig, RemoteServer
+from kimina_prover_rl.lean.mock import MockVerifier
+from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
 from kimina_prover_rl.lean.protocol import (
     CommandRequest,
@@ -21,12 +23,17 @@ from kimina_prover_rl.lean.protocol import (
     encode_request,
     parse_response,
 )
-from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
-from kimina_prover_rl.lean.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
 from kimina_prover_rl.lean.sync import SyncVerifier
-from kimina_prover_rl.lean.verdict import LeanMessage, Verdict, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean.verdict import (
+    LeanMessage,
+    UnsoundReason,
+    Verdict,
+    VerdictStatus,
+    VerifyRequest,
+)
 from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
+from kimina_prover_rl.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
 
 __all__ = [
     "NATIVE_DECIDE_AXIOMS",
@@ -44,6 +51,7 @@ __all__ = [
     "LeanMessage",
     "LeanRepl",
     "LocalPool",
+    "MockVerifier",
     "PoolConfig",
     "RemoteConfig",
     "RemoteServer",

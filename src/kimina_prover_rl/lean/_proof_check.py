@@ -122,8 +122,6 @@ async def check_proof(
     )
     if judgement.offending_axioms:
         extra["offending_axioms"] = list(judgement.offending_axioms)
-    if judgement.reason is not None:
-        extra["unsound_reason"] = judgement.reason.value
     if judgement.reason is UnsoundReason.UNCHECKED and check:
         extra["check_messages"] = list(check)  # Lean's own words, for whoever must read them
     return make_verdict(
@@ -136,6 +134,7 @@ async def check_proof(
         messages=messages_of(own, line_offset=proof.line_offset),
         axioms=judgement.axioms,
         response=shift_positions(own, proof.line_offset),
+        unsound_reason=judgement.reason,
     )
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from kimina_prover_rl.lean._axiom_check import CHECK_RULES_VERSION
 from kimina_prover_rl.lean.repl import ReplConfig
-from kimina_prover_rl.lean.standin import MODULE as STANDIN_MODULE
-from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION
+from kimina_prover_rl.standin import MODULE as STANDIN_MODULE
+from kimina_prover_rl.standin import STANDIN_LEAN_VERSION
 
 __all__ = ["describe_lean", "verdict_scope"]
 

@@ -17,13 +17,20 @@ from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.dedup import DedupVerifier
 from kimina_prover_rl.lean.guard import ConstructGuard
+from kimina_prover_rl.lean.kimina.client import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.pool import LocalPool, PoolConfig
-from kimina_prover_rl.lean.remote import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.repl import ReplConfig
+from kimina_prover_rl.lean.sandbox import (
+    SANDBOX_MODES,
+    SandboxMode,
+    describe_sandbox,
+    resolve_sandbox,
+)
 from kimina_prover_rl.lean.self_check import SelfCheckedVerifier, note_skipped
-from kimina_prover_rl.lean.standin import MODULE as STANDIN_MODULE
-from kimina_prover_rl.lean.standin import standin_command
 from kimina_prover_rl.lean.verifier import Verifier
+from kimina_prover_rl.lean.workspace import find_workspace
+from kimina_prover_rl.standin import MODULE as STANDIN_MODULE
+from kimina_prover_rl.standin import standin_command
 
 __all__ = ["SIMULATED_NOTE", "Backend", "VerifierOptions", "open_verifier"]
 
@@ -31,7 +38,7 @@ Backend = Literal["local", "standin", "remote", "ray"]
 _BACKENDS: tuple[str, ...] = get_args(Backend)
 
 SIMULATED_NOTE = (
-    "NOTE: Lean is SIMULATED (stand-in REPL, kimina_prover_rl.lean.standin). "
+    "NOTE: Lean is SIMULATED (stand-in REPL, kimina_prover_rl.standin). "
     "No verdict below was checked by Lean; use --backend local with a Lean project for real checks."
 )
 """Printed on stderr whenever a verifier is built on the stand-in."""
@@ -44,9 +51,12 @@ class VerifierOptions:
     backend: Backend = "local"
     """``local`` REPL pool, ``standin`` (simulated Lean), ``remote`` server, or ``ray``."""
     repl_cmd: str | None = None
-    """REPL command line (shell syntax); default ``lake env repl`` in ``project_dir``."""
+    """REPL command line (shell syntax); default ``lake env repl`` in ``project_dir`` (the
+    workspace's built REPL when ``project_dir`` is a ``kimina-rl lean setup`` workspace)."""
     project_dir: Path | None = None
-    """The Lean project (with Mathlib) the REPL runs in."""
+    """The Lean project (with Mathlib) the REPL runs in, or a ``lean setup`` workspace."""
+    sandbox: SandboxMode = "auto"
+    """Run each REPL in bubblewrap: ``auto`` when available, ``required``, or ``off``."""
     workers: int = 4
     """REPL processes checking proofs at once (``ray``: each node's ``ray_resource`` instead)."""
     spares: int = 1
@@ -65,6 +75,8 @@ class VerifierOptions:
     """Remote server API key (``remote``); default ``$LEAN_SERVER_API_KEY``."""
     remote_endpoint: Literal["check", "verify"] = "check"
     """``check`` (``/api/check``) or the legacy ``verify`` (``/verify``)."""
+    remote_batch_size: int = 16
+    """Proofs per HTTP request to the remote server (halved while it answers HTTP 413)."""
     ray_pool: Literal["local", "standin"] = "local"
     """What the per-node Ray actor runs (``ray``)."""
     ray_resource: str = "lean_slots"
@@ -94,6 +106,15 @@ class VerifierOptions:
             raise ConfigError(
                 f"spares={self.spares!r} must be 0 (no warm spare REPLs) or more (--spares)"
             )
+        if (
+            isinstance(self.remote_batch_size, bool)
+            or not isinstance(self.remote_batch_size, int)
+            or self.remote_batch_size < 1
+        ):
+            raise ConfigError(
+                f"remote_batch_size={self.remote_batch_size!r} must be a positive integer "
+                "(--remote-batch-size)"
+            )
         if not self.timeout_s > 0:
             raise ConfigError(f"timeout_s={self.timeout_s!r} must be > 0 seconds (--timeout)")
         if self.repl_cmd is not None:
@@ -105,6 +126,10 @@ class VerifierOptions:
                 ) from exc
             if not argv:
                 raise ConfigError("repl_cmd is empty; pass e.g. --repl-cmd 'lake env repl'")
+        if self.sandbox not in SANDBOX_MODES:
+            raise ConfigError(
+                f"sandbox={self.sandbox!r} is not one of {', '.join(SANDBOX_MODES)} (--sandbox)"
+            )
         if self.ray_pool not in ("local", "standin"):
             raise ConfigError(f"ray_pool={self.ray_pool!r} must be 'local' or 'standin'")
 
@@ -161,20 +186,30 @@ def _open_backend(options: VerifierOptions, cache: VerdictCache | None) -> Verif
             api_key=options.api_key,
             endpoint=options.remote_endpoint,
             timeout_s=options.timeout_s,
+            chunk_size=options.remote_batch_size,
         )
-        return RemoteServer(config)
+        return RemoteServer(config, statements=cache)
     if options.project_dir is not None and not options.project_dir.is_dir():
         raise ConfigError(
             f"--project-dir {options.project_dir}: no such directory; pass the Lean project "
             "(the folder holding lakefile and lean-toolchain)"
         )
+    cwd = options.project_dir
+    workspace = None if cwd is None else find_workspace(cwd)
     if options.backend == "standin":
         command = standin_command(latency=options.standin_latency, seed=options.standin_seed)
     elif options.repl_cmd is not None:
         command = tuple(shlex.split(options.repl_cmd))
+    elif workspace is not None:
+        command = workspace.repl_command
     else:
         command = ReplConfig().command
-    repl = ReplConfig(command=command, cwd=options.project_dir)
+    if workspace is not None:
+        cwd = workspace.project_dir
+    read_only = () if workspace is None else (workspace.root,)
+    sandbox = resolve_sandbox(options.sandbox, read_only=read_only)
+    print(describe_sandbox(options.sandbox, sandbox), file=sys.stderr, flush=True)
+    repl = ReplConfig(command=command, cwd=cwd, sandbox=sandbox)
     return LocalPool(
         PoolConfig(
             repl=repl,

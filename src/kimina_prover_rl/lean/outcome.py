@@ -18,11 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from kimina_prover_rl.lean._axiom_check import CheckPlan
-from kimina_prover_rl.lean.verdict import LeanMessage, VerdictStatus
+from kimina_prover_rl.lean.verdict import LeanMessage, UnsoundReason, VerdictStatus
 
 __all__ = [
     "ELIDED",
@@ -59,17 +58,6 @@ _AXIOM_REPORT = re.compile(
 _PRIVATE_PREFIX = re.compile(r"_private\.(?:.*?\.)?0\.")
 _POSITION_KEYS = ("pos", "endPos")
 _POSITIONED_LISTS = ("messages", "sorries", "tactics")
-
-
-class UnsoundReason(StrEnum):
-    """Why Lean accepted code that is still not a valid proof."""
-
-    AXIOMS = "axioms"
-    """A declaration depends on an axiom outside the standard ones (or ``sorryAx``)."""
-    UNCHECKED = "unchecked"
-    """The check after the proof failed or a report is missing: nothing can be vouched for."""
-    STATEMENT = "statement"
-    """The graded theorem's elaborated type differs from the given statement's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,17 +128,21 @@ def parse_axioms(
 
     Returns ``()`` for "does not depend on any axioms". None means the answer holds no
     axiom report (the name was unknown, the command failed): the proof cannot be
-    called sound. With ``line``, only a report at that line of the command counts, so
-    text the proof itself printed (``#print "… depends on axioms: [propext]"``) in the
-    same command can never pass for the check's answer. With ``constant`` (a
+    called sound. With ``line``, only a report at that line of the command counts, and
+    only when it is the one message there, so text the proof itself printed
+    (``#print "… depends on axioms: [propext]"``), or logged at a chosen position, can
+    never pass for the check's answer. With ``constant`` (a
     fully-qualified name), only a report about that constant counts (its private
     version and ``«»`` quoting aside), so a report about an alias or another
     declaration Lean's name resolution found instead never does.
     """
-    for message in response.get("messages", ()) or ():
+    messages = list(response.get("messages", ()) or ())
+    if line is not None:
+        messages = _messages_at(response, line)
+        if len(messages) != 1:
+            return None  # a second message on the check's line may be a forged report
+    for message in messages:
         if not isinstance(message, Mapping) or message.get("severity") == "error":
-            continue
-        if line is not None and (message.get("pos") or {}).get("line") != line:
             continue
         found = _AXIOM_REPORT.match(str(message.get("data", "")))
         if found is None:
@@ -222,7 +214,8 @@ def judge(
     said on the lines of ``plan`` appended from line ``first_line`` (None: the check did
     not run). ``reference`` is the given statement's ``#check`` output
     (``_statement_check``); without it the statement probe, if planned, is not compared.
-    Only a report on its own line of the check, naming its own constant, counts.
+    Only a report on its own line of the check, naming its own constant, counts, and
+    any other message on a line of the check that holds a report makes the proof unsound.
     """
     if has_error(response):
         errors = sum(1 for m in _messages(response) if m.severity == "error")
@@ -241,6 +234,9 @@ def judge(
             "theorem once, under its own name",
             reason=UnsoundReason.UNCHECKED,
         )
+    crowded = _crowded_check_line(answer, plan, first_line)
+    if crowded is not None:
+        return Judgement(VerdictStatus.UNSOUND, crowded, reason=UnsoundReason.UNCHECKED)
     allowed = STANDARD_AXIOMS | (NATIVE_DECIDE_AXIOMS if allow_native_decide else frozenset())
     seen: list[str] = []
     for report in sorted(plan.reports, key=lambda r: not r.graded):
@@ -278,13 +274,38 @@ def judge(
 
 
 def _info_at(answer: Mapping[str, Any], line: int) -> str | None:
-    for message in answer.get("messages", ()) or ():
-        if (
-            isinstance(message, Mapping)
-            and message.get("severity") == "info"
-            and _line_of(message) == line
-        ):
-            return str(message.get("data", ""))
+    """The one info message at ``line``; None when there is none, or more than one."""
+    messages = _messages_at(answer, line)
+    if len(messages) == 1 and messages[0].get("severity") == "info":
+        return str(messages[0].get("data", ""))
+    return None
+
+
+def _messages_at(answer: Mapping[str, Any], line: int) -> list[Mapping[str, Any]]:
+    return [
+        m
+        for m in answer.get("messages", ()) or ()
+        if isinstance(m, Mapping) and _line_of(m) == line
+    ]
+
+
+def _crowded_check_line(answer: Mapping[str, Any], plan: CheckPlan, first_line: int) -> str | None:
+    """Why a line of the check that holds a report holds other messages too (None if none).
+
+    Each such line runs one command that prints one message; anything else there was
+    placed by the proof (code can log at any position) and could pass for the report.
+    """
+    expected = {first_line + r.line - 1: f"the axiom report of {r.shown}" for r in plan.reports}
+    if plan.statement is not None:
+        expected[first_line + plan.statement.line - 1] = "the type of the graded theorem"
+    for line, what in sorted(expected.items()):
+        count = len(_messages_at(answer, line))
+        if count > 1:
+            return (
+                f"Lean's answer has {count} messages on line {line}, the check's line for "
+                f"{what}, where exactly one belongs: a message the proof logged there could "
+                "pass for the check's report; log no messages at positions of other commands"
+            )
     return None
 
 

@@ -43,6 +43,7 @@ from kimina_prover_rl.lean.protocol import (
     ResponseReader,
     encode_request,
 )
+from kimina_prover_rl.lean.sandbox import Sandbox
 
 __all__ = ["LeanRepl", "ReplConfig"]
 
@@ -81,6 +82,8 @@ class ReplConfig:
     """Largest answer accepted; a bigger one means a broken REPL (-> ``ReplCrashed``)."""
     memory_poll_s: float = 0.25
     """How often the memory watchdog looks at a running command."""
+    sandbox: Sandbox | None = None
+    """Run the command inside this bubblewrap sandbox (``lean.sandbox``); None: as is."""
 
     def __post_init__(self) -> None:
         command: object = self.command
@@ -141,14 +144,18 @@ class LeanRepl:
     @classmethod
     async def start(cls, config: ReplConfig) -> LeanRepl:
         """Spawn ``config.command`` in its own session; ``ConfigError`` if it cannot run."""
+        env = {**os.environ, **config.env}
+        argv = config.command
+        if config.sandbox is not None:
+            argv = config.sandbox.wrap(config.command, cwd=config.cwd, env=env)
         try:
             process = await asyncio.create_subprocess_exec(
-                *config.command,
+                *argv,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 cwd=config.cwd,
-                env={**os.environ, **config.env},
+                env=env,
                 start_new_session=True,
             )
         except OSError as exc:

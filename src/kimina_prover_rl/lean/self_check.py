@@ -192,11 +192,11 @@ async def run_self_check(
     }
     pairs = list(zip(cases, verdicts, strict=True))
     for case, verdict in pairs:
-        if verdict.status is not case.expected and not _unanswered(verdict):
+        if not _agrees(case, verdict) and not _unanswered(verdict):
             message = _failure(case, verdict, version)
             return SelfCheckReport("failed", header, version, table, message=message)
     for case, verdict in pairs:
-        if verdict.status is not case.expected:
+        if not _agrees(case, verdict):
             message = (
                 f"verifier self-check could not run: case {case.name!r} got "
                 f"{verdict.status.value} ({verdict.detail or 'no detail'}); it runs again "
@@ -206,6 +206,14 @@ async def run_self_check(
             )
             return SelfCheckReport("unavailable", header, version, table, message=message)
     return SelfCheckReport("passed", header, version, table)
+
+
+def _agrees(case: SelfCheckCase, verdict: Verdict) -> bool:
+    """The expected verdict, or a refusal before Lean where ``unsound`` is expected (a
+    server in between that scans for forbidden constructs refuses the axiom cases)."""
+    if verdict.status is case.expected:
+        return True
+    return case.expected is VerdictStatus.UNSOUND and verdict.status is VerdictStatus.REJECTED
 
 
 def _unanswered(verdict: Verdict) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.proof import parse_lean_code
 
-__all__ = ["LeanMessage", "Verdict", "VerdictStatus", "VerifyRequest"]
+__all__ = ["LeanMessage", "UnsoundReason", "Verdict", "VerdictStatus", "VerifyRequest"]
 
 
 class VerdictStatus(StrEnum):
@@ -55,6 +55,17 @@ class VerdictStatus(StrEnum):
         return self in _LEAN_JUDGEMENTS
 
 
+class UnsoundReason(StrEnum):
+    """Why Lean accepted code that is still not a valid proof (an ``unsound`` verdict)."""
+
+    AXIOMS = "axioms"
+    """A declaration depends on an axiom outside the standard ones (or ``sorryAx``)."""
+    UNCHECKED = "unchecked"
+    """The check after the proof failed or a report is missing: nothing can be vouched for."""
+    STATEMENT = "statement"
+    """The graded theorem's elaborated type differs from the given statement's."""
+
+
 _INFRASTRUCTURE = frozenset(
     {VerdictStatus.OVERLOADED, VerdictStatus.CRASH, VerdictStatus.INFRA_ERROR}
 )
@@ -68,6 +79,9 @@ _LEAN_JUDGEMENTS = frozenset(
         VerdictStatus.OOM,
     }
 )
+
+
+_UNSOUND_REASON = "unsound_reason"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +180,7 @@ class Verdict:
     relative to the submitted code (``messages``, ``sorries``, ``infotree`` when asked
     for); feedback rendering reads it. ``detail`` explains non-Lean outcomes in a sentence.
     ``code_hash`` identifies what was checked (code, options and the verifier's verdict scope).
+    ``unsound_reason`` says why an ``unsound`` verdict is unsound (None otherwise).
     """
 
     status: VerdictStatus
@@ -182,6 +197,7 @@ class Verdict:
     provisional: bool = False
     """The outcome may be the check's own failure (a timeout while examples were elaborated
     once more for their axioms), not Lean's judgement of the proof: never cached."""
+    unsound_reason: UnsoundReason | None = None
 
     @property
     def is_cacheable(self) -> bool:
@@ -203,7 +219,11 @@ class Verdict:
         return replace(self, id=id)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (the ``kimina-rl verify`` output line)."""
+        """A JSON-ready dict (the ``kimina-rl verify`` output line); ``unsound_reason``
+        goes under ``extra``, where the output and the cache have always carried it."""
+        extra = dict(self.extra)
+        if self.unsound_reason is not None:
+            extra[_UNSOUND_REASON] = self.unsound_reason.value
         return {
             "id": self.id,
             "status": self.status.value,
@@ -215,13 +235,15 @@ class Verdict:
             "lean_version": self.lean_version,
             "cached": self.cached,
             "response": self.response,
-            **({"extra": self.extra} if self.extra else {}),
+            **({"extra": extra} if extra else {}),
             **({"provisional": True} if self.provisional else {}),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Verdict:
         """Inverse of :meth:`to_dict`."""
+        extra = dict(data.get("extra", {}))
+        reason = extra.pop(_UNSOUND_REASON, None)
         return cls(
             status=VerdictStatus(data["status"]),
             id=data.get("id"),
@@ -233,6 +255,7 @@ class Verdict:
             code_hash=data.get("code_hash", ""),
             lean_version=data.get("lean_version", ""),
             cached=bool(data.get("cached", False)),
-            extra=dict(data.get("extra", {})),
+            extra=extra,
             provisional=bool(data.get("provisional", False)),
+            unsound_reason=None if reason is None else UnsoundReason(reason),
         )

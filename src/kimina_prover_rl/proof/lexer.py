@@ -2,7 +2,9 @@
 
 One left-to-right pass over the code that decides, at each token start, what Lean's
 tokenizer (``Lean.Parser.Basic.tokenFn`` and ``whitespace``) decides there: ``--`` and
-nested ``/- -/`` comments (doc comments included); ``"`` strings with escapes; ``'`` char
+nested ``/- -/`` comments (doc comments included), whose body starts after the *third*
+character (``/-/- x -/`` is one comment, ``/--/ x -/`` a doc comment still open after
+``/--/``); ``"`` strings with escapes; ``'`` char
 literals, only at a token start and unless the next character is ``'`` (so ``h!'``, ``x?'``
 and ``a₁'`` are names, while ``!'"'`` is ``!`` then the literal ``'"'``); numbers, which
 never hold a quote (``2'a'`` is ``2`` then ``'a'``); raw strings ``r#"…"#``; identifiers
@@ -66,7 +68,9 @@ _NUMBER_FOLLOWER = re.compile(f'[{ID_REST}"«]')
 _CHAR_LITERAL = re.compile(
     r"'(?:\\(?:[\\\"'rnt]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})|[^\\'])'", re.DOTALL
 )
-_BLOCK_EDGE = re.compile(r"(?:/-)+|(?:-/)+")
+# Runs of at most 64 openers or closers: a comment closed early in a long run of closers
+# (``/-/-/-/…`` is a chain of 5-character comments) must not read the whole run.
+_BLOCK_EDGE = re.compile(r"(?:/-){1,64}|(?:-/){1,64}")
 _PLAIN_STRING_EDGE = re.compile(r'["\\]')
 _INTERPOLATED_STRING_EDGE = re.compile(r'["\\{]')
 _INTERPOLATING = frozenset({"s!", "m!", "f!"})
@@ -120,8 +124,10 @@ class _Lexer:
                 pos = n if end < 0 else end
                 self.spans.append((m.start(), pos, COMMENT))
             elif kind == "block":
+                # Lean reads a third character after ``/-`` (only to tell ``/--`` and
+                # ``/-!``) and starts the comment's body after it, in all three cases.
                 self._hazard_if(glued, pos, 3)
-                pos = _block_comment_end(code, pos + 2)
+                pos = _block_comment_end(code, min(pos + 3, n))
                 self.spans.append((m.start(), pos, COMMENT))
             elif kind == "string":
                 pos = self._string(pos, interpolated=False)
@@ -244,8 +250,8 @@ class _Lexer:
 def _block_comment_end(code: str, cursor: int) -> int:
     """Offset just past the ``-/`` closing a block comment whose inside starts at ``cursor``.
 
-    Runs of openers or closers are taken in one match (``/-/-/-`` is three openers), so
-    the loop runs once per run, not once per token.
+    Runs of openers or closers are taken in one match (``/-/-/-`` is three openers, up to
+    64 at a time), so the loop runs about once per run, not once per token.
     """
     depth = 1
     for edge in _BLOCK_EDGE.finditer(code, cursor):

@@ -12,14 +12,17 @@ from kimina_prover_rl.reward.correction import (
     correction_for,
 )
 from kimina_prover_rl.reward.metrics import NOT_VERIFIED, correction_metrics, step_metrics
-from kimina_prover_rl.reward.record import (
+from kimina_prover_rl.reward.record import correction_row, reward_record, scored_from_record
+from kimina_prover_rl.reward.rows import (
     RECORD_KEYS,
     ROW_EXTRA_KEYS,
     ROW_KEYS,
-    correction_from_record,
-    correction_row,
-    reward_record,
-    scored_from_record,
+    ChatMessage,
+    PromptRow,
+    RewardModel,
+    RewardRecord,
+    RowExtraInfo,
+    row_turn,
 )
 from kimina_prover_rl.reward.score import (
     RewardConfig,
@@ -29,6 +32,12 @@ from kimina_prover_rl.reward.score import (
     Scorer,
     SyncScorer,
 )
+from kimina_prover_rl.reward.step import (
+    FinishedAnswer,
+    correction_from_record,
+    finish_step,
+    next_turn,
+)
 
 __all__ = [
     "NOT_VERIFIED",
@@ -36,12 +45,18 @@ __all__ = [
     "ROW_EXTRA_KEYS",
     "ROW_KEYS",
     "BatchingConfig",
+    "ChatMessage",
     "CorrectionCache",
     "CorrectionConfig",
     "CorrectionPrompt",
+    "FinishedAnswer",
     "MicroBatcher",
+    "PromptRow",
     "RewardConfig",
+    "RewardModel",
+    "RewardRecord",
     "RewardStats",
+    "RowExtraInfo",
     "Sample",
     "ScoredSample",
     "Scorer",
@@ -52,7 +67,10 @@ __all__ = [
     "correction_from_record",
     "correction_metrics",
     "correction_row",
+    "finish_step",
+    "next_turn",
     "reward_record",
+    "row_turn",
     "scored_from_record",
     "step_metrics",
 ]

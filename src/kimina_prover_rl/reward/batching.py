@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from kimina_prover_rl.errors import BackendError, ConfigError
+from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean import Verdict, VerdictStatus, Verifier, VerifyRequest
 
 __all__ = ["BatchingConfig", "MicroBatcher"]
@@ -46,7 +46,7 @@ class MicroBatcher:
         self.loop = asyncio.get_running_loop()
         self._pending: list[tuple[VerifyRequest, asyncio.Future[Verdict]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[asyncio.Task[None], list[asyncio.Future[Verdict]]] = {}
         self.batches_sent = 0
 
     def __repr__(self) -> str:
@@ -63,7 +63,17 @@ class MicroBatcher:
             self._flush_now()
         elif self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_later())
-        return await future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            self._cancel_abandoned()
+            raise
+
+    def _cancel_abandoned(self) -> None:
+        """Stop the batches nobody waits for any more (every caller cancelled, e.g. Ctrl-C)."""
+        for task, futures in list(self._in_flight.items()):
+            if all(future.done() for future in futures):
+                task.cancel()
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self._config.max_delay_s)
@@ -78,8 +88,8 @@ class MicroBatcher:
         if not batch:
             return
         task = asyncio.create_task(self._send(batch))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+        self._in_flight[task] = [future for _, future in batch]
+        task.add_done_callback(lambda done: self._in_flight.pop(done, None))
 
     async def _send(self, batch: list[tuple[VerifyRequest, asyncio.Future[Verdict]]]) -> None:
         live = [(request, future) for request, future in batch if not future.done()]
@@ -88,12 +98,12 @@ class MicroBatcher:
         self.batches_sent += 1
         requests = [request for request, _ in live]
         try:
-            verdicts = await self._verifier.verify(requests)
-            if len(verdicts) != len(requests):
-                raise BackendError(
-                    f"{type(self._verifier).__name__} returned {len(verdicts)} verdicts for "
-                    f"{len(requests)} requests; a verifier must answer each request once"
-                )
+            # Streamed, so each caller gets its verdict as soon as Lean has it, not when the
+            # slowest proof of the batch is done.
+            async for index, verdict in self._verifier.verify_stream(requests):
+                future = live[index][1]
+                if not future.done():
+                    future.set_result(verdict)
         except asyncio.CancelledError:
             for _, future in live:
                 future.cancel()
@@ -101,20 +111,28 @@ class MicroBatcher:
         except Exception as exc:
             # The verifier contract is one verdict per request; a backend that raises
             # instead still must not lose anyone's result.
-            verdicts = [
-                Verdict(
-                    VerdictStatus.INFRA_ERROR,
-                    id=request.id,
-                    detail=f"the verifier raised {type(exc).__name__}: {exc}",
-                )
-                for request in requests
-            ]
-        for (_, future), verdict in zip(live, verdicts, strict=True):
+            for request, future in live:
+                if not future.done():
+                    future.set_result(
+                        Verdict(
+                            VerdictStatus.INFRA_ERROR,
+                            id=request.id,
+                            detail=f"the verifier raised {type(exc).__name__}: {exc}",
+                        )
+                    )
+        for request, future in live:
             if not future.done():
-                future.set_result(verdict)
+                future.set_result(
+                    Verdict(
+                        VerdictStatus.INFRA_ERROR,
+                        id=request.id,
+                        detail=f"{type(self._verifier).__name__} ended its stream without a "
+                        "verdict for this proof; a verifier must answer each request once",
+                    )
+                )
 
     async def aclose(self) -> None:
         """Send whatever is pending and wait for every batch in flight."""
         self._flush_now()
         while self._in_flight:
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)

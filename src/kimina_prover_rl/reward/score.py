@@ -34,6 +34,7 @@ from kimina_prover_rl.proof import (
     FeedbackConfig,
     FeedbackKind,
     FormatConfig,
+    FormatError,
     check_answer,
     render_feedback,
 )
@@ -134,6 +135,38 @@ class Sample:
             messages=tuple(messages),
         )
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], response: str) -> Sample:
+        """The answer ``response`` to a prompt row (:class:`~.rows.PromptRow`).
+
+        The statement is ``extra_info.formal_statement`` (else ``reward_model.ground_truth``),
+        the id ``extra_info.problem_id``, the conversation ``extra_info.messages`` (else the
+        row's ``prompt``). Raises ``InputError`` when the row gives no statement.
+        """
+        extra = row.get("extra_info")
+        extra = extra if isinstance(extra, Mapping) else {}
+        statement = extra.get("formal_statement")
+        if not isinstance(statement, str) or not statement.strip():
+            reward_model = row.get("reward_model")
+            if isinstance(reward_model, Mapping):
+                statement = reward_model.get("ground_truth")
+        if not isinstance(statement, str) or not statement.strip():
+            raise InputError(
+                f"row from {row.get('data_source')!r} with extra_info {str(extra)[:200]!r} has "
+                "no formal_statement (extra_info.formal_statement or reward_model.ground_truth): "
+                "prepare the data with `kimina-rl prepare`"
+            )
+        messages = extra.get("messages")
+        if not isinstance(messages, list | tuple):
+            messages = row.get("prompt")
+        problem_id = extra.get("problem_id")
+        return cls(
+            formal_statement=statement,
+            response=response,
+            id=None if problem_id is None else str(problem_id),
+            messages=tuple(messages) if isinstance(messages, list | tuple) else (),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ScoredSample:
@@ -142,7 +175,7 @@ class ScoredSample:
     id: str | None
     score: float
     acc: float
-    format_error: str | None
+    format_error: FormatError | None
     detail: str
     status: VerdictStatus | None
     infra_failure: bool
@@ -161,7 +194,7 @@ class ScoredSample:
             "id": self.id,
             "score": self.score,
             "acc": self.acc,
-            "format_error": self.format_error,
+            "format_error": None if self.format_error is None else self.format_error.value,
             "detail": self.detail,
             "status": None if self.status is None else self.status.value,
             "infra_failure": self.infra_failure,
@@ -183,7 +216,7 @@ class RewardStats:
     verified: int = 0
     score_sum: float = 0.0
     acc_sum: float = 0.0
-    format_errors: Counter[str] = field(default_factory=Counter)
+    format_errors: Counter[FormatError] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
     infra_failures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -215,7 +248,7 @@ class RewardStats:
             "verified": self.verified,
             "mean_score": self.score_sum / n,
             "mean_acc": self.acc_sum / n,
-            "format_errors": dict(self.format_errors.most_common()),
+            "format_errors": {e.value: n for e, n in self.format_errors.most_common()},
             "statuses": dict(self.statuses.most_common()),
             "infra_failures": self.infra_failures,
         }
@@ -280,7 +313,7 @@ class _ScoringRules:
             id=sample.id,
             score=score,
             acc=1.0 if valid else 0.0,
-            format_error=None if check.format_error is None else check.format_error.value,
+            format_error=check.format_error,
             detail=check.detail or ("" if verdict is None else verdict.detail),
             status=status,
             infra_failure=status is not None and status.is_infrastructure,
@@ -308,7 +341,7 @@ class _ScoringRules:
 
 def _feedback_kind(verdict: Verdict) -> FeedbackKind:
     """The feedback for ``verdict``: a statement Lean elaborated differently has its own."""
-    if verdict.extra.get("unsound_reason") == UnsoundReason.STATEMENT.value:
+    if verdict.unsound_reason is UnsoundReason.STATEMENT:
         return FeedbackKind.STATEMENT_CHANGED
     return _FEEDBACK_KIND[verdict.status]
 

@@ -1,14 +1,14 @@
-"""The TRL reward function: the project's scorer, its metrics and the correction cache.
+"""The TRL reward function: the project's scorer, then the step's end shared with verl.
 
 TRL calls a reward function with ``prompts``, ``completions``, ``completion_ids`` and every
 dataset column as keyword arguments (``extra_info``, ``data_source``, ...), one entry per
-completion. :class:`LeanReward` scores them with the same
-:class:`~kimina_prover_rl.reward.SyncScorer` the verl path uses, turns each failed answer
-into an error-correction prompt for the :class:`~kimina_prover_rl.reward.CorrectionCache`
-(:func:`~kimina_prover_rl.reward.correction_from_record`), and keeps the step's metrics
-(:func:`~kimina_prover_rl.reward.step_metrics`) for the run's log. An answer whose check
-failed for infrastructure reasons gets ``None``: TRL leaves it out of the advantage, so
-the model is never punished for a broken verifier.
+completion. :class:`LeanReward` reads each row with
+:meth:`~kimina_prover_rl.reward.Sample.from_row`, scores the batch, and hands the scored
+answers to :func:`~kimina_prover_rl.reward.finish_step` (failed answers become corrections
+in the :class:`~kimina_prover_rl.reward.CorrectionCache`; the step's metrics are kept for
+the run's log), as verl's step hook does. An answer whose check failed for infrastructure
+reasons gets ``None``: TRL leaves it out of the advantage, so the model is never punished
+for a broken verifier.
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.reward import (
     CorrectionCache,
     CorrectionConfig,
+    FinishedAnswer,
     Sample,
     SyncScorer,
-    correction_from_record,
-    correction_metrics,
-    reward_record,
-    step_metrics,
+    finish_step,
+    row_turn,
 )
 
 __all__ = ["LeanReward"]
@@ -69,50 +68,30 @@ class LeanReward:
             {
                 "data_source": _column(columns, "data_source", i, "correction"),
                 "ability": _column(columns, "ability", i, "theorem_proving"),
+                "prompt": [] if isinstance(prompt, str) else list(prompt),
                 "extra_info": extra_infos[i],
             }
-            for i in range(len(completions))
+            for i, prompt in enumerate(prompts)
         ]
         responses = [_text(c) for c in completions]
-        samples = [
-            Sample(
-                formal_statement=_statement(row["extra_info"]),
-                response=response,
-                id=str(row["extra_info"].get("problem_id") or ""),
-                messages=tuple(prompt) if not isinstance(prompt, str) else (),
-            )
-            for row, response, prompt in zip(rows, responses, prompts, strict=True)
-        ]
-        turns = [int(row["extra_info"].get("turn") or 1) for row in rows]
+        samples = [Sample.from_row(row, r) for row, r in zip(rows, responses, strict=True)]
         scored = self.scorer.score_batch(samples)
-        for row, response, result, turn in zip(rows, responses, scored, turns, strict=True):
-            record = reward_record(result, turn=turn)
-            self.cache.add(correction_from_record(row, response, record, config=self.correction))
         lengths = (
             [len(ids) for ids in completion_ids]
             if completion_ids is not None
             else [len(r) for r in responses]
         )
-        self.metrics = {
-            **step_metrics(scored, turns=turns, lengths=lengths),
-            **correction_metrics(self.cache),
-        }
+        answers = [
+            FinishedAnswer(row, sample, result, turn=row_turn(row), length=length)
+            for row, sample, result, length in zip(rows, samples, scored, lengths, strict=True)
+        ]
+        self.metrics = finish_step(self.cache, answers, config=self.correction)
         return [None if s.infra_failure else s.score for s in scored]
 
 
 def _column(columns: Mapping[str, Any], name: str, index: int, default: str) -> str:
     values = columns.get(name)
     return default if values is None else str(values[index])
-
-
-def _statement(extra_info: Mapping[str, Any]) -> str:
-    statement = extra_info.get("formal_statement") if isinstance(extra_info, Mapping) else None
-    if not isinstance(statement, str):
-        raise InputError(
-            f"a row's extra_info {str(extra_info)[:120]!r} has no formal_statement: build the "
-            "dataset with `kimina-rl prepare`"
-        )
-    return statement
 
 
 def _text(completion: Sequence[Mapping[str, str]] | str) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kimina_prover_rl.data import builtin_rows
+from kimina_prover_rl.data import builtin_rows, read_records
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import SyncVerifier, VerifierOptions, open_verifier
 from kimina_prover_rl.report import MetricsLog, StepMetrics, plot_training, read_metrics
@@ -187,10 +187,8 @@ def load_rows(dataset: Path | None) -> list[dict[str, Any]]:
     if dataset is None:
         return builtin_rows()
     path = dataset / "train.parquet" if dataset.is_dir() else dataset
-    if path.suffix == ".parquet":
-        rows = _read_parquet(path)
-    elif path.suffix in (".jsonl", ".json"):
-        rows = _read_jsonl(path)
+    if path.suffix in (".parquet", ".jsonl", ".json"):
+        rows = read_records(path)
     else:
         raise InputError(
             f"--dataset {dataset}: pass a prepared .parquet or .jsonl file, or the folder "
@@ -318,33 +316,3 @@ def _title(config: DryRunConfig) -> str:
     lean = "Lean simulated (stand-in)" if config.verifier.simulated else "Lean"
     model = config.model.name if config.model else "tiny Qwen3"
     return f"kimina-rl dry-run: {model}, {lean}"
-
-
-def _read_parquet(path: Path) -> list[dict[str, Any]]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        raise ConfigError(
-            "reading parquet needs pyarrow: pip install 'kimina-prover-rl[data]'"
-        ) from exc
-    try:
-        rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read {path} as parquet ({exc})") from exc
-    return rows
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read --dataset {path} ({exc.strerror or exc})") from exc
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number} is not JSON ({exc.msg})") from exc
-    return rows

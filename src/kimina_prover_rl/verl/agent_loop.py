@@ -27,7 +27,13 @@ from verl.experimental.agent_loop.agent_loop import (
     AgentLoopOutput,
 )
 
-from kimina_prover_rl.reward import CorrectionConfig, CorrectionPrompt, correction_from_record
+from kimina_prover_rl.reward import (
+    CorrectionConfig,
+    CorrectionPrompt,
+    FinishedAnswer,
+    RewardRecord,
+    next_turn,
+)
 from kimina_prover_rl.verl.reward import compute_score
 from kimina_prover_rl.verl.think import response_prefix
 
@@ -59,9 +65,8 @@ class CorrectionAgentLoop(AgentLoopBase):
         after, attempted = record, 0.0
         if record["acc"] < 1.0:
             row = {k: kwargs.get(k) for k in ("data_source", "ability", "extra_info")}
-            turn = correction_from_record(
-                row, self.prefix + text, record, config=self.correction_config
-            )
+            answer = FinishedAnswer.from_record(row, self.prefix + text, record)
+            turn = next_turn(answer, self.correction_config)
             if isinstance(turn, CorrectionPrompt):
                 _, second_ids, _ = await self._generate(list(turn.messages), sampling_params)
                 second_text = await self._decode(second_ids)
@@ -112,7 +117,7 @@ class CorrectionAgentLoop(AgentLoopBase):
         )
         return text
 
-    async def _score(self, fields: dict[str, Any], text: str) -> dict[str, Any]:
+    async def _score(self, fields: dict[str, Any], text: str) -> RewardRecord:
         reward_model = fields.get("reward_model") or {}
         started = time.perf_counter()
         try:
@@ -122,7 +127,7 @@ class CorrectionAgentLoop(AgentLoopBase):
 
     async def _compute(
         self, fields: dict[str, Any], text: str, reward_model: dict[str, Any]
-    ) -> dict[str, Any]:
+    ) -> RewardRecord:
         return await compute_score(
             data_source=str(fields.get("data_source")),
             solution_str=text,

@@ -29,6 +29,7 @@ from kimina_prover_rl.reward import (
     CorrectionCache,
     CorrectionConfig,
     CorrectionPrompt,
+    PromptRow,
     SkipReason,
     correction_row,
 )
@@ -99,14 +100,13 @@ class CorrectionDataset(RLHFDataset):
         """Restore :meth:`state_dict` (called by ``StatefulDataLoader`` on resume)."""
         self.cache.load_state_dict(state["cache"])
 
-    def _as_item(self, item: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    def _as_item(self, item: dict[str, Any], row: PromptRow) -> dict[str, Any]:
         """``item`` with the fields a correction row changes; raises if keys would differ."""
-        extra = row["extra_info"]
         fields = {
             **row,
             self.prompt_key: row["prompt"],
             "raw_prompt": row["prompt"],
-            "index": extra["index"],
+            "index": row["extra_info"]["index"],
             "tools_kwargs": {},
             "interaction_kwargs": {},
         }

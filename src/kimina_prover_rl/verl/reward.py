@@ -30,9 +30,17 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import VerifierOptions, open_verifier
-from kimina_prover_rl.reward import RewardConfig, Sample, Scorer, reward_record
+from kimina_prover_rl.lean.sandbox import SandboxMode
+from kimina_prover_rl.reward import (
+    RewardConfig,
+    RewardRecord,
+    Sample,
+    Scorer,
+    reward_record,
+    row_turn,
+)
 
 __all__ = ["RewardSettings", "compute_score"]
 
@@ -56,6 +64,8 @@ class RewardSettings:
     """The Lean project with Mathlib that local REPLs run in."""
     repl_cmd: str | None = None
     """REPL command line; default ``lake env repl`` in ``project_dir``."""
+    sandbox: SandboxMode = "auto"
+    """Run each REPL in bubblewrap: ``auto`` when available, ``required``, or ``off``."""
     workers: int = 8
     """REPL processes of a pool outside Ray; under Ray each node runs one per unit of
     ``ray_resource`` it offers (the recipes give a single node ``workers`` units)."""
@@ -133,6 +143,7 @@ class RewardSettings:
             ray_pool=pool,  # type: ignore[arg-type]
             project_dir=None if self.project_dir is None else Path(self.project_dir),
             repl_cmd=self.repl_cmd,
+            sandbox=self.sandbox,
             ray_resource=self.ray_resource,
             **common,
         )
@@ -200,25 +211,24 @@ async def compute_score(
     ground_truth: str,
     extra_info: Mapping[str, Any] | None = None,
     **reward_kwargs: Any,
-) -> dict[str, float | str]:
+) -> RewardRecord:
     """Score one answer for verl; returns the reward record (``score`` is the reward).
 
-    The statement comes from ``extra_info.formal_statement`` (else ``ground_truth``), the
-    answer's turn from ``extra_info.turn`` (1 for rows written by ``kimina-rl prepare``).
+    The row's fields are read by :meth:`~kimina_prover_rl.reward.Sample.from_row`: the
+    statement from ``extra_info.formal_statement`` (else ``ground_truth``), the answer's
+    turn from ``extra_info.turn`` (1 for rows written by ``kimina-rl prepare``). A row
+    without a statement is a bad ``data.train_files``/``data.val_files`` setting.
     """
     settings = RewardSettings.from_kwargs(reward_kwargs)
-    extra = extra_info or {}
-    statement = extra.get("formal_statement") or ground_truth
-    if not isinstance(statement, str) or not statement.strip():
-        raise ConfigError(
-            f"sample from {data_source!r} has no formal statement (extra_info.formal_statement "
-            "or reward_model.ground_truth): prepare the data with `kimina-rl prepare`"
-        )
-    problem = extra.get("problem_id")
-    sample = Sample(
-        formal_statement=statement,
-        response=_prefix(settings) + solution_str,
-        id=None if problem is None else str(problem),
-    )
+    row = {
+        "data_source": data_source,
+        "reward_model": {"ground_truth": ground_truth},
+        "extra_info": extra_info or {},
+    }
+    try:
+        sample = Sample.from_row(row, _prefix(settings) + solution_str)
+        turn = row_turn(row)
+    except InputError as exc:
+        raise ConfigError(str(exc)) from exc
     scored = await _scorer(settings).score(sample)
-    return reward_record(scored, turn=int(extra.get("turn") or 1))
+    return reward_record(scored, turn=turn)

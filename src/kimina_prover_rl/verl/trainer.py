@@ -7,8 +7,9 @@ to :func:`feed_corrections`::
 
     PPOTrainerSync.step ─► finished batch (TransferQueue keys)
         └─ kv_batch_get: data_source, ability, extra_info, responses, reward records
-             └─ feed_corrections ─► CorrectionDataset.add ─► cache ─► next step's batch
-                                └─► step metrics (reward/…, format/…, verdict/…, correction/…)
+             └─ FinishedAnswer.from_record ─► feed_corrections ─► reward.finish_step
+                  ├─ corrections ─► the dataset's cache ─► next step's batch
+                  └─► step metrics (reward/…, format/…, verdict/…, correction/…)
 
 In sync mode the next step's batch is fetched after this hook, so a failure at step ``t``
 can be corrected at step ``t + 1``. It is installed as verl's ``sync`` trainer by
@@ -20,56 +21,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
 
 from kimina_prover_rl.errors import ConfigError
-from kimina_prover_rl.reward import (
-    correction_from_record,
-    correction_metrics,
-    scored_from_record,
-    step_metrics,
-)
+from kimina_prover_rl.reward import FinishedAnswer, finish_step
 from kimina_prover_rl.verl.dataset import CorrectionDataset
 from kimina_prover_rl.verl.think import response_prefix
 
-__all__ = ["CorrectionTrainer", "FinishedAnswer", "feed_corrections"]
+__all__ = ["CorrectionTrainer", "feed_corrections"]
 
 _logger = logging.getLogger(__name__)
 _FIELDS = ["data_source", "ability", "extra_info", "responses", "extra_fields"]
-
-
-@dataclass(frozen=True, slots=True)
-class FinishedAnswer:
-    """One scored answer of a finished step, as the hook needs it."""
-
-    row: Mapping[str, Any]
-    """The dataset row's ``data_source``, ``ability`` and ``extra_info``."""
-    response: str
-    """The answer as the reward saw it (template prefix included)."""
-    record: Mapping[str, Any]
-    """The reward record (``kimina_prover_rl.reward.reward_record``)."""
-    length: int
-    """The answer's length in tokens."""
 
 
 def feed_corrections(
     dataset: CorrectionDataset, answers: Sequence[FinishedAnswer]
 ) -> dict[str, float]:
     """Add every failed answer's next turn to ``dataset``'s cache; return the step metrics."""
-    for answer in answers:
-        dataset.add(
-            correction_from_record(
-                answer.row, answer.response, answer.record, config=dataset.correction_config
-            )
-        )
-    scored = [scored_from_record(a.record) for a in answers]
-    turns = [int(float(a.record["turn"])) for a in answers]
-    metrics = step_metrics(scored, turns=turns, lengths=[a.length for a in answers])
-    metrics.update(correction_metrics(dataset.cache))
-    return metrics
+    return finish_step(dataset.cache, answers, config=dataset.correction_config)
 
 
 class CorrectionTrainer(PPOTrainerSync):
@@ -112,7 +83,7 @@ class CorrectionTrainer(PPOTrainerSync):
 
 
 def answers_from_fields(data: Any, tokenizer: Any, prefix: str) -> list[FinishedAnswer]:
-    """:class:`FinishedAnswer` rows from TransferQueue fields (decoded as verl's reward does)."""
+    """The step's answers from TransferQueue fields (decoded as verl's reward does)."""
     responses = data["responses"]
     lengths = [int(n) for n in responses.offsets().diff().tolist()]
     padded = responses.to_padded_tensor(padding=tokenizer.pad_token_id or 0)
@@ -127,14 +98,8 @@ def answers_from_fields(data: Any, tokenizer: Any, prefix: str) -> list[Finished
             _logger.warning("answer %d of the step has no reward record; not cached", i)
             continue
         text = tokenizer.decode(padded[i][:length], skip_special_tokens=True)
-        answers.append(
-            FinishedAnswer(
-                row={"data_source": sources[i], "ability": abilities[i], "extra_info": extras[i]},
-                response=prefix + text,
-                record=record,
-                length=length,
-            )
-        )
+        row = {"data_source": sources[i], "ability": abilities[i], "extra_info": extras[i]}
+        answers.append(FinishedAnswer.from_record(row, prefix + text, record, length=length))
     return answers
 
 

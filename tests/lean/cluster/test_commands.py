@@ -20,8 +20,8 @@ from kimina_prover_rl.cli import app
 from kimina_prover_rl.lean import ClusterConfig
 from kimina_prover_rl.lean.factory import SIMULATED_NOTE
 from tests.lean.cluster._cluster import SimulatedCluster
-from tests.lean.server._asgi import running
-from tests.lean.server._kimina import analyze, check_payload
+from tests.server._asgi import running
+from tests.server._kimina import analyze, check_payload
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()

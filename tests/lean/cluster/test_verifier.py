@@ -22,7 +22,7 @@ from kimina_prover_rl.lean import (
     VerifierOptions,
     VerifyRequest,
 )
-from kimina_prover_rl.lean.standin import STANDIN_LEAN_VERSION
+from kimina_prover_rl.standin import STANDIN_LEAN_VERSION
 from tests.lean.cluster._cluster import SimulatedCluster
 
 pytestmark = pytest.mark.slow

@@ -1,5 +1,0 @@
-"""``python -m kimina_prover_rl.lean.standin``: run the stand-in REPL on stdin/stdout."""
-
-from kimina_prover_rl.lean.standin._server import main
-
-raise SystemExit(main())
