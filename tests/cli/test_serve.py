@@ -223,6 +223,8 @@ def test_serve_stops_when_the_self_check_fails(monkeypatch: pytest.MonkeyPatch) 
     assert "\nverifier self-check failed: case 'valid'" in result.stderr
     started = _starting(monkeypatch, "--backend", "standin")
     assert started.exit_code == 0, started.output
+
+
 def test_verify_against_serve_with_a_snippet_limit_judges_every_proof(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

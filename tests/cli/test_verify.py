@@ -218,6 +218,8 @@ def test_verify_stops_before_any_proof_when_the_self_check_fails(tmp_path: Path)
     skipped = runner.invoke(app, [*args, "--skip-self-check"])
     assert skipped.exit_code == 0, skipped.output
     assert "self-check is SKIPPED" in skipped.stderr
+
+
 def test_ctrl_c_keeps_the_verdicts_already_written(tmp_path: Path) -> None:
     """A real ``kimina-rl verify`` process, a real SIGINT: the written prefix stays."""
     source = tmp_path / "proofs.jsonl"

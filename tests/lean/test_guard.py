@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.lean import VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.guard import ConstructGuard, refused_construct
-from tests.lean._fake_verifier import FakeVerifier
+from tests.lean._fake_verifier import fake_verifier
 
 HEADER = "import Mathlib\n\n"
 KERNEL_OFF = (
@@ -30,7 +30,7 @@ FORBIDDEN = [
 
 @pytest.mark.parametrize(("line", "construct"), FORBIDDEN)
 async def test_each_forbidden_construct_is_rejected_by_name(line: str, construct: str) -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     code = f"{HEADER}{line}\n\ntheorem t : True := trivial"
     (verdict,) = await ConstructGuard(fake).verify([VerifyRequest(code, id="x")])
     assert verdict.status is VerdictStatus.REJECTED
@@ -39,11 +39,11 @@ async def test_each_forbidden_construct_is_rejected_by_name(line: str, construct
     assert verdict.extra["refused_line"] == 3
     assert f"`{construct}` at line 3" in verdict.detail
     assert "--trusted-code" in verdict.detail
-    assert fake.checked == []
+    assert fake.requests == []
 
 
 async def test_clean_proofs_pass_through_in_order_beside_refused_ones() -> None:
-    fake = FakeVerifier()
+    fake = fake_verifier()
     requests = [
         VerifyRequest(HONEST, id="a"),
         VerifyRequest(KERNEL_OFF, id="b"),
@@ -55,7 +55,7 @@ async def test_clean_proofs_pass_through_in_order_beside_refused_ones() -> None:
         ("b", VerdictStatus.REJECTED),
         ("c", VerdictStatus.SORRY),
     ]
-    assert [r.id for r in fake.checked] == ["a", "c"]
+    assert [r.id for r in fake.requests] == ["a", "c"]
 
 
 def test_comments_and_strings_never_count() -> None:

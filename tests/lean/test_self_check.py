@@ -30,7 +30,7 @@ from kimina_prover_rl.lean.self_check import (
     self_check_cases,
     self_check_report,
 )
-from tests.lean._fake_verifier import FakeVerifier
+from tests.lean._fake_verifier import fake_verifier
 
 HEADER = "import Mathlib"
 
@@ -124,7 +124,7 @@ async def test_any_verdict_lean_gives_that_differs_fails_and_says_everything(cas
 
 async def test_a_case_lean_never_judged_leaves_it_unavailable_and_it_runs_again() -> None:
     lean = Lean({"sorry": VerdictStatus.INFRA_ERROR})
-    verifier = SelfCheckedVerifier(FakeVerifier(), probe=lean, header=HEADER)
+    verifier = SelfCheckedVerifier(fake_verifier(), probe=lean, header=HEADER)
     (verdict,) = await verifier.verify([VerifyRequest("theorem t : True := trivial")])
     assert verdict.status is VerdictStatus.VALID
     report = self_check_report(verifier)
@@ -138,7 +138,7 @@ async def test_a_case_lean_never_judged_leaves_it_unavailable_and_it_runs_again(
 
 
 async def test_a_failed_check_refuses_every_proof_and_closes_on_entry() -> None:
-    inner = FakeVerifier()
+    inner = fake_verifier()
     verifier = SelfCheckedVerifier(
         inner, probe=Lean({"sorry_ax": VerdictStatus.VALID}), header=HEADER
     )
@@ -147,32 +147,32 @@ async def test_a_failed_check_refuses_every_proof_and_closes_on_entry() -> None:
             pass
     with pytest.raises(SelfCheckFailed):
         await verifier.verify([VerifyRequest("theorem t : True := trivial")])
-    assert inner.checked == []
+    assert inner.requests == []
 
 
 async def test_a_pass_is_remembered_per_verdict_scope(tmp_path: Path) -> None:
     cache = VerdictCache(tmp_path / "c.db")
     lean = Lean(scope="lean A")
-    async with SelfCheckedVerifier(FakeVerifier(), probe=lean, header=HEADER, store=cache):
+    async with SelfCheckedVerifier(fake_verifier(), probe=lean, header=HEADER, store=cache):
         pass
-    again = SelfCheckedVerifier(FakeVerifier(), probe=lean, header=HEADER, store=cache)
+    again = SelfCheckedVerifier(fake_verifier(), probe=lean, header=HEADER, store=cache)
     async with again:
         pass
     assert lean.calls == 1
     assert again.report is not None
     assert again.report.remembered
     lean.scope = "lean B"  # another Lean, project or check rules
-    async with SelfCheckedVerifier(FakeVerifier(), probe=lean, header=HEADER, store=cache):
+    async with SelfCheckedVerifier(fake_verifier(), probe=lean, header=HEADER, store=cache):
         pass
     assert lean.calls == 2
-    async with SelfCheckedVerifier(FakeVerifier(), probe=lean, header="", store=cache):
+    async with SelfCheckedVerifier(fake_verifier(), probe=lean, header="", store=cache):
         pass
     assert lean.calls == 3  # another header
 
 
 async def test_skipping_runs_nothing_and_is_reported() -> None:
     lean = Lean({"valid": VerdictStatus.UNSOUND})
-    verifier = SelfCheckedVerifier(FakeVerifier(), probe=lean, header=HEADER, skip=True)
+    verifier = SelfCheckedVerifier(fake_verifier(), probe=lean, header=HEADER, skip=True)
     async with verifier:
         await verifier.verify([VerifyRequest("theorem t : True := trivial")])
     assert lean.calls == 0
