@@ -140,3 +140,18 @@ def test_a_folder_without_the_marker_is_not_a_workspace(tmp_path: Path) -> None:
     (tmp_path / WORKSPACE_FILE).write_text("{not json")
     with pytest.raises(ConfigError, match="lean setup"):
         find_workspace(tmp_path)
+
+
+def test_elan_installed_but_not_on_path_says_to_source_its_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    install_fake_tools(bin_dir, tools=("git",))
+    install_fake_tools(tmp_path / "elan" / "bin", tools=("elan", "lake"))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv("ELAN_HOME", str(tmp_path / "elan"))
+    with pytest.raises(ConfigError) as info:
+        _setup(tmp_path / "ws")
+    assert f"elan is not on PATH: it is installed in {tmp_path / 'elan' / 'bin'}" in str(info.value)
+    assert f"source {tmp_path / 'elan'}/env" in str(info.value)
+    assert "git" not in str(info.value).split(";", 1)[1]

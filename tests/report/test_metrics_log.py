@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kimina_prover_rl.errors import InputError
-from kimina_prover_rl.report import MetricsLog, read_metrics
+from kimina_prover_rl.report import MetricsLog, load_metrics, read_metrics
 
 
 def test_written_steps_read_back_in_order_and_resume_drops_later_steps(tmp_path: Path) -> None:
@@ -86,3 +86,25 @@ def test_any_log_reads_back_with_the_last_line_of_each_step_winning(
     for s in got:
         for name, value in expected[s.step].items():
             assert s.values[name] == value
+
+
+def test_a_last_line_cut_off_by_a_killed_run_is_skipped_and_named(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    path.write_text('{"step": 1, "data": {"a": 1}}\n{"step": 2, "data": {"a": 2}}\n{"step": 3, "da')
+    loaded = load_metrics(path)
+    assert [s.step for s in loaded.steps] == [1, 2]
+    assert loaded.skipped == [f"{path}:3: the last line is cut off (an interrupted run?)"]
+
+
+def test_bytes_that_are_not_utf8_are_replaced_and_named(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(b'{"step": 1, "data": {"a\xff": 1, "b": 2}}\n{"step": 2, "data": {"b": 3}}\n')
+    loaded = load_metrics(path)
+    assert [s.values for s in loaded.steps] == [{"a\ufffd": 1.0, "b": 2.0}, {"b": 3.0}]
+    assert loaded.skipped == [f"{path}:1: bytes that are not UTF-8 were replaced"]
+
+
+def test_a_complete_log_skips_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    path.write_text('{"step": 1, "data": {"a": 1}}\n')
+    assert load_metrics(path).skipped == []

@@ -10,6 +10,7 @@ from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.report import (
     OVERVIEW_FILE,
     PANELS,
+    VALIDATION,
     StepMetrics,
     line_chart,
     panel_series,
@@ -77,3 +78,32 @@ def test_line_chart_draws_any_series(tmp_path: Path) -> None:
         {"pass@k": [(1, 0.2), (8, 0.5)]}, tmp_path / "a.png", title="t", xlabel="k", ylabel="rate"
     )
     assert path.read_bytes().startswith(PNG)
+
+
+def _validated_steps() -> list[StepMetrics]:
+    steps = _steps()
+    for step in steps[::3]:
+        step.values.update(
+            {
+                "val-core/minif2f/acc/best@4/mean": 0.2 + step.step / 100,
+                "val-core/minif2f/acc/best@8/mean": 0.3 + step.step / 100,
+                "val-aux/minif2f/acc_after_ec/best@8/mean": 0.4 + step.step / 100,
+                "val-aux/minif2f/acc/mean@8": 0.1,
+            }
+        )
+    return steps
+
+
+def test_validation_draws_best_at_k_before_and_after_correction() -> None:
+    series = panel_series(VALIDATION, _validated_steps())
+    assert list(series) == ["minif2f best@8, before correction", "minif2f best@8, after correction"]
+    assert [x for x, _ in series["minif2f best@8, after correction"]] == [1.0, 4.0, 7.0, 10.0]
+    assert series["minif2f best@8, after correction"][0][1] == pytest.approx(0.41)
+
+
+def test_the_validation_figure_is_written_only_when_the_log_has_it(tmp_path: Path) -> None:
+    with_validation = plot_training(_validated_steps(), tmp_path / "a")
+    without = plot_training(_steps(), tmp_path / "b")
+    assert "validation.png" in {p.name for p in with_validation}
+    assert "validation.png" not in {p.name for p in without}
+    assert (tmp_path / "a" / "validation.png").read_bytes().startswith(PNG)

@@ -61,6 +61,7 @@ def exit_interrupted(written: int, total: int, output: Path | None) -> typer.Exi
         markup=False,
         highlight=False,
         style="yellow",
+        soft_wrap=True,
     )
     return typer.Exit(INTERRUPTED)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -9,12 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kimina_prover_rl.cli._app import app
+from kimina_prover_rl.cli._app import app, stderr_console
 from kimina_prover_rl.errors import InputError
 
 __all__ = ["report"]
 
 _METRICS_FILE = "metrics.jsonl"
+_SUMMARY_FILE = "summary.json"
+"""A dry run's summary beside its metrics (``trl.run.SUMMARY_FILE``); it holds the title."""
 _HEADLINE = (
     ("reward/mean", "mean reward"),
     ("format/error_rate", "format-error rate"),
@@ -53,7 +56,9 @@ def report(
     `metrics.jsonl` and of verl's file logger; verl's own names such as
     `critic/score/mean` stand in when ours are missing) and writes mean reward,
     format errors by type, response length, accuracy by turn, the correction cache and
-    `overview.png`.
+    `overview.png`; when the log has verl's validation metrics, also validation best@k
+    before and after the correction turn (`validation.png`). A last line cut off by a
+    killed run is skipped (and said so), as are bytes that are not UTF-8.
 
     Examples:
 
@@ -61,7 +66,7 @@ def report(
 
     `kimina-rl report ~/verl_runs/kimina/exp1.jsonl -o plots/`
     """
-    from kimina_prover_rl.report import plot_training, read_metrics
+    from kimina_prover_rl.report import load_metrics, plot_training
 
     path = run / _METRICS_FILE if run.is_dir() else run
     if not path.is_file():
@@ -70,8 +75,13 @@ def report(
             "metrics .jsonl file"
         )
     target = out or (run / "plots" if run.is_dir() else run.with_suffix("") / "plots")
-    steps = read_metrics(path)
-    written = plot_training(steps, target, title=f"{path}")
+    loaded = load_metrics(path)
+    steps = loaded.steps
+    for note in loaded.skipped:
+        stderr_console.print(
+            f"skipped: {note}", markup=False, highlight=False, style="yellow", soft_wrap=True
+        )
+    written = plot_training(steps, target, title=_title(path))
     table = Table(title=f"{path}: {len(steps)} steps", title_justify="left")
     for column in ("metric", "first step", "last step"):
         table.add_column(column, justify="left" if column == "metric" else "right")
@@ -82,3 +92,13 @@ def report(
     console.print(table)
     for file in written:
         console.print(f"wrote {file}")
+
+
+def _title(path: Path) -> str:
+    """A dry run's own plot title (it says whether Lean was simulated), else the file."""
+    summary = path.parent / _SUMMARY_FILE
+    try:
+        title = json.loads(summary.read_text(encoding="utf-8")).get("title")
+    except (OSError, ValueError, AttributeError):
+        return str(path)
+    return title if isinstance(title, str) and title else str(path)

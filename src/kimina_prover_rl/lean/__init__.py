@@ -24,6 +24,7 @@ from kimina_prover_rl.lean.protocol import (
     parse_response,
 )
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
+from kimina_prover_rl.lean.sandbox import Sandbox, SandboxMode, resolve_sandbox
 from kimina_prover_rl.lean.sync import SyncVerifier
 from kimina_prover_rl.lean.verdict import (
     LeanMessage,
@@ -33,9 +34,16 @@ from kimina_prover_rl.lean.verdict import (
     VerifyRequest,
 )
 from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
+from kimina_prover_rl.lean.workspace import (
+    DEFAULT_LEAN_VERSION,
+    Workspace,
+    find_workspace,
+    set_up_workspace,
+)
 from kimina_prover_rl.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
 
 __all__ = [
+    "DEFAULT_LEAN_VERSION",
     "NATIVE_DECIDE_AXIOMS",
     "STANDARD_AXIOMS",
     "STANDIN_BANNER",
@@ -58,6 +66,8 @@ __all__ = [
     "ReplConfig",
     "ResponseFramer",
     "ResponseReader",
+    "Sandbox",
+    "SandboxMode",
     "SorryInfo",
     "SyncVerifier",
     "UnsoundReason",
@@ -67,10 +77,14 @@ __all__ = [
     "Verifier",
     "VerifierOptions",
     "VerifyRequest",
+    "Workspace",
     "WrappingVerifier",
     "encode_request",
+    "find_workspace",
     "open_verifier",
     "parse_response",
     "proof_key",
+    "resolve_sandbox",
+    "set_up_workspace",
     "standin_command",
 ]

@@ -13,6 +13,7 @@ given ``--project-dir DIR`` reads it (:func:`find_workspace`) and runs
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -173,11 +174,15 @@ def _pin_version(root: Path, requested: str | None) -> Workspace:
 
 
 def _require_tools() -> None:
-    missing = [
-        f"{tool} is not on PATH: {fix}"
-        for tool, fix in (("git", _GIT_INSTALL), ("elan", _ELAN_INSTALL), ("lake", _ELAN_INSTALL))
-        if shutil.which(tool) is None
-    ]
+    elan_bin = Path(os.environ.get("ELAN_HOME") or Path.home() / ".elan") / "bin"
+    missing = []
+    for tool, install in (("git", _GIT_INSTALL), ("elan", _ELAN_INSTALL), ("lake", _ELAN_INSTALL)):
+        if shutil.which(tool) is not None:
+            continue
+        fix = install
+        if tool != "git" and (elan_bin / tool).is_file():
+            fix = f"it is installed in {elan_bin}: run `source {elan_bin.parent}/env` first"
+        missing.append(f"{tool} is not on PATH: {fix}")
     if missing:
         raise ConfigError("lean setup needs git and elan; " + "; ".join(missing))
 

@@ -6,10 +6,18 @@ so every layer that logs or plots metrics (the TRL dry run, verl runs, evaluatio
 
 from __future__ import annotations
 
-from kimina_prover_rl.report.metrics_log import VERL_ALIASES, MetricsLog, StepMetrics, read_metrics
+from kimina_prover_rl.report.metrics_log import (
+    VERL_ALIASES,
+    LoadedMetrics,
+    MetricsLog,
+    StepMetrics,
+    load_metrics,
+    read_metrics,
+)
 from kimina_prover_rl.report.plots import (
     OVERVIEW_FILE,
     PANELS,
+    VALIDATION,
     Panel,
     line_chart,
     panel_series,
@@ -19,11 +27,14 @@ from kimina_prover_rl.report.plots import (
 __all__ = [
     "OVERVIEW_FILE",
     "PANELS",
+    "VALIDATION",
     "VERL_ALIASES",
+    "LoadedMetrics",
     "MetricsLog",
     "Panel",
     "StepMetrics",
     "line_chart",
+    "load_metrics",
     "panel_series",
     "plot_training",
     "read_metrics",

@@ -18,7 +18,14 @@ from typing import Any
 
 from kimina_prover_rl.errors import InputError
 
-__all__ = ["VERL_ALIASES", "MetricsLog", "StepMetrics", "read_metrics"]
+__all__ = [
+    "VERL_ALIASES",
+    "LoadedMetrics",
+    "MetricsLog",
+    "StepMetrics",
+    "load_metrics",
+    "read_metrics",
+]
 
 VERL_ALIASES = {
     "critic/score/mean": "reward/mean",
@@ -65,29 +72,59 @@ class MetricsLog:
 
 
 def read_metrics(path: Path) -> list[StepMetrics]:
+    """Every step of a metrics file, sorted by step (see :func:`load_metrics`)."""
+    return load_metrics(path).steps
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedMetrics:
+    """The steps of a metrics file, and what was skipped to read them (for the user)."""
+
+    steps: list[StepMetrics]
+    skipped: list[str] = field(default_factory=list)
+
+
+def load_metrics(path: Path) -> LoadedMetrics:
     """Every step of a metrics file, sorted by step; for a repeated step the last line wins.
 
-    Non-numeric and non-finite values are left out (verl logs some strings and NaNs).
-    Raises ``InputError`` naming the file and line when a line is not the logger's shape.
+    Non-numeric and non-finite values are left out (verl logs some strings and NaNs). Bytes
+    that are not UTF-8 are replaced, and a last line cut off by a killed run is skipped;
+    both are named in ``skipped``. Any other line that is not the logger's shape raises
+    ``InputError`` naming the file and line.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(
             f"cannot read metrics file {path} ({exc.strerror or exc}): pass the run folder's "
             "metrics.jsonl or a verl file-logger .jsonl"
         ) from exc
+    skipped: list[str] = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", errors="replace")
+        bad_line = data[: exc.start].count(b"\n") + 1
+        skipped.append(f"{path}:{bad_line}: bytes that are not UTF-8 were replaced")
+    lines = text.split("\n")
+    torn = len(lines) if lines[-1].strip() else None  # no newline after the last line
     steps: dict[int, dict[str, float]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        step, data = _parse(line, path, number)
-        values = {k: float(v) for k, v in data.items() if _finite(v)}
+        try:
+            step, record = _parse(line, path, number)
+        except InputError:
+            if number != torn:
+                raise
+            skipped.append(f"{path}:{number}: the last line is cut off (an interrupted run?)")
+            continue
+        values = {k: float(v) for k, v in record.items() if _finite(v)}
         for verl_name, ours in VERL_ALIASES.items():
             if ours not in values and verl_name in values:
                 values[ours] = values[verl_name]
         steps[step] = values
-    return [StepMetrics(step, steps[step]) for step in sorted(steps)]
+    return LoadedMetrics([StepMetrics(step, steps[step]) for step in sorted(steps)], skipped)
 
 
 def _parse(line: str, path: Path, number: int) -> tuple[int, Mapping[str, Any]]:

@@ -66,10 +66,17 @@ PANELS = (
 )
 """The panels of :func:`plot_training`, in the order of the overview."""
 
+VALIDATION = Panel("validation", "Validation: before and after correction", "best@k accuracy")
+"""verl's validation best@k before and after the correction turn; drawn when logged."""
+
+_VALIDATION = re.compile(r"^val-(?:core|aux)/(.+)/(acc|acc_after_ec)/best@(\d+)/mean$")
+
 
 def panel_series(panel: Panel, steps: Sequence[StepMetrics]) -> Series:
     """The ``{label: [(step, value), ...]}`` a panel draws (empty series left out)."""
-    if panel.name == "format_errors":
+    if panel.name == VALIDATION.name:
+        metrics = _validation_metrics(steps)
+    elif panel.name == "format_errors":
         metrics = [("format/error_rate", "any format error"), *_top_format_errors(steps)]
     elif panel.name == "accuracy_by_turn":
         turns = sorted({int(m[1]) for s in steps for n in s.values if (m := _TURN_ACC.match(n))})
@@ -105,10 +112,21 @@ def plot_training(steps: Sequence[StepMetrics], out_dir: Path, *, title: str = "
         figure.savefig(path, dpi=100)
         plt.close(figure)
         written.append(path)
+    panels: tuple[Panel, ...] = PANELS
+    if _validation_metrics(steps):
+        panels = (*PANELS, VALIDATION)
+        figure, axes = plt.subplots(figsize=(6, 4))
+        _draw(axes, VALIDATION, steps)
+        path = out_dir / f"{VALIDATION.name}.png"
+        figure.tight_layout()
+        figure.savefig(path, dpi=100)
+        plt.close(figure)
+        written.append(path)
     figure, grid = plt.subplots(2, 3, figsize=(15, 8))
-    for axes, panel in zip(grid.flat, PANELS, strict=False):
+    for axes, panel in zip(grid.flat, panels, strict=False):
         _draw(axes, panel, steps)
-    grid.flat[-1].axis("off")
+    if len(panels) < grid.size:
+        grid.flat[-1].axis("off")
     if title:
         figure.suptitle(title)
     figure.tight_layout()
@@ -159,6 +177,22 @@ def _draw(axes: Axes, panel: Panel, steps: Sequence[StepMetrics]) -> None:
         (line,) = axes.plot(xs, ys, alpha=0.3, linewidth=1)
         axes.plot(xs, _moving_average(ys), color=line.get_color(), linewidth=2, label=label)
     axes.legend(fontsize="small")
+
+
+def _validation_metrics(steps: Sequence[StepMetrics]) -> list[tuple[str, str]]:
+    """Per data source, verl's largest best@k accuracy before and after correction."""
+    largest: dict[tuple[str, str], int] = {}
+    for step in steps:
+        for name in step.values:
+            if (m := _VALIDATION.match(name)) is not None:
+                key = (m[1], m[2])
+                largest[key] = max(largest.get(key, 0), int(m[3]))
+    metrics = []
+    for (source, var), k in sorted(largest.items()):
+        section = "val-core" if var == "acc" else "val-aux"
+        when = "before correction" if var == "acc" else "after correction"
+        metrics.append((f"{section}/{source}/{var}/best@{k}/mean", f"{source} best@{k}, {when}"))
+    return metrics
 
 
 def _moving_average(values: Sequence[float]) -> list[float]:

@@ -89,6 +89,7 @@ class DryRunSummary:
     correction: dict[str, float]
     plots: list[str]
     out: str
+    title: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, with the note a reader must not miss when Lean was simulated."""
@@ -108,6 +109,7 @@ class DryRunSummary:
             "correction": self.correction,
             "plots": self.plots,
             "out": self.out,
+            "title": self.title,
         }
 
 
@@ -309,6 +311,7 @@ def _summarise(
         correction={k: v for k, v in last.items() if k.startswith("correction/")},
         plots=[str(p) for p in plots],
         out=str(config.out),
+        title=_title(config),
     )
 
 
