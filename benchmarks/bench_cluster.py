@@ -33,7 +33,7 @@ from kimina_prover_rl.lean import (
     ClusterVerifier,
     Verdict,
     Verifier,
-    VerifierOptions,
+    VerifierSettings,
     VerifyRequest,
     open_verifier,
 )
@@ -53,8 +53,8 @@ def _lean_time(verdict: Verdict) -> float:
     return verdict.time_s + float(verdict.extra.get("axiom_check_s", 0.0))
 
 
-def _pool_options(latency: float) -> VerifierOptions:
-    return VerifierOptions(
+def _pool_options(latency: float) -> VerifierSettings:
+    return VerifierSettings(
         backend="standin", standin_latency=str(latency), cache_path=None, dedup=False
     )
 
@@ -63,7 +63,10 @@ async def throughput(cluster: Any, nodes: int, slots: int, rounds: int) -> dict[
     resource = f"bench{nodes}_slots"
     added = [cluster.add_node(num_cpus=0, resources={resource: slots}) for _ in range(nodes)]
     config = ClusterConfig(
-        pool=_pool_options(LATENCY_S), resource=resource, namespace=f"bench-{uuid.uuid4().hex[:6]}"
+        open_pool=open_verifier,
+        pool=_pool_options(LATENCY_S),
+        resource=resource,
+        namespace=f"bench-{uuid.uuid4().hex[:6]}",
     )
     async with ClusterVerifier(config) as verifier:
         await verifier.verify(_requests(nodes * slots * 2, f"warm{nodes}"))
@@ -101,7 +104,10 @@ async def _latencies(verifier: Verifier, n: int, tag: str) -> list[float]:
 async def added_latency(cluster: Any, n: int) -> dict[str, float]:
     node = cluster.add_node(num_cpus=0, resources={"latency_slots": 2})
     config = ClusterConfig(
-        pool=_pool_options(0), resource="latency_slots", namespace="bench-latency"
+        open_pool=open_verifier,
+        pool=_pool_options(0),
+        resource="latency_slots",
+        namespace="bench-latency",
     )
     async with ClusterVerifier(config) as verifier:
         through_ray = await _latencies(verifier, n, "ray")

@@ -37,6 +37,14 @@ GPU_MEM=${GPU_MEM:-0.6}
 REWARD_WORKERS=${REWARD_WORKERS:-8}
 LEAN_WORKERS=${LEAN_WORKERS:-32}       # REPL processes per node (local Lean project)
 LEAN_TIMEOUT=${LEAN_TIMEOUT:-60}
+
+# --- the Lean project and REPL: the names `kimina-rl` reads too ---
+if [[ -z "${KIMINA_LEAN_PROJECT:-}" && -n "${LEAN_PROJECT_DIR:-}" ]]; then
+    echo "warning: LEAN_PROJECT_DIR is deprecated; set KIMINA_LEAN_PROJECT instead" >&2
+    KIMINA_LEAN_PROJECT=$LEAN_PROJECT_DIR
+fi
+KIMINA_LEAN_PROJECT=${KIMINA_LEAN_PROJECT:-}
+KIMINA_LEAN_REPL=${KIMINA_LEAN_REPL:-}  # REPL command line [default: lake env repl]
 PROJECT=${PROJECT:-kimina_prover_rl}
 EXPERIMENT=${EXPERIMENT:-$(basename "$0" .sh)}
 LOGGER=${LOGGER:-"['console','wandb']"}
@@ -44,28 +52,53 @@ LOGGER=${LOGGER:-"['console','wandb']"}
 # The Lean verifier, as the reference reads it: a kimina-lean-server at
 # LEAN_SERVER_API_URL (key in LEAN_SERVER_API_KEY, read from the environment of each
 # node, never written into the logged config), else a local Lean project with Mathlib at
-# LEAN_PROJECT_DIR (one REPL pool per node; a `kimina-rl lean setup` workspace works, its
-# REPLs sandboxed as LEAN_SANDBOX=auto|required|off says), else the stand-in REPL: simulated Lean,
-# announced in the log, for plumbing checks only.
+# KIMINA_LEAN_PROJECT, its REPL command in KIMINA_LEAN_REPL (one REPL pool per node; a
+# `kimina-rl lean setup` workspace works, its REPLs sandboxed as
+# LEAN_SANDBOX=auto|required|off says). With neither, the launcher stops before any
+# work: simulated Lean (the stand-in REPL, for plumbing checks only) runs only when asked
+# for by name, LEAN_BACKEND=standin. LEAN_BACKEND may name any backend of
+# kimina_prover_rl.lean.VerifierSettings; the reward refuses any other value.
+LEAN_BACKEND=${LEAN_BACKEND:-}
+
+# lean_backend: the backend the environment names, or a message and status 1.
+lean_backend() {
+    if [[ -n "$LEAN_BACKEND" ]]; then
+        echo "$LEAN_BACKEND"
+    elif [[ -n "${LEAN_SERVER_API_URL:-}" ]]; then
+        echo remote
+    elif [[ -n "$KIMINA_LEAN_PROJECT" ]]; then
+        echo local
+    else
+        cat >&2 <<'MESSAGE'
+error: no Lean is configured, and simulated Lean is never picked silently. Set
+LEAN_SERVER_API_URL (a kimina-lean-server) or KIMINA_LEAN_PROJECT (a Lean project with
+Mathlib on every node), or LEAN_BACKEND=standin to check the plumbing on SIMULATED Lean.
+MESSAGE
+        return 1
+    fi
+}
+
 lean_overrides() {
-    local kw=reward.custom_reward_function.reward_kwargs
+    local kw=reward.custom_reward_function.reward_kwargs backend
+    backend=$(lean_backend)
+    echo "$kw.backend=$backend"
     echo "$kw.workers=$LEAN_WORKERS"
     echo "$kw.timeout_s=$LEAN_TIMEOUT"
     if [[ -n "${LEAN_SERVER_API_URL:-}" ]]; then
-        echo "$kw.backend=remote"
         echo "$kw.url=$LEAN_SERVER_API_URL"
-    elif [[ -n "${LEAN_PROJECT_DIR:-}" ]]; then
-        echo "$kw.backend=local"
-        echo "$kw.project_dir=$LEAN_PROJECT_DIR"
+    fi
+    if [[ -n "$KIMINA_LEAN_PROJECT" ]]; then
+        echo "$kw.project_dir=$KIMINA_LEAN_PROJECT"
+        if [[ -n "$KIMINA_LEAN_REPL" ]]; then
+            echo "$kw.repl_cmd='$KIMINA_LEAN_REPL'"
+        fi
         echo "$kw.sandbox=${LEAN_SANDBOX:-auto}"
         echo "$kw.cache_path=${LEAN_CACHE:-$DATA_DIR/verdicts.sqlite}"
-    else
-        echo "$kw.backend=standin"
     fi
     # Local REPL pools run on the Ray nodes offering lean_slots. When verl starts Ray itself
     # (one node, no RAY_ADDRESS) this node offers LEAN_WORKERS of them; on a cluster, each
     # node declares its own with `ray start --resources='{"lean_slots": N}'`.
-    if [[ -z "${LEAN_SERVER_API_URL:-}" && "$NNODES" == "1" && -z "${RAY_ADDRESS:-}" ]]; then
+    if [[ "$backend" != remote && "$NNODES" == "1" && -z "${RAY_ADDRESS:-}" ]]; then
         echo "ray_kwargs.ray_init.resources={lean_slots:$LEAN_WORKERS}"
     fi
 }
@@ -123,6 +156,7 @@ OVERRIDES
 
 # run_recipe EXTRA_OVERRIDE... -- CLI_ARGS...: prepare the data, then train.
 run_recipe() {
+    lean_backend >/dev/null || return 1  # no Lean: stop before preparing data or training
     local overrides=()
     while [[ $# -gt 0 && "$1" != "--" ]]; do overrides+=("$1"); shift; done
     [[ "${1:-}" == "--" ]] && shift

@@ -109,3 +109,45 @@ def test_verify_refuses_code_without_a_declaration(code: str, tmp_path: Path) ->
     assert first["id"] == "empty"
     assert "holds no declaration" in first["error"]
     assert "error" not in second
+
+
+_INTERNALS = ("ReplConfig", "PrepareConfig", "standin_command(", "LeanRepl", "Config.")
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (
+            ["verify", "IN", "--backend", "standin", "--standin-latency", "banana"],
+            "--standin-latency",
+        ),
+        (
+            [
+                "verify",
+                "IN",
+                "--repl-cmd",
+                "/nonexistent/repl",
+                "--project-dir",
+                ".",
+                "--sandbox",
+                "off",
+            ],
+            "--repl-cmd",
+        ),
+        (
+            ["prepare", "--train", "IN", "--val", "IN", "--out", "OUT", "--first-n", "0"],
+            "--first-n",
+        ),
+    ],
+)
+def test_error_hints_name_options_not_python_internals(
+    args: list[str], option: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": 1, "code": "example : True := trivial"}) + "\n")
+    argv = [str(source) if a == "IN" else str(tmp_path / "out") if a == "OUT" else a for a in args]
+    result = runner.invoke(app, argv, env={"COLUMNS": "400"})
+    text = result.output
+    assert result.exit_code != 0, text
+    assert option in text
+    assert not [word for word in _INTERNALS if word in text], text

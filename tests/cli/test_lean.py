@@ -30,7 +30,7 @@ def test_setup_checks_the_workspace_and_prints_how_to_use_it(tmp_path: Path, rep
     assert "self-check passed: known-valid proof: valid; known-false proof:" in result.output
     assert f"--project-dir {root} --sandbox off" in result.output
     assert f"export KIMINA_LEAN_PROJECT={root} KIMINA_SANDBOX=off" in result.output
-    assert f"LEAN_PROJECT_DIR={root} LEAN_SANDBOX=off" in result.output
+    assert f"KIMINA_LEAN_PROJECT={root} LEAN_SANDBOX=off" in result.output
     # the REPL ran through `lake env` in the Mathlib checkout
     assert ("lake", "env", str(root / "repl/.lake/build/bin/repl")) in calls(
         tmp_path / "calls.jsonl"

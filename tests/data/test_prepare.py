@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -297,10 +298,10 @@ def test_an_empty_output_folder_is_filled(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "fragment"),
     [
-        ("first_n", 0, "PrepareConfig.first_n=0"),
-        ("max_win_rate", 1.5, "PrepareConfig.max_win_rate=1.5"),
-        ("hub_timeout_s", 0, "PrepareConfig.hub_timeout_s=0"),
-        ("ability", "", "PrepareConfig.ability"),
+        ("first_n", 0, "--first-n 0 is invalid"),
+        ("max_win_rate", 1.5, "--max-win-rate 1.5 is invalid"),
+        ("hub_timeout_s", 0, "--hub-timeout 0 is invalid"),
+        ("ability", "", "ability label is empty"),
     ],
 )
 def test_config_validation_names_the_field(field: str, value: Any, fragment: str) -> None:
@@ -430,3 +431,15 @@ def test_an_unwritable_output_is_refused_before_loading(tmp_path: Path) -> None:
     config = PrepareConfig(train="no/such-dataset", val="no/such-dataset", out=blocker / "set")
     with pytest.raises(ConfigError, match="not a writable folder; pass a writable path with --out"):
         prepare_prompt_set(config)
+
+
+def test_the_prepared_folder_follows_the_users_umask(tmp_path: Path) -> None:
+    out = tmp_path / "set"
+    previous = os.umask(0o022)
+    try:
+        prepare_prompt_set(
+            PrepareConfig(train=str(shared_file(TRAIN)), val=str(shared_file(MINIF2F)), out=out)
+        )
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755  # not mkdtemp's 0700

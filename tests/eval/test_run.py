@@ -21,7 +21,7 @@ from kimina_prover_rl.lean import (
     Verdict,
     VerdictStatus,
     Verifier,
-    VerifierOptions,
+    VerifierSettings,
     VerifyRequest,
     open_verifier,
 )
@@ -47,7 +47,7 @@ async def _run(
     store = SampleStore(tmp_path)
     if verifier is not None:
         return await run_evaluation(probs, generator, Scorer(verifier), store, CONFIG)
-    async with open_verifier(VerifierOptions(backend="standin")) as standin:
+    async with open_verifier(VerifierSettings(backend="standin")) as standin:
         return await run_evaluation(probs, generator, Scorer(standin), store, CONFIG)
 
 
@@ -125,7 +125,7 @@ async def test_a_whole_batch_failing_stops_the_run_and_keeps_what_finished(
     generator = ScriptedGenerator(minif2f, down_after_first_problem)
     store = SampleStore(tmp_path)
     config = EvalConfig(n=4, rounds=1, batch_size=4)
-    async with open_verifier(VerifierOptions(backend="standin")) as standin:
+    async with open_verifier(VerifierSettings(backend="standin")) as standin:
         with pytest.raises(GenerationError, match=r"cannot reach.*rerun the same command"):
             await run_evaluation(probs, generator, Scorer(standin), store, config)
     assert sorted(store.load()) == [("mathd_algebra_478", i, 1) for i in range(4)]

@@ -1,4 +1,4 @@
-"""VerifierOptions / open_verifier: every backend built one way: guard, self-check, dedup,
+"""VerifierSettings / open_verifier: every backend built one way: guard, self-check, dedup,
 cache, backend."""
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from kimina_prover_rl.lean import (
     RemoteServer,
     VerdictStatus,
     Verifier,
+    VerifierSettings,
     VerifyRequest,
 )
-from kimina_prover_rl.lean.factory import SIMULATED_NOTE, VerifierOptions, open_verifier
+from kimina_prover_rl.lean.factory import SIMULATED_NOTE, open_verifier
 from kimina_prover_rl.lean.guard import ConstructGuard
 from kimina_prover_rl.lean.pool import LocalPool
 from kimina_prover_rl.lean.self_check import SelfCheckedVerifier
@@ -41,12 +42,12 @@ SORRY = "theorem t : True := by\n  sorry"
 )
 def test_invalid_options_name_the_setting(options: dict[str, object], fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):
-        VerifierOptions(**options)  # type: ignore[arg-type]
+        VerifierSettings(**options)  # type: ignore[arg-type]
 
 
 def test_a_missing_project_dir_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such directory"):
-        open_verifier(VerifierOptions(project_dir=tmp_path / "missing"))
+        open_verifier(VerifierSettings(project_dir=tmp_path / "missing"))
 
 
 def _below_guard_and_self_check(verifier: Verifier) -> Verifier:
@@ -56,7 +57,9 @@ def _below_guard_and_self_check(verifier: Verifier) -> Verifier:
 
 
 def test_the_stack_is_guard_self_check_dedup_cache_backend(tmp_path: Path) -> None:
-    verifier = open_verifier(VerifierOptions(cache_path=tmp_path / "c.db", workers=2, spares=0))
+    verifier = open_verifier(
+        VerifierSettings(backend="local", cache_path=tmp_path / "c.db", workers=2, spares=0)
+    )
     dedup = _below_guard_and_self_check(verifier)
     assert isinstance(dedup, DedupVerifier)
     assert isinstance(dedup.inner, CachingVerifier)
@@ -64,7 +67,7 @@ def test_the_stack_is_guard_self_check_dedup_cache_backend(tmp_path: Path) -> No
     assert dedup.inner.inner.config.max_repls == 2
     assert dedup.inner.inner.config.spares == 0
     bare = open_verifier(
-        VerifierOptions(backend="remote", url="http://x.test", dedup=False, trusted_code=True)
+        VerifierSettings(backend="remote", url="http://x.test", dedup=False, trusted_code=True)
     )
     assert isinstance(bare, SelfCheckedVerifier)
     assert isinstance(bare.inner, RemoteServer)
@@ -74,7 +77,7 @@ def test_the_stack_is_guard_self_check_dedup_cache_backend(tmp_path: Path) -> No
 async def test_the_standin_backend_checks_end_to_end_and_says_lean_is_simulated(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    options = VerifierOptions(backend="standin", workers=2, cache_path=tmp_path / "c.db")
+    options = VerifierSettings(backend="standin", workers=2, cache_path=tmp_path / "c.db")
     requests = [
         VerifyRequest(VALID, id="a"),
         VerifyRequest(SORRY, id="b"),
@@ -95,15 +98,15 @@ async def test_the_standin_backend_checks_end_to_end_and_says_lean_is_simulated(
 
 
 def test_a_repl_command_running_the_standin_counts_as_simulated() -> None:
-    assert VerifierOptions(repl_cmd="python -m kimina_prover_rl.standin").simulated
-    assert VerifierOptions(backend="ray", ray_pool="standin").simulated
-    assert not VerifierOptions(repl_cmd="lake env repl").simulated
+    assert VerifierSettings(repl_cmd="python -m kimina_prover_rl.standin").simulated
+    assert VerifierSettings(backend="ray", ray_pool="standin").simulated
+    assert not VerifierSettings(repl_cmd="lake env repl").simulated
 
 
 def test_the_ray_backend_is_the_cluster_verifier_with_the_pools_settings(
     tmp_path: Path,
 ) -> None:
-    options = VerifierOptions(
+    options = VerifierSettings(
         backend="ray",
         ray_pool="standin",
         ray_resource="cpu_lean",

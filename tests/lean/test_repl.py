@@ -190,7 +190,7 @@ async def test_no_fd_or_process_leaks_over_many_start_close_cycles() -> None:
 
 
 async def test_a_missing_command_is_a_config_error_naming_the_fix() -> None:
-    with pytest.raises(ConfigError, match=r"no-such-repl.*ReplConfig.command"):
+    with pytest.raises(ConfigError, match=r"no-such-repl.*--repl-cmd"):
         await LeanRepl.start(ReplConfig(command=("no-such-repl-binary",)))
 
 

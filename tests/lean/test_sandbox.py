@@ -22,7 +22,7 @@ from kimina_prover_rl.errors import ConfigError, ReplOutOfMemory, ReplTimeout
 from kimina_prover_rl.lean import (
     LeanRepl,
     ReplConfig,
-    VerifierOptions,
+    VerifierSettings,
     VerifyRequest,
     open_verifier,
     standin_command,
@@ -108,7 +108,7 @@ async def test_the_sandbox_stops_network_writes_and_home_but_keeps_a_private_tmp
 async def test_proofs_pass_through_a_sandboxed_pool_and_the_start_says_so(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    options = VerifierOptions(backend="standin", sandbox="required", cache_path=None, workers=1)
+    options = VerifierSettings(backend="standin", sandbox="required", cache_path=None, workers=1)
     async with open_verifier(options) as verifier:
         good, bad = await verifier.verify(
             [

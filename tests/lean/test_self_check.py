@@ -22,7 +22,7 @@ from kimina_prover_rl.lean import (
     VerifyRequest,
     standin_command,
 )
-from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
+from kimina_prover_rl.lean.factory import VerifierSettings, open_verifier
 from kimina_prover_rl.lean.self_check import (
     SELF_CHECK_SKIPPED_NOTE,
     SelfCheckedVerifier,
@@ -180,9 +180,9 @@ async def test_skipping_runs_nothing_and_is_reported() -> None:
     assert verifier.report.state == "skipped"
 
 
-def _standin(*flags: str) -> VerifierOptions:
+def _standin(*flags: str) -> VerifierSettings:
     command = f"{shlex.join(standin_command())} {shlex.join(flags)}"
-    return VerifierOptions(backend="local", repl_cmd=command, workers=2, spares=0)
+    return VerifierSettings(backend="local", repl_cmd=command, workers=2, spares=0)
 
 
 @pytest.mark.parametrize(

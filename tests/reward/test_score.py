@@ -280,7 +280,7 @@ def test_sample_from_dict_keeps_the_conversation() -> None:
 async def test_the_verifier_gets_the_given_statement_and_a_changed_meaning_has_its_feedback(
     row: dict[str, Any],
 ) -> None:
-    from kimina_prover_rl.lean import VerifierOptions, open_verifier
+    from kimina_prover_rl.lean import VerifierSettings, open_verifier
 
     honest = make_answer(row, PROOF)
     # What Lean would print if something in the proof's environment changed the statement
@@ -291,7 +291,7 @@ async def test_the_verifier_gets_the_given_statement_and_a_changed_meaning_has_i
     [request] = recorder.batches[0]
     assert request.formal_statement == row["formal_statement"]
     assert request.theorem_name == "mathd_algebra_478"
-    async with open_verifier(VerifierOptions(backend="standin", cache_path=None)) as verifier:
+    async with open_verifier(VerifierSettings(backend="standin", cache_path=None)) as verifier:
         scored = await Scorer(verifier).score_batch(
             [
                 Sample(row["formal_statement"], honest, id="h"),

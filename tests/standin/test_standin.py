@@ -283,9 +283,9 @@ def test_lognormal_latency_matches_median_and_p99() -> None:
     [
         ({"latency": "lognormal:1,0.5"}, "MEDIAN <= P99"),
         ({"latency": "fast"}, "non-number"),
-        ({"crash_rate": 1.5}, "crash_rate=1.5"),
+        ({"crash_rate": 1.5}, "crash rate 1.5 must be within"),
         ({"crash_rate": 0.6, "hang_rate": 0.6}, "exceeds 1"),
-        ({"sorry_quote": '"'}, "sorry_quote"),
+        ({"sorry_quote": '"'}, "sorry quote"),
     ],
 )
 def test_standin_command_validates_options(options: dict[str, Any], pattern: str) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from kimina_prover_rl.data import builtin_problems, builtin_rows, flawed_answer, reference_answer
 from kimina_prover_rl.errors import InputError
-from kimina_prover_rl.lean import SyncVerifier, VerifierOptions, open_verifier
+from kimina_prover_rl.lean import SyncVerifier, VerifierSettings, open_verifier
 from kimina_prover_rl.reward import CorrectionCache, SyncScorer
 from kimina_prover_rl.trl import LeanReward
 from tests.lean._fake_verifier import fake_verifier
@@ -17,7 +17,7 @@ from tests.lean._fake_verifier import fake_verifier
 
 @pytest.fixture(scope="module")
 def standin() -> Iterator[SyncVerifier]:
-    options = VerifierOptions(backend="standin", workers=1)
+    options = VerifierSettings(backend="standin", workers=1)
     with SyncVerifier(lambda: open_verifier(options)) as verifier:
         yield verifier
 

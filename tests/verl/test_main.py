@@ -33,7 +33,7 @@ def recipe_overrides(name: str, **env: str) -> list[str]:
 
 @pytest.mark.parametrize("name", LAUNCHERS)
 def test_every_recipe_composes_with_no_unknown_or_ignored_key(name: str) -> None:
-    overrides = recipe_overrides(name)
+    overrides = recipe_overrides(name, LEAN_BACKEND="standin")
     assert not [o for o in overrides if o.startswith(("+", "~"))], "only existing keys"
     config = compose(overrides)  # Hydra refuses any key verl 0.9.1's config lacks
     assert ignored_settings(config) == []
@@ -47,7 +47,7 @@ def test_every_recipe_composes_with_no_unknown_or_ignored_key(name: str) -> None
 
 @pytest.mark.parametrize("name", ["kimina_prover_1.7B.sh", "kimina_prover_0.6B.sh"])
 def test_full_recipes_carry_the_reference_hyper_parameters(name: str) -> None:
-    config = compose(recipe_overrides(name))
+    config = compose(recipe_overrides(name, LEAN_BACKEND="standin"))
     actor = config.actor_rollout_ref.actor
     rollout = config.actor_rollout_ref.rollout
     assert config.algorithm.adv_estimator == "grpo"
@@ -68,7 +68,7 @@ def test_full_recipes_carry_the_reference_hyper_parameters(name: str) -> None:
 
 
 def test_the_dry_run_fits_a_small_machine() -> None:
-    config = compose(recipe_overrides("kimina_prover_1.7B_dry_run.sh"))
+    config = compose(recipe_overrides("kimina_prover_1.7B_dry_run.sh", LEAN_BACKEND="standin"))
     assert config.transfer_queue.backend.SimpleStorage.num_data_storage_units == 1
     assert config.data.dataloader_num_workers == 0
     assert config.trainer.n_gpus_per_node == 1
@@ -79,12 +79,20 @@ def test_the_dry_run_fits_a_small_machine() -> None:
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, {"backend": "standin"}),
+        ({"LEAN_BACKEND": "standin"}, {"backend": "standin"}),
         (
             {"LEAN_SERVER_API_URL": "http://lean:12332", "LEAN_SERVER_API_KEY": "secret"},
             {"backend": "remote", "url": "http://lean:12332"},
         ),
         (
+            {"KIMINA_LEAN_PROJECT": "/opt/mathlib4"},
+            {"backend": "local", "project_dir": "/opt/mathlib4"},
+        ),
+        (
+            {"KIMINA_LEAN_PROJECT": "/opt/mathlib4", "KIMINA_LEAN_REPL": "lake env /opt/repl"},
+            {"backend": "local", "project_dir": "/opt/mathlib4", "repl_cmd": "lake env /opt/repl"},
+        ),
+        (  # the deprecated name still works (and warns)
             {"LEAN_PROJECT_DIR": "/opt/mathlib4"},
             {"backend": "local", "project_dir": "/opt/mathlib4"},
         ),
@@ -100,11 +108,55 @@ def test_recipes_read_the_lean_server_as_the_reference_does(
         assert kwargs[key] == value
 
 
+@pytest.mark.parametrize("name", LAUNCHERS)
+def test_a_recipe_with_no_lean_stops_before_any_work_and_says_how_to_give_one(
+    name: str, tmp_path: Path
+) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LEAN_", "KIMINA_", "RAY_"))}
+    bin_dir = tmp_path / "bin"  # a kimina-rl that records being called: it must not be
+    bin_dir.mkdir()
+    called = tmp_path / "called"
+    (bin_dir / "kimina-rl").write_text(f'#!/bin/sh\necho "$@" >> {called}\n')
+    (bin_dir / "kimina-rl").chmod(0o755)
+    completed = subprocess.run(
+        ["bash", str(RECIPES / name)],
+        env={**clean, "PATH": f"{bin_dir}:{clean['PATH']}", "DATA_DIR": str(tmp_path / "d")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert not called.exists()  # neither `prepare` nor `train` ran
+    for way in ("LEAN_SERVER_API_URL", "KIMINA_LEAN_PROJECT", "LEAN_BACKEND=standin"):
+        assert way in completed.stderr
+
+
+def test_training_with_no_lean_is_refused_before_it_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("LEAN_SERVER_API_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="no Lean is configured"):
+        check_config(compose([]))
+    check_config(compose(["reward.custom_reward_function.reward_kwargs.backend=standin"]))
+
+
+def test_the_yaml_reward_kwargs_are_the_settings_defaults() -> None:
+    from kimina_prover_rl.verl.reward import RewardKwargs
+
+    kwargs = compose([]).reward.custom_reward_function.reward_kwargs
+    settings = RewardKwargs.from_kwargs(
+        {k: v for k, v in kwargs.items() if k not in ("tokenizer", "chat_template_kwargs")}
+        | {"tokenizer": "model"}
+    )
+    assert settings == RewardKwargs(tokenizer="model")
+
+
 @pytest.mark.parametrize(
     ("env", "slots"),
     [
-        ({}, {"lean_slots": 32}),  # verl starts Ray: this node runs the Lean pool
-        ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "LEAN_WORKERS": "12"}, {"lean_slots": 12}),
+        ({"LEAN_BACKEND": "standin"}, {"lean_slots": 32}),  # verl starts Ray: this node runs it
+        ({"KIMINA_LEAN_PROJECT": "/opt/mathlib4", "LEAN_WORKERS": "12"}, {"lean_slots": 12}),
         ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "NNODES": "2"}, None),  # `ray start` declares
         ({"LEAN_PROJECT_DIR": "/opt/mathlib4", "RAY_ADDRESS": "head:6379"}, None),
         ({"LEAN_SERVER_API_URL": "http://lean:12332"}, None),  # no local pool at all

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from kimina_prover_rl.data.prepare import VAL_FILE
 from kimina_prover_rl.errors import ConfigError
-from kimina_prover_rl.lean import VerifierOptions, open_verifier
+from kimina_prover_rl.lean import VerifierSettings, open_verifier
 from kimina_prover_rl.lean.self_check import self_check_cases
 from kimina_prover_rl.reward import RECORD_KEYS
-from kimina_prover_rl.verl.reward import RewardSettings, compute_score
+from kimina_prover_rl.verl.reward import RewardKwargs, compute_score, verifier_settings
 from tests.verl import _answers
 from tests.verl._config import compose, cpu_overrides
 
@@ -34,19 +34,19 @@ EXPECTED = {
 
 def test_unknown_reward_kwargs_are_refused_by_name() -> None:
     with pytest.raises(ConfigError, match="unknown reward_kwargs bakend"):
-        RewardSettings.from_kwargs({"bakend": "remote", "response_prefix": ""})
+        RewardKwargs.from_kwargs({"bakend": "remote", "response_prefix": ""})
 
 
 def test_auto_prefix_needs_the_tokenizer() -> None:
     with pytest.raises(ConfigError, match=r"reward_kwargs\.tokenizer is not set"):
-        RewardSettings.from_kwargs({})
+        RewardKwargs.from_kwargs({})
 
 
 @pytest.mark.parametrize(
     ("kwargs", "env_url", "ray_running", "backend", "pool"),
     [
-        ({}, None, True, "ray", "standin"),
-        ({}, None, False, "standin", "standin"),
+        ({"backend": "standin"}, None, True, "ray", "standin"),
+        ({"backend": "standin"}, None, False, "standin", "local"),
         ({}, "http://lean:8000", True, "remote", "local"),
         ({"url": "http://lean:8000"}, None, True, "remote", "local"),
         ({"project_dir": "/lean"}, None, True, "ray", "local"),
@@ -54,7 +54,7 @@ def test_auto_prefix_needs_the_tokenizer() -> None:
         ({"backend": "standin"}, "http://lean:8000", True, "ray", "standin"),
     ],
 )
-def test_auto_picks_the_server_then_a_project_then_the_standin(
+def test_auto_picks_the_server_then_a_project_and_the_standin_only_by_name(
     monkeypatch: pytest.MonkeyPatch,
     kwargs: dict[str, Any],
     env_url: str | None,
@@ -66,16 +66,36 @@ def test_auto_picks_the_server_then_a_project_then_the_standin(
         monkeypatch.delenv("LEAN_SERVER_API_URL", raising=False)
     else:
         monkeypatch.setenv("LEAN_SERVER_API_URL", env_url)
-    settings = RewardSettings.from_kwargs({"response_prefix": "", **kwargs})
-    options = settings.verifier_options(ray_running=ray_running)
+    settings = RewardKwargs.from_kwargs({"response_prefix": "", **kwargs})
+    options = verifier_settings(settings.verifier, ray_running=ray_running)
     assert (options.backend, options.ray_pool) == (backend, pool)
-    assert options.simulated == (pool == "standin" and backend != "remote")
+    assert options.simulated == (kwargs.get("backend") == "standin")
+
+
+@pytest.mark.parametrize("ray_running", [True, False])
+def test_auto_with_no_lean_stops_and_says_how_to_give_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ray_running: bool
+) -> None:
+    monkeypatch.delenv("LEAN_SERVER_API_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = RewardKwargs.from_kwargs({"response_prefix": ""})
+    with pytest.raises(ConfigError, match="no Lean is configured") as caught:
+        verifier_settings(settings.verifier, ray_running=ray_running)
+    for way in ("LEAN_SERVER_API_URL", "reward_kwargs.project_dir", "backend=standin"):
+        assert way in str(caught.value)
+
+
+def test_reward_kwargs_are_checked_as_strict_types_naming_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"reward_kwargs\.workers=True is invalid"):
+        RewardKwargs.from_kwargs({"workers": True, "response_prefix": ""})
+    with pytest.raises(ConfigError, match=r"reward_kwargs\.timeout_s=0 is invalid"):
+        RewardKwargs.from_kwargs({"timeout_s": 0, "response_prefix": ""})
 
 
 def test_the_ray_backend_outside_ray_says_what_to_use() -> None:
-    settings = RewardSettings.from_kwargs({"backend": "ray", "response_prefix": ""})
+    settings = RewardKwargs.from_kwargs({"backend": "ray", "response_prefix": ""})
     with pytest.raises(ConfigError, match="use backend=local outside Ray"):
-        settings.verifier_options(ray_running=False)
+        verifier_settings(settings.verifier, ray_running=False)
 
 
 def reward_batch(tokenizer: Any, rows: list[dict[str, Any]], responses: list[str]) -> Any:
@@ -177,7 +197,7 @@ class _CountingServer:
 
         from kimina_prover_rl.server import create_app
 
-        app = create_app(lambda: open_verifier(VerifierOptions(backend="standin", workers=2)))
+        app = create_app(lambda: open_verifier(VerifierSettings(backend="standin", workers=2)))
         self.requests = 0
         self.proofs = 0
 

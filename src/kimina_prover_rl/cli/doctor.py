@@ -22,7 +22,7 @@ from kimina_prover_rl.cli._app import app
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
 
 if TYPE_CHECKING:
-    from kimina_prover_rl.lean import Verdict, VerifierOptions
+    from kimina_prover_rl.lean import Verdict, VerifierSettings
 
 __all__ = [
     "KNOWN_BAD",
@@ -70,8 +70,8 @@ class Finding:
 
 
 @app.command("doctor")
-@with_verifier_options()
-def doctor(*, verifier_options: VerifierOptions) -> None:
+@with_verifier_options(without_lean="keep")
+def doctor(*, verifier_options: VerifierSettings) -> None:
     """Say what this machine can do: Python, packages, GPUs, Lean, the verifier.
 
     With a Lean server (`--url` or `$LEAN_SERVER_API_URL`) it asks the server's `/health`
@@ -104,7 +104,7 @@ def doctor(*, verifier_options: VerifierOptions) -> None:
         raise typer.Exit(1)
 
 
-def _server_proofs(options: VerifierOptions, server: Finding) -> Finding | None:
+def _server_proofs(options: VerifierSettings, server: Finding) -> Finding | None:
     """The known proofs sent to the ``LEAN_SERVER_API_URL`` server when it is up but is not
     the backend already checked (``--backend remote`` checks it in :func:`verifier_check`)."""
     url = options.url or os.environ.get("LEAN_SERVER_API_URL")
@@ -115,20 +115,24 @@ def _server_proofs(options: VerifierOptions, server: Finding) -> Finding | None:
     return verifier_check(replace(options, backend="remote", url=url))
 
 
-def verifier_check(options: VerifierOptions) -> Finding | None:
+def verifier_check(options: VerifierSettings) -> Finding | None:
     """Run the self-check of the verifier ``options`` describe, then send it
     :data:`KNOWN_VALID` and :data:`KNOWN_BAD`.
 
-    None when no verifier is configured (``local`` with neither a project nor a command).
+    None when no verifier is configured (``auto`` found no Lean, or ``local`` with neither
+    a project nor a command).
     """
-    if options.backend == "local" and options.project_dir is None and options.repl_cmd is None:
-        return None
     from dataclasses import replace
 
     from kimina_prover_rl.errors import SelfCheckFailed
-    from kimina_prover_rl.lean import VerifyRequest, open_verifier
+    from kimina_prover_rl.lean import VerifyRequest, open_verifier, resolve_backend
     from kimina_prover_rl.lean.self_check import self_check_report
 
+    options = resolve_backend(options, without_lean="keep")
+    if options.backend == "auto" or (
+        options.backend == "local" and options.project_dir is None and options.repl_cmd is None
+    ):
+        return None
     self_check: list[str] = []
 
     async def run() -> list[Verdict]:
@@ -163,7 +167,7 @@ def verifier_check(options: VerifierOptions) -> Finding | None:
     return Finding(label, False, detail, fix)
 
 
-def _no_answer_fix(options: VerifierOptions, cause: str) -> str:
+def _no_answer_fix(options: VerifierSettings, cause: str) -> str:
     """What to change when the known-valid proof got no answer, from the real cause."""
     if "HTTP 401" in cause or "HTTP 403" in cause:
         return "The server wants an API key: set LEAN_SERVER_API_KEY to the server's key."
@@ -260,7 +264,7 @@ def _gpus() -> Finding:
     )
 
 
-def _lean_project(options: VerifierOptions) -> list[Finding]:
+def _lean_project(options: VerifierSettings) -> list[Finding]:
     lake = shutil.which("lake")
     tools = Finding(
         "Lean toolchain",
@@ -300,7 +304,7 @@ def _lean_project(options: VerifierOptions) -> list[Finding]:
     return [tools, _describe_project(project), _repl(project, options.repl_cmd)]
 
 
-def _sandbox(options: VerifierOptions) -> Finding:
+def _sandbox(options: VerifierSettings) -> Finding:
     """Whether local REPLs would run sandboxed, as ``--sandbox`` asks."""
     from kimina_prover_rl.errors import ConfigError
     from kimina_prover_rl.lean.sandbox import describe_sandbox, resolve_sandbox

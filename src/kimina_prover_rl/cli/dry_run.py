@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,10 +14,10 @@ from kimina_prover_rl.cli._app import app
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
 
 if TYPE_CHECKING:
-    from kimina_prover_rl.lean import VerifierOptions
+    from kimina_prover_rl.lean import VerifierSettings
     from kimina_prover_rl.trl import DryRunSummary
 
-__all__ = ["dry_run", "resolve_backend"]
+__all__ = ["dry_run"]
 
 _PANEL = "Training"
 _SIMULATED = (
@@ -36,7 +35,7 @@ def _opt(default: Any, help: str, **kwargs: Any) -> Any:
 
 
 @app.command("dry-run")
-@with_verifier_options()
+@with_verifier_options(without_lean="standin")
 def dry_run(
     *,
     steps: Annotated[int, _opt(..., "GRPO steps.", min=1)] = 60,
@@ -88,7 +87,7 @@ def dry_run(
     resume: Annotated[
         bool, _opt(..., "Continue the run in --out from its last checkpoint.")
     ] = False,
-    verifier_options: VerifierOptions,
+    verifier_options: VerifierSettings,
 ) -> None:
     """Train a prover for a few minutes on CPU: the whole loop, offline, with plots.
 
@@ -98,10 +97,10 @@ def dry_run(
     well-formed answers comes first, so that within the run format errors fall and the
     reward rises.
 
-    Lean: a real project with `--project-dir` (and `--repl-cmd`), a server with
-    `--backend remote`; otherwise the stand-in REPL, announced in the first and last lines
-    and in `OUT/summary.json`. `--resume` continues from the newest checkpoint (model,
-    optimizer, correction cache, metrics).
+    Lean: a real project with `--project-dir` (and `--repl-cmd`), a server with `--url` or
+    `LEAN_SERVER_API_URL`; with neither, `--backend auto` (the default) runs the stand-in
+    REPL here, announced in the first and last lines and in `OUT/summary.json`. `--resume`
+    continues from the newest checkpoint (model, optimizer, correction cache, metrics).
 
     Examples:
 
@@ -111,13 +110,12 @@ def dry_run(
     """
     from kimina_prover_rl.trl import DryRunConfig, WarmupConfig, run_dry_run
 
-    options = resolve_backend(verifier_options)
     config = DryRunConfig(
         out=out,
         steps=steps,
         model=model,
         dataset=dataset,
-        verifier=options,
+        verifier=verifier_options,
         warmup=WarmupConfig(steps=warmup_steps, seed=seed),
         prompts_per_step=prompts_per_step,
         num_generations=num_generations,
@@ -129,8 +127,12 @@ def dry_run(
         seed=seed,
         resume=resume,
     )
-    banner = _SIMULATED if options.simulated else _REAL.format(backend=options.backend)
-    console.print(banner, style="bold yellow" if options.simulated else "bold", soft_wrap=True)
+    banner = (
+        _SIMULATED if verifier_options.simulated else _REAL.format(backend=verifier_options.backend)
+    )
+    console.print(
+        banner, style="bold yellow" if verifier_options.simulated else "bold", soft_wrap=True
+    )
     _quiet_libraries()
     with _Display(steps, config.warmup.steps if not resume else 0) as display:
         summary = run_dry_run(
@@ -140,15 +142,9 @@ def dry_run(
             on_step=display.step,
         )
     _print_summary(summary)
-    console.print(banner, style="bold yellow" if options.simulated else "bold", soft_wrap=True)
-
-
-def resolve_backend(options: VerifierOptions) -> VerifierOptions:
-    """``local`` with no project and no REPL command means the stand-in (a dry run needs
-    no Lean); everything else is used as given."""
-    if options.backend == "local" and options.project_dir is None and options.repl_cmd is None:
-        return replace(options, backend="standin")
-    return options
+    console.print(
+        banner, style="bold yellow" if verifier_options.simulated else "bold", soft_wrap=True
+    )
 
 
 class _Display:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         SampleRecord,
         SampleStore,
     )
-    from kimina_prover_rl.lean import VerifierOptions
+    from kimina_prover_rl.lean import VerifierSettings
     from kimina_prover_rl.proof import FormatConfig
     from kimina_prover_rl.reward import RewardConfig
 
@@ -50,7 +50,8 @@ def evaluate(
     model: Annotated[
         str,
         typer.Option(
-            help="Served model name (openai), or a local folder / hub id (vllm, hf).",
+            help="Served model name (openai), a local folder / hub id (vllm, hf), or an "
+            "answers .jsonl (replay).",
             rich_help_panel=_MODEL,
         ),
     ],
@@ -89,10 +90,12 @@ def evaluate(
     ] = None,
     train_split: Annotated[str, typer.Option(help="Split of a hub --train-set.")] = "train",
     generator: Annotated[
-        Literal["openai", "vllm", "hf"],
+        Literal["openai", "vllm", "hf", "replay"],
         typer.Option(
             help="`openai`: any OpenAI-compatible server at --base-url. `vllm`: vLLM's "
-            "offline engine on local GPUs. `hf`: transformers (small models, CPU).",
+            "offline engine on local GPUs. `hf`: transformers (small models, CPU). "
+            "`replay`: no model; --model is a JSON Lines file of answers you already have, "
+            '{"formal_statement", "response"} per line (--rounds 1).',
             rich_help_panel=_MODEL,
         ),
     ] = "openai",
@@ -145,7 +148,7 @@ def evaluate(
     accept_lean_fence: AcceptLeanFence = False,
     no_style_checks: NoStyleChecks = False,
     max_response_chars: MaxResponseChars = DEFAULT_MAX_RESPONSE_CHARS,
-    verifier_options: VerifierOptions,
+    verifier_options: VerifierSettings,
 ) -> None:
     """Evaluate a model: true pass@k, optionally with error-correction rounds.
 
@@ -172,6 +175,9 @@ def evaluate(
 
     `kimina-rl eval --generator hf --model ./tiny-model --dataset problems.jsonl --n 4
     --k 1,4 --out /tmp/ev --backend standin` (simulated Lean, for a dry run)
+
+    `kimina-rl eval --generator replay --model answers.jsonl --dataset problems.jsonl --n 1
+    --k 1 --out /tmp/ev --project-dir ~/lean/mathlib-project` (answers you already have)
     """
     from kimina_prover_rl.data import PromptTemplate, load_prompt_source, parse_columns
     from kimina_prover_rl.eval import (
@@ -200,6 +206,11 @@ def evaluate(
             batch_size=batch_size,
             sampling=SamplingConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens),
         )
+        if generator == "replay" and rounds > 1:
+            raise ConfigError(
+                "--generator replay has first answers only: pass --rounds 1 (correction "
+                "rounds need a model)"
+            )
         model_options = GeneratorOptions(
             kind=generator,
             model=model,
@@ -279,7 +290,7 @@ class _Job:
     source: PromptSource
     model: GeneratorOptions
     reward: RewardConfig
-    verifier: VerifierOptions
+    verifier: VerifierSettings
     store: SampleStore
     config: EvalConfig
     ks: tuple[int, ...]
@@ -361,7 +372,7 @@ def _settings(
     template: PromptTemplate,
     config: EvalConfig,
     fmt: FormatConfig,
-    verifier: VerifierOptions,
+    verifier: VerifierSettings,
 ) -> dict[str, Any]:
     """Everything the stored samples depend on; a resumed run must match it exactly."""
     from kimina_prover_rl.eval import template_sha256

@@ -56,13 +56,13 @@ def setup(
     5 GiB) and builds both. Steps already done are skipped, so running it again finishes
     an interrupted setup. Needs git and elan on PATH (it says how to get them).
     """
-    from kimina_prover_rl.lean import VerifierOptions, set_up_workspace
+    from kimina_prover_rl.lean import VerifierSettings, set_up_workspace
 
     workspace = set_up_workspace(directory, lean_version, say=typer.echo)
     passed = True
     if check:
         typer.echo("self-check: a known-valid and a known-false proof through the verifier ...")
-        options = VerifierOptions(
+        options = VerifierSettings(
             project_dir=workspace.root, sandbox=sandbox, workers=1, spares=0, cache_path=None
         )
         finding = verifier_check(options)
@@ -77,7 +77,7 @@ def setup(
         "\nPoint kimina-rl at this workspace:\n"
         f"  kimina-rl verify|serve|score|doctor --project-dir {root} --sandbox {sandbox}\n"
         f"  or: export KIMINA_LEAN_PROJECT={root} KIMINA_SANDBOX={sandbox}\n"
-        f"  recipes: LEAN_PROJECT_DIR={root} LEAN_SANDBOX={sandbox} "
+        f"  recipes: KIMINA_LEAN_PROJECT={root} LEAN_SANDBOX={sandbox} "
         "bash recipe/kimina_prover_rl/<recipe>.sh\n"
         "  kimina-lean-server: "
         f"LEAN_SERVER_REPL_PATH={shlex.quote(str(workspace.repl_binary))} "

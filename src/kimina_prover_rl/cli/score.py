@@ -38,7 +38,7 @@ from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.reward import RewardConfig, RewardStats, Sample, Scorer
 
 if TYPE_CHECKING:
-    from kimina_prover_rl.lean import VerifierOptions
+    from kimina_prover_rl.lean import VerifierSettings
 
 __all__ = ["score"]
 
@@ -78,7 +78,7 @@ def score(
     accept_lean_fence: AcceptLeanFence = False,
     no_style_checks: NoStyleChecks = False,
     max_response_chars: MaxResponseChars = DEFAULT_MAX_RESPONSE_CHARS,
-    verifier_options: VerifierOptions,
+    verifier_options: VerifierSettings,
 ) -> None:
     """Score model answers: format × statement intact × Lean accepts the proof.
 
@@ -165,7 +165,7 @@ async def _score_all(
     records: list[dict[str, Any] | InputError],
     output: Path | None,
     config: RewardConfig,
-    options: VerifierOptions,
+    options: VerifierSettings,
     outcome: _Outcome,
 ) -> None:
     """Score every record concurrently; lines are written in input order as they complete."""

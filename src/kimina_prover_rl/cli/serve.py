@@ -12,7 +12,7 @@ from kimina_prover_rl.cli._jsonl import stderr_console
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
 
 if TYPE_CHECKING:
-    from kimina_prover_rl.lean import VerifierOptions
+    from kimina_prover_rl.lean import VerifierSettings
 
 __all__ = ["serve"]
 
@@ -60,7 +60,7 @@ def serve(
             "before it is read into memory (checked on Content-Length and while streaming).",
         ),
     ] = 64 * 1024 * 1024,
-    verifier_options: VerifierOptions,
+    verifier_options: VerifierSettings,
 ) -> None:
     """Serve `POST /api/check`, `POST /verify` and `GET /health` as kimina-lean-server does.
 

@@ -30,7 +30,7 @@ from kimina_prover_rl.cli._verifier_options import with_verifier_options
 from kimina_prover_rl.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
-    from kimina_prover_rl.lean import Verdict, VerifierOptions, VerifyRequest
+    from kimina_prover_rl.lean import Verdict, VerifierSettings, VerifyRequest
 
 __all__ = ["verify"]
 
@@ -48,7 +48,7 @@ def verify(
     ],
     *,
     output: OutputPath = None,
-    verifier_options: VerifierOptions,
+    verifier_options: VerifierSettings,
 ) -> None:
     """Check Lean proofs and write one verdict per input line, in input order.
 
@@ -176,7 +176,7 @@ def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest 
 async def _verify_all(
     records: list[dict[str, Any] | InputError],
     output: Path | None,
-    options: VerifierOptions,
+    options: VerifierSettings,
     tally: _Tally,
 ) -> None:
     """Verify every record, writing lines in input order as soon as their turn comes."""

@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -84,23 +85,21 @@ class PrepareConfig:
             isinstance(self.first_n, bool) or not isinstance(self.first_n, int) or self.first_n < 1
         ):
             raise ConfigError(
-                f"PrepareConfig.first_n={self.first_n!r} is invalid: pass a positive integer "
-                "or None to keep every row"
+                f"--first-n {self.first_n!r} is invalid: pass a positive integer, or leave "
+                "--first-n out to keep every row"
             )
         if self.max_win_rate is not None and not 0.0 <= self.max_win_rate <= 1.0:
             raise ConfigError(
-                f"PrepareConfig.max_win_rate={self.max_win_rate!r} is invalid: pass a number "
-                "in [0, 1] (0.5 keeps problems solved at most half the time) or None"
+                f"--max-win-rate {self.max_win_rate!r} is invalid: pass a number in [0, 1] "
+                "(0.5 keeps problems solved at most half the time), or leave it out"
             )
         if not self.hub_timeout_s > 0:
             raise ConfigError(
-                f"PrepareConfig.hub_timeout_s={self.hub_timeout_s!r} is invalid: pass a "
-                "positive number of seconds"
+                f"--hub-timeout {self.hub_timeout_s!r} is invalid: pass a positive number "
+                "of seconds"
             )
         if not self.ability:
-            raise ConfigError(
-                "PrepareConfig.ability is empty: pass a label such as 'theorem_proving'"
-            )
+            raise ConfigError("the ability label is empty: pass one such as 'theorem_proving'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +369,9 @@ def _write_atomically(
 
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        # mkdir, not mkdtemp: the folder keeps the user's umask (mkdtemp makes it 0700).
+        tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.partial"
+        tmp.mkdir()
     except OSError as exc:
         raise ConfigError(
             f"cannot create the output folder {out} ({exc.strerror or exc}); pass a writable "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
 from kimina_prover_rl.lean.cluster import ClusterConfig, ClusterVerifier
 from kimina_prover_rl.lean.dedup import DedupStats, DedupVerifier, proof_key
-from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
+from kimina_prover_rl.lean.factory import open_verifier
 from kimina_prover_rl.lean.kimina import RemoteConfig, RemoteServer
 from kimina_prover_rl.lean.mock import MockVerifier
 from kimina_prover_rl.lean.outcome import NATIVE_DECIDE_AXIOMS, STANDARD_AXIOMS
@@ -25,6 +25,7 @@ from kimina_prover_rl.lean.protocol import (
 )
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
 from kimina_prover_rl.lean.sandbox import Sandbox, SandboxMode, resolve_sandbox
+from kimina_prover_rl.lean.settings import VerifierSettings, resolve_backend
 from kimina_prover_rl.lean.sync import SyncVerifier
 from kimina_prover_rl.lean.verdict import (
     LeanMessage,
@@ -75,7 +76,7 @@ __all__ = [
     "VerdictCache",
     "VerdictStatus",
     "Verifier",
-    "VerifierOptions",
+    "VerifierSettings",
     "VerifyRequest",
     "Workspace",
     "WrappingVerifier",
@@ -84,6 +85,7 @@ __all__ = [
     "open_verifier",
     "parse_response",
     "proof_key",
+    "resolve_backend",
     "resolve_sandbox",
     "set_up_workspace",
     "standin_command",

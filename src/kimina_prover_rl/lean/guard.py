@@ -12,7 +12,7 @@ statement as written) are not applied: they are about model answers, not Lean co
 A refused request gets a ``rejected`` verdict whose detail names the construct, its line
 and why, and ``extra["refused_construct"]`` holds the construct. ``native_decide`` is left
 to Lean's axiom check (it depends on the request's policy). Trusted code may skip the
-scan (``VerifierOptions.trusted_code``, ``--trusted-code``).
+scan (``VerifierSettings.trusted_code``, ``--trusted-code``).
 """
 
 from __future__ import annotations

@@ -161,9 +161,10 @@ class LeanRepl:
         except OSError as exc:
             raise ConfigError(
                 f"cannot start the REPL command {shlex.join(config.command)!r} "
-                f"in {config.cwd or Path.cwd()}: {exc}; set ReplConfig.command to your REPL "
-                "binary, e.g. ('lake', 'env', '/path/to/repl/.lake/build/bin/repl'), and cwd "
-                "to a Lean project with Mathlib"
+                f"in {config.cwd or Path.cwd()}: {exc}; pass --repl-cmd (or set KIMINA_LEAN_REPL) "
+                "to your REPL command, e.g. 'lake env /path/to/repl/.lake/build/bin/repl', "
+                "and --project-dir (or KIMINA_LEAN_PROJECT) to a Lean project with Mathlib; "
+                "--backend standin runs simulated Lean instead"
             ) from exc
         return cls(config, process)
 
@@ -226,7 +227,7 @@ class LeanRepl:
                     # read its stderr to the end, so the error says why.
                     await self._kill_shielded(natural_exit=True)
                 raise ReplCrashed(
-                    f"{self!r} is no longer running; start a new LeanRepl; "
+                    f"{self!r} is no longer running (the pool starts another one); "
                     f"stderr tail: {self._stderr_tail[-500:]!r}",
                     pid=self.pid,
                     stderr_tail=self._stderr_tail,

@@ -133,20 +133,20 @@ def standin_command(
     python: str = sys.executable,
 ) -> tuple[str, ...]:
     """The argv that runs the stand-in with these options (for ``ReplConfig.command``)."""
-    for name, spec in (("latency", latency), ("import_latency", import_latency)):
+    for name, spec in (("--standin-latency", latency), ("import latency", import_latency)):
         try:
             parse_latency(str(spec))
         except ValueError as exc:
-            raise ConfigError(f"standin_command({name}={spec!r}): {exc}") from exc
-    for name, rate in (("crash_rate", crash_rate), ("hang_rate", hang_rate)):
+            raise ConfigError(f"stand-in {name} {spec!r}: {exc}") from exc
+    for name, rate in (("crash rate", crash_rate), ("hang rate", hang_rate)):
         if not 0 <= rate <= 1:
-            raise ConfigError(f"standin_command({name}={rate!r}) must be within [0, 1]")
+            raise ConfigError(f"the stand-in's {name} {rate!r} must be within [0, 1]")
     if crash_rate + hang_rate > 1:
         raise ConfigError(
-            f"standin_command: crash_rate + hang_rate = {crash_rate + hang_rate} exceeds 1"
+            f"the stand-in's crash rate + hang rate = {crash_rate + hang_rate} exceeds 1"
         )
     if sorry_quote not in ("'", "`"):
-        raise ConfigError(f"standin_command(sorry_quote={sorry_quote!r}) must be \"'\" or '`'")
+        raise ConfigError(f"the stand-in's sorry quote {sorry_quote!r} must be \"'\" or '`'")
     argv = [python, "-m", MODULE, "--latency", str(latency), "--import-latency"]
     argv += [str(import_latency), "--crash-rate", str(crash_rate), "--hang-rate", str(hang_rate)]
     argv += ["--sorry-quote", sorry_quote]

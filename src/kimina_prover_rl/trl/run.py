@@ -26,7 +26,7 @@ from typing import Any
 
 from kimina_prover_rl.data import builtin_rows, read_records
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.lean import SyncVerifier, VerifierOptions, open_verifier
+from kimina_prover_rl.lean import SyncVerifier, VerifierSettings, open_verifier
 from kimina_prover_rl.report import MetricsLog, StepMetrics, plot_training, read_metrics
 from kimina_prover_rl.reward import CorrectionCache, RewardConfig, SyncScorer
 from kimina_prover_rl.trl.warmup import WarmupConfig
@@ -46,8 +46,8 @@ class DryRunConfig:
     steps: int = 60
     model: Path | None = None
     dataset: Path | None = None
-    verifier: VerifierOptions = field(
-        default_factory=lambda: VerifierOptions(backend="standin", workers=2)
+    verifier: VerifierSettings = field(
+        default_factory=lambda: VerifierSettings(backend="standin", workers=2)
     )
     warmup: WarmupConfig = field(default_factory=WarmupConfig)
     prompts_per_step: int = 4

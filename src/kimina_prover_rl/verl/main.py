@@ -130,6 +130,22 @@ def check_config(config: DictConfig) -> None:
             f"data.dataloader_num_workers={workers}: correction rows live in the trainer "
             "process; set data.dataloader_num_workers=0"
         )
+    _check_reward_kwargs(config)
+
+
+def _check_reward_kwargs(config: DictConfig) -> None:
+    """Read ``reward_kwargs`` as the reward will, and stop a run with no Lean before it starts."""
+    from kimina_prover_rl.lean import resolve_backend
+    from kimina_prover_rl.verl.reward import RewardKwargs
+
+    node = config.reward.custom_reward_function.get("reward_kwargs")
+    kwargs = OmegaConf.to_container(node, resolve=True) if node is not None else {}
+    if not isinstance(kwargs, dict):
+        raise ConfigError(
+            f"reward.custom_reward_function.reward_kwargs={kwargs!r} must be a mapping of "
+            "settings (see kimina_trainer.yaml)"
+        )
+    resolve_backend(RewardKwargs.from_kwargs({str(k): v for k, v in kwargs.items()}).verifier)
 
 
 def run(config: DictConfig) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from kimina_prover_rl.lean import ClusterConfig, ClusterVerifier, VerifierOptions
+from kimina_prover_rl.lean import ClusterConfig, ClusterVerifier, VerifierSettings, open_verifier
 from tests.lean.cluster._cluster import SimulatedCluster, simulated_cluster
 
 
@@ -36,9 +36,11 @@ def shared_config(
 ) -> Iterator[ClusterConfig]:
     """How every client of the shared pools is configured (they share the actors)."""
     cache = Path(tmp_path_factory.mktemp("cluster")) / "verdicts.sqlite"
-    pool = VerifierOptions(backend="standin", standin_latency="0.02", cache_path=cache)
+    pool = VerifierSettings(backend="standin", standin_latency="0.02", cache_path=cache)
     with ray_cluster.namespace() as namespace:
-        config = ClusterConfig(pool=pool, namespace=namespace, refresh_s=3600)
+        config = ClusterConfig(
+            pool=pool, namespace=namespace, refresh_s=3600, open_pool=open_verifier
+        )
         keeper = ClusterVerifier(config)  # holds the pools, so they outlive each test's client
         asyncio.run(keeper.refresh())
         yield config

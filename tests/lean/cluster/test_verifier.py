@@ -19,7 +19,7 @@ from kimina_prover_rl.lean import (
     ClusterVerifier,
     Verdict,
     VerdictStatus,
-    VerifierOptions,
+    VerifierSettings,
     VerifyRequest,
 )
 from kimina_prover_rl.standin import STANDIN_LEAN_VERSION
@@ -55,7 +55,7 @@ def _all_valid_once(verdicts: dict[int, Verdict], requests: list[VerifyRequest])
 
 def test_pools_must_run_a_local_pool() -> None:
     with pytest.raises(ConfigError, match="must be 'local' or 'standin'"):
-        ClusterConfig(pool=VerifierOptions(backend="remote"))
+        ClusterConfig(pool=VerifierSettings(backend="remote"))
     with pytest.raises(ConfigError, match="in_flight_per_slot=0"):
         ClusterConfig(in_flight_per_slot=0)
 

@@ -15,7 +15,7 @@ from kimina_prover_rl.errors import ConfigError, PoolClosed
 from kimina_prover_rl.lean import (
     VerdictCache,
     VerdictStatus,
-    VerifierOptions,
+    VerifierSettings,
     VerifyRequest,
     open_verifier,
 )
@@ -415,7 +415,7 @@ STANDIN_SORRY = "theorem t : True := by\n  sorry"
 
 def _standin_server(limits: ServerLimits) -> FastAPI:
     """``kimina-rl serve``'s app on the stand-in, with ``limits``."""
-    options = VerifierOptions(backend="standin", cache_path=None)
+    options = VerifierSettings(backend="standin", cache_path=None)
     return create_app(lambda: open_verifier(options), limits=limits)
 
 
@@ -458,7 +458,7 @@ async def test_a_proof_too_large_to_send_alone_is_rejected_and_the_rest_are_judg
 
 def test_the_batch_size_must_be_positive() -> None:
     with pytest.raises(ConfigError, match="--remote-batch-size"):
-        VerifierOptions(backend="remote", remote_batch_size=0)
+        VerifierSettings(backend="remote", remote_batch_size=0)
 
 
 # --- the given statement, against recorded kimina servers ---------------------------------

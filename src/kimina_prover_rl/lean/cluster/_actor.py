@@ -6,24 +6,30 @@ class itself imports nothing from Ray, so it can be read and unit-tested as plai
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
-from kimina_prover_rl.lean.factory import VerifierOptions, open_verifier
+from kimina_prover_rl.lean.settings import VerifierSettings
 from kimina_prover_rl.lean.verdict import Verdict, VerifyRequest
+from kimina_prover_rl.lean.verifier import Verifier
 
 __all__ = ["PoolActor"]
 
 
 class PoolActor:
-    """Owns ``open_verifier(options)`` with ``workers`` REPLs: in-flight dedup, cache, pool.
+    """Owns ``open_pool(options)`` with ``workers`` REPLs: in-flight dedup, cache, pool.
 
     Every client of the cluster streams its proofs here, so identical proofs routed to
     this node share one check and one cache entry whoever sent them.
     """
 
-    def __init__(self, options: VerifierOptions, workers: int) -> None:
-        self._verifier = open_verifier(replace(options, workers=workers))
+    def __init__(
+        self,
+        open_pool: Callable[[VerifierSettings], Verifier],
+        options: VerifierSettings,
+        workers: int,
+    ) -> None:
+        self._verifier = open_pool(replace(options, workers=workers))
 
     async def describe(self) -> str:
         """The Lean version this pool checks against (also answers "are you up?")."""

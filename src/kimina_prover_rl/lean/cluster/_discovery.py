@@ -6,12 +6,14 @@ them in a thread. Ray is imported inside the functions, never at import time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from kimina_prover_rl.errors import BackendError
 from kimina_prover_rl.lean.cluster._actor import PoolActor
-from kimina_prover_rl.lean.factory import VerifierOptions
+from kimina_prover_rl.lean.settings import VerifierSettings
+from kimina_prover_rl.lean.verifier import Verifier
 
 __all__ = ["PoolHandle", "connect", "lean_nodes", "start_pool"]
 
@@ -61,13 +63,16 @@ def start_pool(
     *,
     node_id: str,
     slots: int,
-    options: VerifierOptions,
+    options: VerifierSettings,
+    open_pool: Callable[[VerifierSettings], Verifier],
     resource: str,
     name_prefix: str,
     namespace: str,
     detached: bool,
 ) -> PoolHandle:
     """The node's pool actor, found by name or started there holding all its Lean slots.
+
+    The actor builds its stack with ``open_pool(options)`` (with ``slots`` workers).
 
     The actor reserves ``slots`` units of ``resource`` (and no CPU: its REPLs are its own
     processes), so a second job cannot start another pool on the same slots.
@@ -88,7 +93,7 @@ def start_pool(
             max_concurrency=10_000,
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node_id, soft=False),
         )
-        .remote(options, slots)
+        .remote(open_pool, options, slots)
     )
     return PoolHandle(
         key=f"{name}/{actor._actor_id.hex()}", node_id=node_id, slots=slots, actor=actor

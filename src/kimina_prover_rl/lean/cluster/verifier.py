@@ -49,7 +49,7 @@ from kimina_prover_rl.lean.cluster._discovery import PoolHandle
 from kimina_prover_rl.lean.cluster._plan import Plan
 from kimina_prover_rl.lean.cluster.router import BoundedLoadRouter
 from kimina_prover_rl.lean.dedup import proof_key
-from kimina_prover_rl.lean.factory import VerifierOptions
+from kimina_prover_rl.lean.settings import VerifierSettings
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.verifier import Verifier
 
@@ -65,8 +65,11 @@ _RESTART_DELAYS_S = (0.2, 1.0)
 class ClusterConfig:
     """Where the pools run, how proofs are spread over them, and how faults are handled."""
 
-    pool: VerifierOptions = field(default_factory=VerifierOptions)
+    pool: VerifierSettings = field(default_factory=lambda: VerifierSettings(backend="local"))
     """What each node's actor runs (``local`` or ``standin``); ``workers`` is ignored."""
+    open_pool: Callable[[VerifierSettings], Verifier] | None = None
+    """Builds a node's verifier stack from ``pool`` inside its actor (``open_verifier``
+    passes itself: passed in, so this package never imports the factory that imports it)."""
     resource: str = "lean_slots"
     """The Ray resource that marks Lean slots: one REPL per unit, a pool per node having it."""
     namespace: str = "kimina-lean"
@@ -149,7 +152,13 @@ class ClusterVerifier(Verifier):
     def __init__(
         self, config: ClusterConfig, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
+        if config.open_pool is None:
+            raise ConfigError(
+                "ClusterConfig.open_pool is not set: pass open_pool=open_verifier "
+                "(kimina_prover_rl.lean), or build the verifier with open_verifier(backend='ray')"
+            )
         self._config = config
+        self._open_pool = config.open_pool
         self._clock = clock
         self._router = BoundedLoadRouter(epsilon=config.epsilon)
         self._pools: dict[str, PoolHandle] = {}
@@ -224,6 +233,7 @@ class ClusterVerifier(Verifier):
                     node_id=node_id,
                     slots=slots,
                     options=config.pool,
+                    open_pool=self._open_pool,
                     resource=config.resource,
                     name_prefix=config.name_prefix,
                     namespace=config.namespace,
