@@ -159,7 +159,7 @@ class VerifierSettings:
     )
     trusted_code: bool = setting(
         False,
-        flag="--trusted-code",
+        flag="--trusted-code/--scan-code",
         help="Skip the verifier's own forbidden-construct checks (kernel checking turned off, "
         "`#eval`, `axiom`, ...). Only for code you wrote: by default every proof is scanned "
         "and a refused one is `rejected`, naming the construct.",
