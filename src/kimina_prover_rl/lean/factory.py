@@ -62,8 +62,10 @@ def open_verifier(options: VerifierSettings) -> Verifier:
     else:
         cache = None if options.cache_path is None else VerdictCache(options.cache_path)
         backend = verifier = _open_backend(options, cache)
+        # the effective time limit is put on each request once, by the outermost wrapper
         if cache is not None:
-            verifier = CachingVerifier(verifier, cache, default_timeout_s=options.timeout_s)
+            outermost = None if options.dedup else options.timeout_s
+            verifier = CachingVerifier(verifier, cache, default_timeout_s=outermost)
     if options.dedup:
         verifier = DedupVerifier(verifier, default_timeout_s=options.timeout_s)
     verifier = SelfCheckedVerifier(

@@ -19,7 +19,7 @@ from typing import Any
 from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.reward import (
     CorrectionCache,
-    CorrectionConfig,
+    CorrectionSettings,
     FinishedAnswer,
     Sample,
     SyncScorer,
@@ -44,11 +44,11 @@ class LeanReward:
         scorer: SyncScorer,
         cache: CorrectionCache,
         *,
-        correction: CorrectionConfig | None = None,
+        correction: CorrectionSettings | None = None,
     ) -> None:
         self.scorer = scorer
         self.cache = cache
-        self.correction = correction or CorrectionConfig()
+        self.correction = correction or CorrectionSettings()
         self.metrics: dict[str, float] = {}
 
     def __call__(
