@@ -35,8 +35,9 @@ __all__ = [
 
 KNOWN_VALID = "import Mathlib\n\ntheorem kimina_doctor_ok : (2 : ℕ) + 2 = 4 := by\n  norm_num\n"
 """A proof every Lean + Mathlib setup accepts."""
-KNOWN_BAD = "import Mathlib\n\ntheorem kimina_doctor_bad : (2 : ℕ) + 2 = 5 := by\n  norm_num\n"
-"""A false statement: a verifier that accepts it is not checking proofs."""
+KNOWN_BAD = "import Mathlib\n\ntheorem kimina_doctor_bad (n : ℕ) : n + 1 = n := by\n  simp\n"
+"""A false statement: a verifier that accepts it is not checking proofs. It has a variable,
+because the stand-in evaluates closed arithmetic and would refuse ``2 + 2 = 5`` itself."""
 
 _HEALTH_TIMEOUT_S = 10.0
 _EXCERPT = 200
