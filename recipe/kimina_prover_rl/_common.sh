@@ -45,6 +45,7 @@ if [[ -z "${KIMINA_LEAN_PROJECT:-}" && -n "${LEAN_PROJECT_DIR:-}" ]]; then
 fi
 KIMINA_LEAN_PROJECT=${KIMINA_LEAN_PROJECT:-}
 KIMINA_LEAN_REPL=${KIMINA_LEAN_REPL:-}  # REPL command line [default: lake env repl]
+KIMINA_SANDBOX=${KIMINA_SANDBOX:-auto}  # REPLs in bubblewrap: auto, required or off
 PROJECT=${PROJECT:-kimina_prover_rl}
 EXPERIMENT=${EXPERIMENT:-$(basename "$0" .sh)}
 LOGGER=${LOGGER:-"['console','wandb']"}
@@ -54,7 +55,7 @@ LOGGER=${LOGGER:-"['console','wandb']"}
 # node, never written into the logged config), else a local Lean project with Mathlib at
 # KIMINA_LEAN_PROJECT, its REPL command in KIMINA_LEAN_REPL (one REPL pool per node; a
 # `kimina-rl lean setup` workspace works, its REPLs sandboxed as
-# LEAN_SANDBOX=auto|required|off says). With neither, the launcher stops before any
+# KIMINA_SANDBOX=auto|required|off says). With neither, the launcher stops before any
 # work: simulated Lean (the stand-in REPL, for plumbing checks only) runs only when asked
 # for by name, LEAN_BACKEND=standin. LEAN_BACKEND may name any backend of
 # kimina_prover_rl.lean.VerifierSettings; the reward refuses any other value.
@@ -92,7 +93,7 @@ lean_overrides() {
         if [[ -n "$KIMINA_LEAN_REPL" ]]; then
             echo "$kw.repl_cmd='$KIMINA_LEAN_REPL'"
         fi
-        echo "$kw.sandbox=${LEAN_SANDBOX:-auto}"
+        echo "$kw.sandbox=$KIMINA_SANDBOX"
         echo "$kw.cache_path=${LEAN_CACHE:-$DATA_DIR/verdicts.sqlite}"
     fi
     # Local REPL pools run on the Ray nodes offering lean_slots. When verl starts Ray itself

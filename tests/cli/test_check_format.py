@@ -86,3 +86,13 @@ def test_help_describes_input_and_output() -> None:
     assert result.exit_code == 0
     for word in ("formal_statement", "response", "format_error", "proof", "--allow-native-decide"):
         assert word in result.output
+
+
+def test_the_answer_check_options_are_one_set_on_every_command() -> None:
+    """check-format, score and eval take the same answer-check flags from one place."""
+    flags = ("--allow-native-decide", "--think-in-prompt", "--accept-lean-fence")
+    flags += ("--no-style-checks", "--max-response-chars")
+    for command in ("check-format", "score", "eval"):
+        result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        assert all(flag in result.stdout for flag in flags), command

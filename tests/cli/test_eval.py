@@ -96,7 +96,7 @@ def test_other_settings_in_the_same_folder_are_refused(
         result = _eval(server.base_url, dataset, tmp_path / "run", "--temperature", "0.5")
     assert result.exit_code == 2
     assert "other settings" in result.output
-    assert "temperature" in result.output
+    assert "temperature was 1.0, now 0.5" in " ".join(result.output.split())
 
 
 def test_a_dead_endpoint_exits_1_and_keeps_the_folder_resumable(
@@ -193,3 +193,32 @@ def test_a_crash_mid_line_costs_only_that_answer(
         assert again.exit_code == 0, again.output
         assert len(server.requests) == before + 1
     assert samples.read_bytes().count(b"\n") == len(lines)
+
+
+def test_replay_scores_answers_a_user_already_has(
+    tmp_path: Path, minif2f: list[dict[str, Any]]
+) -> None:
+    """No model server: `--generator replay` serves the answers of a file, two per problem."""
+    dataset = _dataset(tmp_path, minif2f)
+    rows = {r["name"]: r for r in minif2f if r["name"] in NAMES}
+    answers = tmp_path / "answers.jsonl"
+    lines = []
+    for name, row in rows.items():
+        good = name == "amc12a_2008_p25"
+        for answer in (valid_answer(row) if good else sorry_answer(row), sorry_answer(row)):
+            lines.append({"formal_statement": row["formal_statement"], "response": answer})
+    answers.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    args = ["eval", "--generator", "replay", "--model", str(answers), "--dataset", str(dataset)]
+    args += ["--n", "2", "--k", "1,2", "--out", str(tmp_path / "run"), "--backend", "standin"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
+    [only] = summary["rounds"]
+    assert only["solved_problems"] == 1
+    assert only["pass_at_k"]["1"] == pytest.approx(1 / 2 / len(NAMES))
+    assert summary["metadata"]["generator"]["backend"] == "replay"
+    more = runner.invoke(app, [*args, "--n", "3", "--k", "1", "--out", str(tmp_path / "b")])
+    assert more.exit_code == 1  # a third answer is missing: not counted as unsolved
+    rounds = runner.invoke(app, [*args, "--rounds", "2"])
+    assert rounds.exit_code == 2
+    assert "--rounds 1" in rounds.output

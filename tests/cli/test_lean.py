@@ -30,7 +30,6 @@ def test_setup_checks_the_workspace_and_prints_how_to_use_it(tmp_path: Path, rep
     assert "self-check passed: known-valid proof: valid; known-false proof:" in result.output
     assert f"--project-dir {root} --sandbox off" in result.output
     assert f"export KIMINA_LEAN_PROJECT={root} KIMINA_SANDBOX=off" in result.output
-    assert f"KIMINA_LEAN_PROJECT={root} LEAN_SANDBOX=off" in result.output
     # the REPL ran through `lake env` in the Mathlib checkout
     assert ("lake", "env", str(root / "repl/.lake/build/bin/repl")) in calls(
         tmp_path / "calls.jsonl"
@@ -77,3 +76,20 @@ def test_doctor_reports_the_workspace_and_the_sandbox(tmp_path: Path, repl: Path
     broken = runner.invoke(app, [*args[:3], "--sandbox", "off"], env={"COLUMNS": "400"})
     assert "REPL not built" in broken.output
     assert f"kimina-rl lean setup {root}" in broken.output
+
+
+def test_verify_run_inside_a_workspace_uses_it(
+    tmp_path: Path, repl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "ws"
+    assert runner.invoke(app, ["lean", "setup", str(root), "--no-check"]).exit_code == 0
+    proofs = tmp_path / "in.jsonl"
+    proofs.write_text('{"id": 1, "code": "theorem t : (2 : ℕ) + 2 = 4 := by\\n  norm_num"}\n')
+    monkeypatch.chdir(root)  # no --project-dir, no KIMINA_LEAN_PROJECT: the current folder
+    monkeypatch.delenv("KIMINA_LEAN_PROJECT", raising=False)
+    result = runner.invoke(app, ["verify", str(proofs), "--sandbox", "off", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert '"status": "valid"' in result.output
+    assert ("lake", "env", str(root / "repl/.lake/build/bin/repl")) in calls(
+        tmp_path / "calls.jsonl"
+    )

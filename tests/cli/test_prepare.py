@@ -77,7 +77,7 @@ def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
     assert "unknown field 'ident'" in result.output
     result = runner.invoke(app, [*base, "--max-win-rate", "2"])
     assert result.exit_code == 2
-    assert "max_win_rate=2.0" in result.output
+    assert "--max-win-rate 2.0 is invalid" in result.output
     result = runner.invoke(app, [*base, "--user-template", str(tmp_path / "missing.txt")])
     assert result.exit_code == 2
     assert "cannot read it" in result.output

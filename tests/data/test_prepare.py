@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -430,3 +431,15 @@ def test_an_unwritable_output_is_refused_before_loading(tmp_path: Path) -> None:
     config = PrepareConfig(train="no/such-dataset", val="no/such-dataset", out=blocker / "set")
     with pytest.raises(ConfigError, match="not a writable folder; pass a writable path with --out"):
         prepare_prompt_set(config)
+
+
+def test_the_prepared_folder_follows_the_users_umask(tmp_path: Path) -> None:
+    out = tmp_path / "set"
+    previous = os.umask(0o022)
+    try:
+        prepare_prompt_set(
+            PrepareConfig(train=str(shared_file(TRAIN)), val=str(shared_file(MINIF2F)), out=out)
+        )
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755  # not mkdtemp's 0700

@@ -9,7 +9,12 @@ from typing import Any
 
 import pytest
 
-from kimina_prover_rl.data import ColumnMapping, load_prompt_source, parse_columns
+from kimina_prover_rl.data import (
+    ColumnMapping,
+    PromptTemplate,
+    load_prompt_source,
+    parse_columns,
+)
 from kimina_prover_rl.errors import ColumnError, ConfigError, InputError
 from tests.conftest import shared_file
 
@@ -127,7 +132,7 @@ def test_missing_column_names_file_column_and_layouts(tmp_path: Path) -> None:
     assert "'formal_statement' (the formal_statement field)" in message
     assert "minif2f layout" in message
     assert "--columns" in message
-    assert "statement_id, natural_language, formal_statement" in message
+    assert "statement_id, formal_statement, natural_language optional" in message
 
 
 def test_mapped_column_that_is_absent_is_an_error(tmp_path: Path) -> None:
@@ -231,3 +236,19 @@ def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
     path.write_bytes(good.encode() + b"\n" + '{"name": "é"}'.encode("latin-1") + b"\n")
     with pytest.raises(InputError, match=r"latin1\.jsonl:2: not UTF-8 \(byte 0xe9\)"):
         load_prompt_source(str(path))
+
+
+def test_id_and_formal_statement_lines_need_no_informal_text(tmp_path: Path) -> None:
+    path = tmp_path / "mine.jsonl"
+    statement = "theorem t : (1 : ℕ) + 1 = 2 := by sorry"
+    path.write_text(json.dumps({"id": "t", "formal_statement": statement}) + "\n")
+    source = load_prompt_source(str(path))
+    assert source.layout == "plain"
+    assert source.columns.informal is None
+    [problem] = source.problems
+    assert (problem.id, problem.formal_statement, problem.informal) == ("t", statement, "")
+    [user] = [
+        m for m in PromptTemplate().render(statement=statement, informal="") if m["role"] == "user"
+    ]
+    assert "# Problem:" not in user["content"]
+    assert statement in user["content"]

@@ -50,8 +50,10 @@ def test_settings_are_recorded_then_checked(tmp_path: Path) -> None:
     settings = {"model": "a", "eval": {"n": 4}}
     assert SampleStore(tmp_path / "run").claim(settings) is False
     assert SampleStore(tmp_path / "run").claim(settings) is True
-    with pytest.raises(ConfigError, match=r'eval: was \{"n": 4\}, now \{"n": 8\}.*new --out'):
+    with pytest.raises(ConfigError, match=r"\(eval\.n was 4, now 8\).*new --out"):
         SampleStore(tmp_path / "run").claim({"model": "a", "eval": {"n": 8}})
+    with pytest.raises(ConfigError, match=r"eval\.k was \(not set\), now 2; model was "):
+        SampleStore(tmp_path / "run").claim({"model": "b", "eval": {"n": 4, "k": 2}})
 
 
 def test_record_flags() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,12 @@ def test_an_unwritable_cache_is_a_config_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(ConfigError, match="KIMINA_MODEL_CACHE"):
         tiny_model_dir(cache_dir=blocker / "models")
+
+
+def test_the_cached_model_follows_the_users_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        built = tiny_model_dir(cache_dir=tmp_path / "cache")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(built.stat().st_mode) == 0o755  # not mkdtemp's 0700

@@ -89,6 +89,14 @@ def test_the_dry_run_fits_a_small_machine() -> None:
             {"backend": "local", "project_dir": "/opt/mathlib4"},
         ),
         (
+            {"KIMINA_LEAN_PROJECT": "/opt/mathlib4"},
+            {"backend": "local", "sandbox": "auto"},
+        ),
+        (
+            {"KIMINA_LEAN_PROJECT": "/opt/mathlib4", "KIMINA_SANDBOX": "required"},
+            {"backend": "local", "sandbox": "required"},
+        ),
+        (
             {"KIMINA_LEAN_PROJECT": "/opt/mathlib4", "KIMINA_LEAN_REPL": "lake env /opt/repl"},
             {"backend": "local", "project_dir": "/opt/mathlib4", "repl_cmd": "lake env /opt/repl"},
         ),

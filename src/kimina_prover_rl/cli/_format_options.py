@@ -1,8 +1,15 @@
-"""The answer-checking options shared by ``check-format`` and ``score``, defined once."""
+"""The answer-checking options shared by ``check-format``, ``score`` and ``eval``, defined once.
+
+:func:`with_format_options` adds them to a command and hands it one ``format_options:
+FormatConfig`` in their place, so the three commands cannot drift apart.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -17,7 +24,10 @@ __all__ = [
     "NoStyleChecks",
     "ThinkInPrompt",
     "format_config",
+    "with_format_options",
 ]
+
+_R = TypeVar("_R")
 
 _PANEL = "Answer checks"
 _DEFAULTS = FormatConfig()
@@ -86,3 +96,51 @@ def format_config(
         )
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from exc
+
+
+_FLAGS: dict[str, tuple[Any, Any]] = {
+    "allow_native_decide": (AllowNativeDecide, False),
+    "think_in_prompt": (ThinkInPrompt, False),
+    "accept_lean_fence": (AcceptLeanFence, False),
+    "no_style_checks": (NoStyleChecks, False),
+    "max_response_chars": (MaxResponseChars, DEFAULT_MAX_RESPONSE_CHARS),
+}
+_LEFT_AS_WRITTEN = ("format_options", "verifier_options", "return")
+
+
+def with_format_options() -> Callable[[Callable[..., _R]], Callable[..., _R]]:
+    """Add the answer-check options to a command taking ``format_options: FormatConfig``."""
+
+    def decorate(command: Callable[..., _R]) -> Callable[..., _R]:
+        signature = inspect.signature(command)
+        namespace = vars(inspect.getmodule(command))
+        hints = {
+            name: eval(value, namespace) if isinstance(value, str) else value
+            for name, value in command.__annotations__.items()
+            if name not in _LEFT_AS_WRITTEN
+        }
+        own = [
+            p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in signature.parameters.values()
+            if p.name != "format_options"
+        ]
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+            for name, (a, d) in _FLAGS.items()
+        ]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> _R:
+            flags = {name: kwargs.pop(name) for name in _FLAGS}
+            return command(**kwargs, format_options=format_config(**flags))
+
+        wrapper.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]
+        annotations = {k: v for k, v in command.__annotations__.items() if k != "format_options"}
+        wrapper.__annotations__ = {
+            **annotations,
+            **hints,
+            **{name: a for name, (a, _) in _FLAGS.items()},
+        }
+        return wrapper
+
+    return decorate

@@ -9,15 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from kimina_prover_rl.cli._app import app
-from kimina_prover_rl.cli._format_options import (
-    DEFAULT_MAX_RESPONSE_CHARS,
-    AcceptLeanFence,
-    AllowNativeDecide,
-    MaxResponseChars,
-    NoStyleChecks,
-    ThinkInPrompt,
-    format_config,
-)
+from kimina_prover_rl.cli._format_options import with_format_options
 from kimina_prover_rl.cli._jsonl import (
     OutputPath,
     exit_without_records,
@@ -34,6 +26,7 @@ __all__ = ["check_format"]
 
 
 @app.command("check-format")
+@with_format_options()
 def check_format(
     input_path: Annotated[
         Path,
@@ -44,11 +37,7 @@ def check_format(
     ],
     *,
     output: OutputPath = None,
-    allow_native_decide: AllowNativeDecide = False,
-    think_in_prompt: ThinkInPrompt = False,
-    accept_lean_fence: AcceptLeanFence = False,
-    no_style_checks: NoStyleChecks = False,
-    max_response_chars: MaxResponseChars = DEFAULT_MAX_RESPONSE_CHARS,
+    format_options: FormatConfig,
 ) -> None:
     """Check answers' format, statement integrity and forbidden constructs (no Lean needed).
 
@@ -69,20 +58,13 @@ def check_format(
 
     Example: `kimina-rl check-format answers.jsonl -o format.jsonl`
     """
-    config = format_config(
-        allow_native_decide=allow_native_decide,
-        think_in_prompt=think_in_prompt,
-        accept_lean_fence=accept_lean_fence,
-        no_style_checks=no_style_checks,
-        max_response_chars=max_response_chars,
-    )
     records = read_jsonl(input_path, output=output)  # unreadable: exit 2 (see cli._app)
     counts: Counter[str] = Counter()
     first_error: str | None = None
     with open_output(output) as stream, progress_bar() as bar:
         task = bar.add_task("checking", total=len(records))
         for number, record in enumerate(records, start=1):
-            result = _check_record(record, number, config)
+            result = _check_record(record, number, format_options)
             key = "error" if "error" in result else result["format_error"] or "ok"
             counts[key] += 1
             if key == "error" and first_error is None:
@@ -101,7 +83,7 @@ def check_format(
 
 
 def _check_record(
-    record: dict[str, Any] | InputError, number: int, config: FormatConfig
+    record: dict[str, Any] | InputError, number: int, format_options: FormatConfig
 ) -> dict[str, Any]:
     if isinstance(record, InputError):
         return {"id": None, "error": str(record)}
@@ -117,7 +99,7 @@ def _check_record(
             "id": _safe(record_id),
             "error": f"record {number}: {' and '.join(missing)} must be a string",
         }
-    check = check_answer(statement, response, config)
+    check = check_answer(statement, response, format_options)
     return {
         "id": _safe(record_id),
         "format_error": None if check.format_error is None else check.format_error.value,

@@ -11,15 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from kimina_prover_rl.cli._app import app, exit_with_error, stderr_console
-from kimina_prover_rl.cli._format_options import (
-    DEFAULT_MAX_RESPONSE_CHARS,
-    AcceptLeanFence,
-    AllowNativeDecide,
-    MaxResponseChars,
-    NoStyleChecks,
-    ThinkInPrompt,
-    format_config,
-)
+from kimina_prover_rl.cli._format_options import with_format_options
 from kimina_prover_rl.cli._jsonl import progress_bar
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
 from kimina_prover_rl.errors import ConfigError, GenerationError
@@ -45,12 +37,14 @@ _SAMPLING = "Sampling"
 
 @app.command("eval")
 @with_verifier_options()
+@with_format_options()
 def evaluate(
     *,
     model: Annotated[
         str,
         typer.Option(
-            help="Served model name (openai), or a local folder / hub id (vllm, hf).",
+            help="Served model name (openai), a local folder / hub id (vllm, hf), or an "
+            "answers .jsonl (replay).",
             rich_help_panel=_MODEL,
         ),
     ],
@@ -89,10 +83,12 @@ def evaluate(
     ] = None,
     train_split: Annotated[str, typer.Option(help="Split of a hub --train-set.")] = "train",
     generator: Annotated[
-        Literal["openai", "vllm", "hf"],
+        Literal["openai", "vllm", "hf", "replay"],
         typer.Option(
             help="`openai`: any OpenAI-compatible server at --base-url. `vllm`: vLLM's "
-            "offline engine on local GPUs. `hf`: transformers (small models, CPU).",
+            "offline engine on local GPUs. `hf`: transformers (small models, CPU). "
+            "`replay`: no model; --model is a JSON Lines file of answers you already have, "
+            '{"formal_statement", "response"} per line (--rounds 1).',
             rich_help_panel=_MODEL,
         ),
     ] = "openai",
@@ -140,12 +136,8 @@ def evaluate(
     batch_size: Annotated[
         int, typer.Option(min=1, help="Answers generated and checked per batch.")
     ] = 64,
-    allow_native_decide: AllowNativeDecide = False,
-    think_in_prompt: ThinkInPrompt = False,
-    accept_lean_fence: AcceptLeanFence = False,
-    no_style_checks: NoStyleChecks = False,
-    max_response_chars: MaxResponseChars = DEFAULT_MAX_RESPONSE_CHARS,
     verifier_options: VerifierSettings,
+    format_options: FormatConfig,
 ) -> None:
     """Evaluate a model: true pass@k, optionally with error-correction rounds.
 
@@ -172,6 +164,9 @@ def evaluate(
 
     `kimina-rl eval --generator hf --model ./tiny-model --dataset problems.jsonl --n 4
     --k 1,4 --out /tmp/ev --backend standin` (simulated Lean, for a dry run)
+
+    `kimina-rl eval --generator replay --model answers.jsonl --dataset problems.jsonl --n 1
+    --k 1 --out /tmp/ev --project-dir ~/lean/mathlib-project` (answers you already have)
     """
     from kimina_prover_rl.data import PromptTemplate, load_prompt_source, parse_columns
     from kimina_prover_rl.eval import (
@@ -184,13 +179,6 @@ def evaluate(
     )
     from kimina_prover_rl.reward import RewardConfig
 
-    fmt = format_config(
-        allow_native_decide=allow_native_decide,
-        think_in_prompt=think_in_prompt,
-        accept_lean_fence=accept_lean_fence,
-        no_style_checks=no_style_checks,
-        max_response_chars=max_response_chars,
-    )
     try:
         ks = parse_ks(k, n)
         config = EvalConfig(
@@ -200,6 +188,11 @@ def evaluate(
             batch_size=batch_size,
             sampling=SamplingConfig(temperature=temperature, top_p=top_p, max_tokens=max_tokens),
         )
+        if generator == "replay" and rounds > 1:
+            raise ConfigError(
+                "--generator replay has first answers only: pass --rounds 1 (correction "
+                "rounds need a model)"
+            )
         model_options = GeneratorOptions(
             kind=generator,
             model=model,
@@ -211,7 +204,7 @@ def evaluate(
             device=device,
             engine_options={"tensor_parallel_size": tensor_parallel_size, "seed": seed},
         )
-        reward = RewardConfig(format=fmt, timeout_s=verifier_options.timeout_s)
+        reward = RewardConfig(format=format_options, timeout_s=verifier_options.timeout_s)
     except ConfigError as exc:
         raise exit_with_error(exc) from exc
     template = PromptTemplate()
@@ -249,7 +242,7 @@ def evaluate(
             source=source,
             template=template,
             config=config,
-            fmt=fmt,
+            format_options=format_options,
             verifier=verifier_options,
         ),
         skipped=skipped,
@@ -360,7 +353,7 @@ def _settings(
     source: PromptSource,
     template: PromptTemplate,
     config: EvalConfig,
-    fmt: FormatConfig,
+    format_options: FormatConfig,
     verifier: VerifierSettings,
 ) -> dict[str, Any]:
     """Everything the stored samples depend on; a resumed run must match it exactly."""
@@ -372,7 +365,7 @@ def _settings(
         "dataset_sha256": source.describe()["content_sha256"],
         "prompt_template_sha256": template_sha256(template),
         "eval": config.to_dict(),
-        "format": dataclasses.asdict(fmt),
+        "format": dataclasses.asdict(format_options),
         "simulated_lean": verifier.simulated,
         "timeout_s": verifier.timeout_s,
     }

@@ -15,15 +15,7 @@ from kimina_prover_rl.cli._app import (
     exit_with_error,
     report_infrastructure_failures,
 )
-from kimina_prover_rl.cli._format_options import (
-    DEFAULT_MAX_RESPONSE_CHARS,
-    AcceptLeanFence,
-    AllowNativeDecide,
-    MaxResponseChars,
-    NoStyleChecks,
-    ThinkInPrompt,
-    format_config,
-)
+from kimina_prover_rl.cli._format_options import with_format_options
 from kimina_prover_rl.cli._jsonl import (
     OrderedWriter,
     OutputPath,
@@ -39,6 +31,7 @@ from kimina_prover_rl.reward import RewardConfig, RewardStats, Sample, Scorer
 
 if TYPE_CHECKING:
     from kimina_prover_rl.lean import VerifierSettings
+    from kimina_prover_rl.proof import FormatConfig
 
 __all__ = ["score"]
 
@@ -47,6 +40,7 @@ _CONCURRENCY = 1024
 
 @app.command("score")
 @with_verifier_options()
+@with_format_options()
 def score(
     input_path: Annotated[
         Path,
@@ -73,12 +67,8 @@ def score(
             "proof validity alone (costs Lean time).",
         ),
     ] = False,
-    allow_native_decide: AllowNativeDecide = False,
-    think_in_prompt: ThinkInPrompt = False,
-    accept_lean_fence: AcceptLeanFence = False,
-    no_style_checks: NoStyleChecks = False,
-    max_response_chars: MaxResponseChars = DEFAULT_MAX_RESPONSE_CHARS,
     verifier_options: VerifierSettings,
+    format_options: FormatConfig,
 ) -> None:
     """Score model answers: format × statement intact × Lean accepts the proof.
 
@@ -109,18 +99,11 @@ def score(
 
     `kimina-rl score answers.jsonl --backend standin` (simulated Lean, for a dry run)
     """
-    fmt = format_config(
-        allow_native_decide=allow_native_decide,
-        think_in_prompt=think_in_prompt,
-        accept_lean_fence=accept_lean_fence,
-        no_style_checks=no_style_checks,
-        max_response_chars=max_response_chars,
-    )
     outcome = _Outcome()
     records: list[dict[str, Any] | InputError] = []
     try:
         config = RewardConfig(
-            format=fmt,
+            format=format_options,
             format_score=format_score,
             verify_format_failures=verify_format_failures,
             timeout_s=verifier_options.timeout_s,

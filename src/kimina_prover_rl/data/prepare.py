@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -368,7 +369,9 @@ def _write_atomically(
 
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        # mkdir, not mkdtemp: the folder keeps the user's umask (mkdtemp makes it 0700).
+        tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.partial"
+        tmp.mkdir()
     except OSError as exc:
         raise ConfigError(
             f"cannot create the output folder {out} ({exc.strerror or exc}); pass a writable "

@@ -33,6 +33,7 @@ DEFAULT_USER_TEMPLATE = (
     "# Formal Statement:\n```lean4\n{statement}\n```\n"
 )
 
+_PROBLEM_SECTION = "# Problem:\n{informal}\n\n"
 _FIELDS = frozenset({"informal", "statement"})
 _TRAILING_SORRY = re.compile(r"(?:\bby|:=)(\s*\bsorry)\s*$")
 _DOC_COMMENT = re.compile(r"\A/-[-!]?(.*?)-/\Z", re.DOTALL)
@@ -83,7 +84,10 @@ class PromptTemplate:
         messages = []
         if self.system is not None:
             messages.append({"role": "system", "content": self.system})
-        content = self.user.format(statement=statement, informal=informal)
+        user = self.user
+        if not informal.strip() and user == DEFAULT_USER_TEMPLATE:
+            user = user.replace(_PROBLEM_SECTION, "")  # no empty "# Problem:" heading
+        content = user.format(statement=statement, informal=informal)
         messages.append({"role": "user", "content": content})
         return messages
 

@@ -32,7 +32,7 @@ __all__ = [
     "parse_columns",
 ]
 
-_REQUIRED = ("id", "formal_statement", "informal")
+_REQUIRED = ("id", "formal_statement")
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 _SUFFIXES = (".jsonl", ".parquet")
 _MISSING = object()
@@ -40,11 +40,15 @@ _MISSING = object()
 
 @dataclass(frozen=True, slots=True)
 class ColumnMapping:
-    """Which source column holds each field; ``win_rate`` may be a dotted nested path."""
+    """Which source column holds each field; ``win_rate`` may be a dotted nested path.
+
+    ``informal`` (the problem in words), ``source`` and ``win_rate`` are optional: None when
+    the data has no such column.
+    """
 
     id: str
     formal_statement: str
-    informal: str
+    informal: str | None = None
     source: str | None = None
     win_rate: str | None = None
 
@@ -74,6 +78,7 @@ LAYOUTS: Mapping[str, ColumnMapping] = {
         informal="informal_prefix",
         source="source",
     ),
+    "plain": ColumnMapping(id="id", formal_statement="formal_statement", informal="informal"),
 }
 
 #: The layout of each known hub dataset.
@@ -228,7 +233,8 @@ def _head(column: str) -> str:
 
 def _describe_layouts() -> str:
     return "; ".join(
-        f"{name} ({m.id}, {m.informal}, {m.formal_statement})" for name, m in LAYOUTS.items()
+        f"{name} ({m.id}, {m.formal_statement}, {m.informal} optional)"
+        for name, m in LAYOUTS.items()
     )
 
 
@@ -256,7 +262,7 @@ def _resolve_columns(
     raise ColumnError(
         f"{where}: missing column {named} of the {best} layout; the data has columns "
         f"{sorted(available)}. Known layouts: {_describe_layouts()}. Map other names with "
-        "--columns id=COLUMN,formal_statement=COLUMN,informal=COLUMN"
+        "--columns id=COLUMN,formal_statement=COLUMN (informal=COLUMN optional)"
     )
 
 
@@ -283,6 +289,7 @@ def _check_optional(
 
     return replace(
         mapping,
+        informal=present("informal", mapping.informal),
         source=present("source", mapping.source),
         win_rate=present("win_rate", mapping.win_rate),
     )
@@ -308,7 +315,7 @@ def _problem(record: Mapping[str, Any], i: int, m: ColumnMapping, where: str) ->
     return Problem(
         id=str(raw_id),
         formal_statement=_text(record, m.formal_statement, "formal_statement", row),
-        informal=_text(record, m.informal, "informal", row),
+        informal=_text(record, m.informal, "informal", row) if m.informal else "",
         source=(_text(record, m.source, "source", row) or None) if m.source else None,
         win_rate=_number(record, m.win_rate, row) if m.win_rate else None,
     )

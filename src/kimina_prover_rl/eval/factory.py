@@ -14,7 +14,7 @@ from kimina_prover_rl.eval.generator import Generator
 
 __all__ = ["GeneratorKind", "GeneratorOptions", "open_generator"]
 
-GeneratorKind = Literal["vllm", "openai", "hf"]
+GeneratorKind = Literal["vllm", "openai", "hf", "replay"]
 _KINDS: tuple[str, ...] = get_args(GeneratorKind)
 
 
@@ -24,7 +24,8 @@ class GeneratorOptions:
 
     kind: GeneratorKind = "openai"
     model: str
-    """A served model name (``openai``), a local folder or hub id (``vllm``, ``hf``)."""
+    """A served model name (``openai``), a local folder or hub id (``vllm``, ``hf``), or
+    an answers JSON Lines file (``replay``)."""
     base_url: str | None = None
     """The OpenAI-compatible API root (``openai``)."""
     api_key: str | None = None
@@ -64,6 +65,12 @@ def open_generator(options: GeneratorOptions) -> Generator:
                 retries=options.retries,
             )
         )
+    if options.kind == "replay":
+        from pathlib import Path
+
+        from kimina_prover_rl.eval.replay import ReplayGenerator
+
+        return ReplayGenerator(Path(options.model))
     if options.kind == "hf":
         from kimina_prover_rl.eval.hf_backend import HFGenerator
 

@@ -150,11 +150,11 @@ class SampleStore:
                 f"{self.settings_path} is unreadable ({exc}); pass a fresh --out folder"
             ) from exc
         if earlier != wanted:
-            changed = sorted(
-                k for k in set(earlier) | set(wanted) if earlier.get(k) != wanted.get(k)
-            )
+            before, after = _leaves(earlier), _leaves(wanted)
+            changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
             details = "; ".join(
-                f"{k}: was {_short(earlier.get(k))}, now {_short(wanted.get(k))}" for k in changed
+                f"{k} was {_short(before.get(k, _UNSET))}, now {_short(after.get(k, _UNSET))}"
+                for k in changed
             )
             raise ConfigError(
                 f"{self.directory} holds an evaluation with other settings ({details}). "
@@ -219,7 +219,22 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+_UNSET = object()
+
+
+def _leaves(settings: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested settings flattened to ``{"sampling.n": 4, ...}``, so a difference is named."""
+    if isinstance(settings, dict) and settings:
+        flat: dict[str, Any] = {}
+        for key, value in settings.items():
+            flat.update(_leaves(value, f"{prefix}{key}."))
+        return flat
+    return {prefix.rstrip("."): settings}
+
+
 def _short(value: Any) -> str:
+    if value is _UNSET:
+        return "(not set)"
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 80 else text[:77] + "..."
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.cache import CachingVerifier, VerdictCache
@@ -77,7 +78,7 @@ def _open_backend(options: VerifierSettings, cache: VerdictCache | None) -> Veri
             "(the folder holding lakefile and lean-toolchain)"
         )
     cwd = options.project_dir
-    workspace = None if cwd is None else find_workspace(cwd)
+    workspace = find_workspace(Path.cwd() if cwd is None else cwd)
     if options.backend == "standin":
         command = standin_command(latency=options.standin_latency, seed=options.standin_seed)
     elif options.repl_cmd is not None:

@@ -26,6 +26,7 @@ from pydantic import Field
 from kimina_prover_rl._schema import check_fields, setting
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.sandbox import SandboxMode
+from kimina_prover_rl.lean.workspace import WORKSPACE_FILE
 from kimina_prover_rl.standin import MODULE as STANDIN_MODULE
 
 __all__ = ["NO_LEAN", "Backend", "VerifierSettings", "WithoutLean", "resolve_backend"]
@@ -42,7 +43,7 @@ NO_LEAN = (
 )
 """Why ``auto`` found no Lean, and every way to give it one."""
 
-_LEAN_PROJECT_FILES = ("lakefile.lean", "lakefile.toml", "lean-toolchain")
+_LEAN_PROJECT_FILES = ("lakefile.lean", "lakefile.toml", "lean-toolchain", WORKSPACE_FILE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -140,7 +140,9 @@ def tiny_model_dir(spec: TinyModelSpec | None = None, *, cache_dir: Path | None 
         return target
     try:
         root.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+        # mkdir, not mkdtemp: the model keeps the user's umask (mkdtemp makes it 0700).
+        scratch = root / f".building-{uuid.uuid4().hex}"
+        scratch.mkdir()
     except OSError as exc:
         raise ConfigError(
             f"cannot write the model cache {root} ({exc}): set KIMINA_MODEL_CACHE to a "
