@@ -447,13 +447,28 @@ def test_allowed_commands_in_any_order_pass(helpers: list[str], after: bool) -> 
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.sampled_from(_HELPERS), max_size=3),
-    st.sampled_from(["namespace Aux", "section", "end"]),
+    st.sampled_from(["namespace Aux", "namespace A.B", "end", "end Aux"]),
 )
 def test_a_scope_left_open_or_closed_too_often_is_refused(helpers: list[str], scope: str) -> None:
     code = "\n\n".join([*helpers, scope]) + "\n\n"
     scan = scan_code(code + "theorem t : True := trivial", len(code), name="t")
     assert scan.forbidden is not None
     assert scan.forbidden.construct == scope.split(maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("noncomputable section\n\ndef twice (n : ℕ) : ℕ := 2 * n\n\n", ""),
+        ("section\n\nlemma two_aux : (2 : ℕ) = 1 + 1 := rfl\n\n", "\n\nend"),
+        ("namespace Aux\n\nlemma two_aux : (2 : ℕ) = 1 + 1 := rfl\n\nend Aux\n\n", ""),
+    ],
+)
+def test_a_section_may_stay_open_and_a_closed_namespace_is_fine(before: str, after: str) -> None:
+    code = before + "theorem t : True := trivial" + after
+    start = len(before)
+    scan = scan_code(code, start, start + len("theorem t : True :="), name="t")
+    assert scan.forbidden is None, scan.forbidden
 
 
 def test_refusals_say_what_to_write_instead() -> None:

@@ -149,10 +149,14 @@ def test_training_with_no_lean_is_refused_before_it_starts(
     check_config(compose(["reward.custom_reward_function.reward_kwargs.backend=standin"]))
 
 
-def test_the_yaml_reward_kwargs_are_the_settings_defaults() -> None:
+def test_the_yaml_reward_kwargs_and_correction_are_the_settings_defaults() -> None:
+    from kimina_prover_rl.reward import CorrectionSettings
+    from kimina_prover_rl.verl.dataset import correction_settings
     from kimina_prover_rl.verl.reward import RewardKwargs
 
-    kwargs = compose([]).reward.custom_reward_function.reward_kwargs
+    config = compose([])
+    assert correction_settings(config.data) == CorrectionSettings()
+    kwargs = config.reward.custom_reward_function.reward_kwargs
     settings = RewardKwargs.from_kwargs(
         {k: v for k, v in kwargs.items() if k not in ("tokenizer", "chat_template_kwargs")}
         | {"tokenizer": "model"}

@@ -32,7 +32,7 @@ EXPECTED = {
 
 
 def test_unknown_reward_kwargs_are_refused_by_name() -> None:
-    with pytest.raises(ConfigError, match="unknown reward_kwargs bakend"):
+    with pytest.raises(ConfigError, match="unknown reward_kwargs keys bakend"):
         RewardKwargs.from_kwargs({"bakend": "remote", "response_prefix": ""})
 
 

@@ -31,7 +31,7 @@ from types import TracebackType
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.dedup import proof_key
 from kimina_prover_rl.lean.verdict import Verdict, VerifyRequest
-from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
+from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier, with_default_timeout
 
 __all__ = ["CACHE_SCHEMA_VERSION", "CachingVerifier", "VerdictCache"]
 
@@ -235,7 +235,9 @@ class CachingVerifier(WrappingVerifier):
 
     Hits are yielded first, marked ``cached=True`` and carrying the request's own id.
     While ``inner`` does not know its verdict scope (a remote server not asked yet),
-    lookups are skipped: an answer from another Lean must never be served.
+    lookups are skipped: an answer from another Lean must never be served. With
+    ``default_timeout_s`` (the outermost wrapper of a stack), requests that set no time
+    limit are keyed and passed on with that one.
     """
 
     def __init__(
@@ -262,13 +264,12 @@ class CachingVerifier(WrappingVerifier):
                 self.cache.close()
 
     def _keys(self, requests: Sequence[VerifyRequest], scope: str) -> list[str]:
-        return [
-            proof_key(r, scope=scope, default_timeout_s=self._default_timeout_s) for r in requests
-        ]
+        return [proof_key(r, scope=scope) for r in requests]
 
     async def verify_stream(
         self, requests: Sequence[VerifyRequest]
     ) -> AsyncIterator[tuple[int, Verdict]]:
+        requests = with_default_timeout(requests, self._default_timeout_s)
         scope = self._inner.verdict_scope
         misses: list[int] = list(range(len(requests)))
         if scope:

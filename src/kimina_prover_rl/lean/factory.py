@@ -55,8 +55,10 @@ def open_verifier(options: VerifierSettings) -> Verifier:
         return DedupVerifier(cluster, default_timeout_s=options.timeout_s)
     cache = None if options.cache_path is None else VerdictCache(options.cache_path)
     verifier = _open_backend(options, cache)
+    # the effective time limit is put on each request once, by the outermost wrapper
     if cache is not None:
-        verifier = CachingVerifier(verifier, cache, default_timeout_s=options.timeout_s)
+        outermost = None if options.dedup else options.timeout_s
+        verifier = CachingVerifier(verifier, cache, default_timeout_s=outermost)
     if options.dedup:
         verifier = DedupVerifier(verifier, default_timeout_s=options.timeout_s)
     return verifier

@@ -87,7 +87,7 @@ class VerifierSettings:
         4,
         flag="--workers",
         help="REPL processes checking at once (`ray`: each node's --ray-resource instead). "
-        "Four fit a 32 GiB machine with Mathlib.",
+        "Four, plus a spare, fit a 32 GiB machine with Mathlib (2-5 GiB per REPL).",
     )
     spares: Annotated[int, Field(ge=0)] = setting(
         1,

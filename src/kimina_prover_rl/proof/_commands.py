@@ -9,9 +9,10 @@ list what is refused, this module lists what an answer may write where a command
 words that only continue a declaration at column 0 (match arms, ``where``, a proof written
 from column 0). Every other word there is refused by name, with what to write instead.
 
-``namespace``/``section`` must be closed by ``end`` in the same part of the code: before
-the theorem (so the graded theorem keeps its given full name) and after it (so the
-appended checks run at the top level); an ``end`` may close only what the answer opened.
+A ``namespace`` must be closed by ``end`` in the same part of the code: before the
+theorem (so the graded theorem keeps its given full name) and after it (so the appended
+checks run at the top level); a ``section`` may stay open (it changes no name), and an
+``end`` may close only what the answer opened.
 """
 
 from __future__ import annotations
@@ -151,12 +152,13 @@ def refused_commands(
     where)`` region of ``code`` (``masked``: the code with comments, literals and names
     blanked; ``where`` says where a scope must be closed, e.g. "before the theorem")."""
     comments = {start: end for start, end, kind in lex(code).spans if kind == COMMENT}
+    opened: list[tuple[int, str, int]] = []  # (offset, command, scopes it opened)
     for start, end, where in regions:
         for head in _command_heads(code, masked, comments, start, end):
             refusal = _refusal_at(masked, head, end)
             if refusal is not None:
                 yield refusal
-        refusal = _unbalanced_scope(code, masked, (start, end), where)
+        refusal = _unbalanced_scope(code, masked, (start, end, where), opened)
         if refusal is not None:
             yield refusal
 
@@ -265,12 +267,13 @@ def _reason(word: str) -> str:
 
 
 def _unbalanced_scope(
-    code: str, masked: str, region: tuple[int, int], where: str
+    code: str, masked: str, region: tuple[int, int, str], opened: list[tuple[int, str, int]]
 ) -> CommandRefusal | None:
-    """The first ``end`` that closes a scope the region did not open, or the first
-    ``namespace``/``section``/``mutual`` the region leaves open."""
-    start, end = region
-    opened: list[tuple[int, str, int]] = []  # (offset, command, scopes it opened)
+    """The first ``end`` in ``region`` that closes a scope the answer did not open, or the
+    first ``namespace`` left open at its end. ``opened`` holds the scopes open when the
+    region starts and is updated: a ``section`` may stay open (it changes no name, and
+    an honest answer may close it after the theorem), a ``namespace`` may not."""
+    start, end, where = region
     for m in _SCOPE.finditer(masked, start, end):
         command = m.group(1)
         name = None if m.group(2) is None else code[m.start(2) : m.end(2)]
@@ -292,12 +295,12 @@ def _unbalanced_scope(
                 "closes a scope the answer did not open (it would move the theorem out of "
                 "its given namespace): close only the sections and namespaces you open",
             )
-    if opened:
-        offset, what, _ = opened[0]
+    namespace = next((entry for entry in opened if entry[1] == "namespace"), None)
+    if namespace is not None:
         return CommandRefusal(
-            offset,
-            what,
-            f"this `{what}` is not closed by `end` {where}: close it, so that the graded "
+            namespace[0],
+            "namespace",
+            f"this `namespace` is not closed by `end` {where}: close it, so that the graded "
             "theorem keeps its given name and the checks after the proof run at the top level",
         )
     return None

@@ -15,10 +15,10 @@ and says what to write instead where there is an honest way.
   ``section``/``namespace``/``end`` or a word that only continues a declaration may
   stand; any other word (``binder_predicate``, ``declare_syntax_cat``, an unknown
   command) is refused by name with what to write instead, since a command that adds
-  syntax can add a token that makes Lean lex the rest differently. A ``namespace`` or
-  ``section`` must be closed by ``end`` before the theorem (so it keeps its given name)
-  and by the end of the code (so the checks run at the top level), and an ``end`` may
-  close only what the answer opened.
+  syntax can add a token that makes Lean lex the rest differently. A ``namespace`` must
+  be closed by ``end`` before the theorem (so it keeps its given name) and by the end of
+  the code (so the checks run at the top level); a ``section`` may stay open; an ``end``
+  may close only what the answer opened.
 - Anywhere: ``axiom``, ``unsafe``, ``implemented_by``, ``extern``, ``local instance``,
   ``#eval``, ``#exit``, ``#guard_msgs`` (it swallows errors such as "already declared"),
   ``run_cmd``/``run_tac``/``run_elab``/``run_meta``, ``by_elab``, ``elab``/``elab_rules``,

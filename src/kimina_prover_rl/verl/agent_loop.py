@@ -28,12 +28,12 @@ from verl.experimental.agent_loop.agent_loop import (
 )
 
 from kimina_prover_rl.reward import (
-    CorrectionConfig,
     CorrectionPrompt,
     FinishedAnswer,
     RewardRecord,
     next_turn,
 )
+from kimina_prover_rl.verl.dataset import correction_settings
 from kimina_prover_rl.verl.reward import compute_score
 from kimina_prover_rl.verl.think import response_prefix
 
@@ -48,11 +48,7 @@ class CorrectionAgentLoop(AgentLoopBase):
         self.response_length = int(self.rollout_config.response_length)
         reward = self.config.reward.custom_reward_function
         self.reward_kwargs = dict(reward.get("reward_kwargs") or {})
-        correction = self.config.data.get("correction") or {}
-        self.correction_config = CorrectionConfig(
-            max_turns=int(correction.get("max_turns", 2)),
-            max_feedback_chars=int(correction.get("max_feedback_chars", 3000)),
-        )
+        self.correction_config = correction_settings(self.config.data)
         self.prefix = response_prefix(self.tokenizer, self.apply_chat_template_kwargs)
 
     async def run(self, sampling_params: dict[str, Any], **kwargs: Any) -> AgentLoopOutput:

@@ -11,10 +11,11 @@ so its keys are exactly a normal item's and batches collate.
 The cache is saved with verl's checkpoints: ``StatefulDataLoader`` stores the dataset's
 :meth:`~CorrectionDataset.state_dict` in ``data.pt`` and restores it on resume.
 
-Settings (``data.correction``, all optional): ``rate`` (0.5), ``capacity`` (4096),
-``seed`` (0), ``max_turns`` (2), ``max_feedback_chars`` (3000). The cache lives in the
-trainer process, so ``data.dataloader_num_workers`` must be 0 (worker processes would each
-hold a copy the hook never reaches); the constructor refuses anything else.
+Settings: ``data.correction``, read into :class:`~kimina_prover_rl.reward.CorrectionSettings`
+(its fields, all optional; unknown keys refused: :func:`correction_settings`). The cache
+lives in the trainer process, so ``data.dataloader_num_workers`` must be 0 (worker
+processes would each hold a copy the hook never reaches); the constructor refuses
+anything else.
 """
 
 from __future__ import annotations
@@ -24,20 +25,19 @@ from typing import Any
 
 from verl.utils.dataset.rl_dataset import RLHFDataset
 
+from kimina_prover_rl._schema import settings_from_mapping
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.reward import (
     CorrectionCache,
-    CorrectionConfig,
     CorrectionPrompt,
+    CorrectionSettings,
     PromptRow,
     SkipReason,
     correction_row,
 )
 from kimina_prover_rl.verl.think import check_think_survives
 
-__all__ = ["CorrectionDataset"]
-
-_SETTINGS = ("rate", "capacity", "seed", "max_turns", "max_feedback_chars")
+__all__ = ["CorrectionDataset", "correction_settings"]
 
 
 class CorrectionDataset(RLHFDataset):
@@ -51,16 +51,7 @@ class CorrectionDataset(RLHFDataset):
         processor: Any = None,
         max_samples: int = -1,
     ) -> None:
-        settings = _settings(config)
-        self.cache = CorrectionCache(
-            capacity=settings.get("capacity", 4096),
-            rate=settings.get("rate", 0.5),
-            seed=settings.get("seed", 0),
-        )
-        self.correction_config = CorrectionConfig(
-            max_turns=settings.get("max_turns", 2),
-            max_feedback_chars=settings.get("max_feedback_chars", 3000),
-        )
+        self.cache = CorrectionCache(correction_settings(config))
         workers = config.get("dataloader_num_workers", 0)
         if workers and self.cache.rate > 0:
             raise ConfigError(
@@ -119,14 +110,12 @@ class CorrectionDataset(RLHFDataset):
         return {**item, **fields}
 
 
-def _settings(config: Any) -> dict[str, Any]:
-    raw = config.get("correction") or {}
-    settings = dict(raw.items()) if isinstance(raw, Mapping) or hasattr(raw, "items") else None
-    if settings is None:
-        raise ConfigError(f"data.correction={raw!r} must be a mapping of {', '.join(_SETTINGS)}")
-    unknown = sorted(set(settings) - set(_SETTINGS))
-    if unknown:
+def correction_settings(data_config: Any) -> CorrectionSettings:
+    """``data.correction`` of verl's ``data`` config as settings (unknown keys refused)."""
+    raw = data_config.get("correction") or {}
+    if not (isinstance(raw, Mapping) or hasattr(raw, "items")):
         raise ConfigError(
-            f"unknown data.correction keys {', '.join(unknown)}; use {', '.join(_SETTINGS)}"
+            f"data.correction={raw!r} must be a mapping of CorrectionSettings fields "
+            "(rate, max_turns, max_feedback_chars, capacity, seed, template)"
         )
-    return settings
+    return settings_from_mapping(CorrectionSettings, dict(raw.items()), where="data.correction")

@@ -40,7 +40,7 @@ def feed_corrections(
     dataset: CorrectionDataset, answers: Sequence[FinishedAnswer]
 ) -> dict[str, float]:
     """Add every failed answer's next turn to ``dataset``'s cache; return the step metrics."""
-    return finish_step(dataset.cache, answers, config=dataset.correction_config)
+    return finish_step(dataset.cache, answers, config=dataset.cache.settings)
 
 
 class CorrectionTrainer(PPOTrainerSync):
