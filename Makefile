@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # A second, verbose attempt: survives a transient registry error and shows a real one.
 PIP_RETRY := $(BIN)/python -m pip install --disable-pip-version-check
-# On GPU machines install the CUDA torch first; here the CPU build comes from local disk.
+# The CPU torch build of the test environment, installed before the extras (which pin no
+# torch). GPU nodes do not use this Makefile: `pip install "kimina-prover-rl[gpu]"`.
 TORCH := torch==2.13.0
 EXTRAS := dev,server,ray,data,verl,trl,plot
 # The read-only sample data (MiniF2F test set, training sample, recorded Lean output).
