@@ -39,6 +39,8 @@ KNOWN_BAD = "import Mathlib\n\ntheorem kimina_doctor_bad : (2 : ℕ) + 2 = 5 := 
 """A false statement: a verifier that accepts it is not checking proofs."""
 
 _HEALTH_TIMEOUT_S = 10.0
+_SIMULATED = "standin"
+"""How a stand-in verifier's Lean version starts (``standin (simulated Lean, …)``)."""
 _EXCERPT = 200
 
 _NO_ANSWER = frozenset({"crash", "overloaded", "infra_error", "rejected"})
@@ -140,6 +142,14 @@ def verifier_check(options: VerifierSettings) -> Finding | None:
     good, bad = good_verdict.status.value, bad_verdict.status.value
     label = f"verifier ({options.backend})"
     detail = f"known-valid proof: {good}; known-false proof: {bad}"
+    if good not in _NO_ANSWER and good_verdict.lean_version.startswith(_SIMULATED):
+        return Finding(
+            label,
+            False,
+            f"{detail}; Lean is SIMULATED ({good_verdict.lean_version})",
+            "this is the stand-in, not Lean: pass --project-dir with a Lean + Mathlib "
+            "project, or point LEAN_SERVER_API_URL at a real server",
+        )
     if good == "valid" and bad != "valid":
         return Finding(label, True, detail)
     if bad == "valid":
