@@ -5,8 +5,8 @@ from __future__ import annotations
 from kimina_prover_rl.reward.batching import BatchingConfig, MicroBatcher
 from kimina_prover_rl.reward.correction import (
     CorrectionCache,
-    CorrectionConfig,
     CorrectionPrompt,
+    CorrectionSettings,
     SkipReason,
     build_correction,
     correction_for,
@@ -30,7 +30,6 @@ from kimina_prover_rl.reward.score import (
     Sample,
     ScoredSample,
     Scorer,
-    SyncScorer,
 )
 from kimina_prover_rl.reward.step import (
     FinishedAnswer,
@@ -47,8 +46,8 @@ __all__ = [
     "BatchingConfig",
     "ChatMessage",
     "CorrectionCache",
-    "CorrectionConfig",
     "CorrectionPrompt",
+    "CorrectionSettings",
     "FinishedAnswer",
     "MicroBatcher",
     "PromptRow",
@@ -61,7 +60,6 @@ __all__ = [
     "ScoredSample",
     "Scorer",
     "SkipReason",
-    "SyncScorer",
     "build_correction",
     "correction_for",
     "correction_from_record",
