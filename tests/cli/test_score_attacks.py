@@ -243,15 +243,20 @@ def test_honest_answers_are_rewarded(tmp_path: Path, minif2f: list[dict[str, Any
 def test_the_lean_level_checks_alone_refuse_each_proof(
     tmp_path: Path, minif2f: list[dict[str, Any]], name: str, reason: str
 ) -> None:
-    """The attack's final code sent straight to `kimina-rl verify` (no text layer at all,
-    as if its scan had missed the construct) is still not valid, for the Lean-level reason."""
+    """The attack's final code sent straight to `kimina-rl verify --trusted-code` (no text
+    layer at all, as if its scan had missed the construct) is still not valid, for the
+    Lean-level reason."""
     attack = _attacks(row_named(minif2f, "mathd_algebra_478"))[name]
     code = attack["response"].rsplit("```lean4\n", 1)[1].split("\n```", 1)[0]
     source = tmp_path / "proofs.jsonl"
     record = {"id": name, "code": code, "formal_statement": attack["statement"]}
     source.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["verify", str(source), "--backend", "standin", "--no-cache"])
+    args = ["verify", str(source), "--backend", "standin", "--no-cache"]
+    result = runner.invoke(app, [*args, "--trusted-code"])  # the verifier's own scan off too
     assert result.exit_code == 0, result.output
     [verdict] = [json.loads(line) for line in result.stdout.splitlines()]
     assert verdict["status"] == "unsound", verdict["detail"]
     assert verdict["extra"]["unsound_reason"] == reason
+    guarded = runner.invoke(app, args)  # by default the verifier's scan may refuse it first
+    [verdict] = [json.loads(line) for line in guarded.stdout.splitlines()]
+    assert verdict["status"] in ("unsound", "rejected"), verdict["detail"]

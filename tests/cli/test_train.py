@@ -50,6 +50,7 @@ def test_without_verl_it_says_which_extra_to_install(monkeypatch: pytest.MonkeyP
     )
     result = CliRunner().invoke(app, ["train", "--cfg", "job"])
     assert result.exit_code == 2
+    assert "pip install 'kimina-prover-rl[gpu]'" in result.output
     assert "pip install 'kimina-prover-rl[verl]'" in result.output
 
 

@@ -19,4 +19,5 @@ async def test_health_is_ok_without_an_api_key_and_names_the_lean_version_and_li
         "max_timeout": 90,
         "max_snippets": 64,
         "max_body_bytes": 1000,
+        "self_check": None,
     }

@@ -232,3 +232,32 @@ def test_the_task_runner_is_a_ray_actor_verl_can_start(ray_session: Any) -> None
         assert ray_session.get(runner.__ray_ready__.remote(), timeout=600)
     finally:
         ray_session.kill(runner)
+
+
+def test_a_prompt_set_giving_zero_steps_is_refused_before_ray_starts(prompt_set: Path) -> None:
+    from omegaconf import OmegaConf
+
+    from kimina_prover_rl.verl.main import check_data
+
+    def config(batch: int, **data: Any) -> Any:
+        return OmegaConf.create(
+            {
+                "data": {
+                    "train_files": str(prompt_set / "train.parquet"),
+                    "val_files": [str(prompt_set / "val.parquet")],
+                    "train_batch_size": batch,
+                    **data,
+                }
+            }
+        )
+
+    assert check_data(config(8)) == 8  # the fixture's 8 prompts make one step
+    with pytest.raises(
+        ConfigError, match=r"holds 8 prompts, fewer than data\.train_batch_size=256"
+    ):
+        check_data(config(256))
+    with pytest.raises(ConfigError, match="holds 4 prompts"):
+        check_data(config(8, train_max_samples=4))
+    missing = config(8, train_files="/nowhere/train.parquet")
+    with pytest.raises(ConfigError, match=r"/nowhere/train\.parquet does not exist.*kimina-rl"):
+        check_data(missing)

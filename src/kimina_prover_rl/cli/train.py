@@ -38,8 +38,9 @@ def train_command(ctx: typer.Context) -> None:
     """
     if importlib.util.find_spec("verl") is None:
         raise ConfigError(
-            "kimina-rl train needs verl 0.9.1: pip install 'kimina-prover-rl[verl]' (on GPU "
-            "nodes install torch for your CUDA and vllm first; see recipe/kimina_prover_rl)"
+            "kimina-rl train needs verl 0.9.1: on GPU nodes pip install 'kimina-prover-rl[gpu]' "
+            "(verl with vllm and CUDA torch); for CPU tests pip install 'kimina-prover-rl[verl]' "
+            "(see recipe/kimina_prover_rl)"
         )
     completed = subprocess.run([sys.executable, "-m", ENTRY_MODULE, *ctx.args], check=False)
     raise typer.Exit(completed.returncode)

@@ -36,7 +36,7 @@ from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier, with_defa
 __all__ = ["CACHE_SCHEMA_VERSION", "CachingVerifier", "VerdictCache"]
 
 #: Stored in ``PRAGMA user_version``; bump it (and migrate) when the layout changes.
-CACHE_SCHEMA_VERSION = 2
+CACHE_SCHEMA_VERSION = 3
 
 _logger = logging.getLogger(__name__)
 
@@ -53,6 +53,13 @@ _STATEMENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS statements (
     key TEXT PRIMARY KEY,
     printed TEXT NOT NULL,
+    created_at REAL NOT NULL
+)
+"""
+_SELF_CHECKS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS self_checks (
+    key TEXT PRIMARY KEY,
+    report TEXT NOT NULL,
     created_at REAL NOT NULL
 )
 """
@@ -108,6 +115,7 @@ class VerdictCache:
                     conn.execute("BEGIN IMMEDIATE")
                     conn.execute(_SCHEMA)
                     conn.execute(_STATEMENTS_SCHEMA)
+                    conn.execute(_SELF_CHECKS_SCHEMA)
                     conn.execute(f"PRAGMA user_version={CACHE_SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             conn.close()
@@ -174,6 +182,22 @@ class VerdictCache:
             "statement store",
             "INSERT OR REPLACE INTO statements (key, printed, created_at) VALUES (?, ?, ?)",
             [(key, printed, time.time())],
+            many=True,
+        )
+
+    def get_self_check(self, key: str) -> str | None:
+        """The passed start-up self-check stored under ``key`` (None: not passed yet)."""
+        rows = self._run(
+            "self-check lookup", "SELECT report FROM self_checks WHERE key = ?", (key,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def put_self_check(self, key: str, report: str) -> None:
+        """Remember a passed self-check (``lean.self_check``) under its verdict scope's key."""
+        self._run(
+            "self-check store",
+            "INSERT OR REPLACE INTO self_checks (key, report, created_at) VALUES (?, ?, ?)",
+            [(key, report, time.time())],
             many=True,
         )
 

@@ -158,6 +158,27 @@ class VerifierSettings:
     standin_seed: int | None = setting(
         None, flag="--standin-seed", help="Seed of the stand-in's latency draws."
     )
+    trusted_code: bool = setting(
+        False,
+        flag="--trusted-code/--scan-code",
+        help="Skip the verifier's own forbidden-construct checks (kernel checking turned off, "
+        "`#eval`, `axiom`, ...). Only for code you wrote: by default every proof is scanned "
+        "and a refused one is `rejected`, naming the construct.",
+    )
+    self_check: bool = setting(
+        True,
+        flag="--self-check/--skip-self-check",
+        help="Before any proof, check that known proofs get their known verdicts from this "
+        "Lean (remembered per Lean version and project in the --cache); skipping is said "
+        "on every run.",
+    )
+    self_check_header: str = setting(
+        "import Mathlib",
+        flag="--self-check-header",
+        metavar="HEADER",
+        help="Header the self-check's core-Lean proofs run under (the one your proofs use; "
+        "'' for none).",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self)

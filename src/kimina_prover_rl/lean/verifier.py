@@ -94,8 +94,8 @@ class Verifier(abc.ABC):
 class WrappingVerifier(Verifier):
     """A verifier that adds behaviour around another (dedup, cache) and judges as it does.
 
-    It reports the inner verifier's Lean version and verdict scope, and closing it
-    closes the inner verifier.
+    It reports the inner verifier's Lean version and verdict scope; entering it enters the
+    inner verifier, and closing it closes the inner verifier.
     """
 
     def __init__(self, inner: Verifier) -> None:
@@ -113,6 +113,11 @@ class WrappingVerifier(Verifier):
     @property
     def verdict_scope(self) -> str:
         return self._inner.verdict_scope
+
+    async def __aenter__(self) -> Self:
+        """Enter the inner verifier too (the self-check runs when it is entered)."""
+        await self._inner.__aenter__()
+        return self
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -65,6 +65,9 @@ class SkipReason(StrEnum):
     """The feedback is empty: the model would have nothing to act on."""
     FEEDBACK_TOO_LONG = "feedback_too_long"
     """The feedback exceeds ``CorrectionSettings.max_feedback_chars``."""
+    PROMPT_TOO_LONG = "prompt_too_long"
+    """The correction prompt, rendered by the chat template, exceeds the trainer's prompt
+    budget (verl's ``data.max_prompt_length``); counted by the trainer's dataset."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

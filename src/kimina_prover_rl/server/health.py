@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from kimina_prover_rl.lean.kimina.wire import HealthResponse
+from kimina_prover_rl.lean.self_check import self_check_report
 from kimina_prover_rl.lean.verifier import Verifier
 from kimina_prover_rl.server.deps import get_limits, get_verifier
 from kimina_prover_rl.server.limits import ServerLimits
@@ -22,10 +23,13 @@ async def health(
     verifier: Annotated[Verifier, Depends(get_verifier)],
     limits: Annotated[ServerLimits, Depends(get_limits)],
 ) -> HealthResponse:
-    """``{"status": "ok", "lean_version": ...}`` and the per-request limits, while up."""
+    """``{"status": "ok", "lean_version": ...}``, the per-request limits and the
+    self-check, while up."""
+    report = self_check_report(verifier)
     return HealthResponse(
         lean_version=verifier.lean_version,
         max_timeout=limits.max_timeout_s,
         max_snippets=limits.max_snippets,
         max_body_bytes=limits.max_body_bytes,
+        self_check=None if report is None else report.to_dict(),
     )

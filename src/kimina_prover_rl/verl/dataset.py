@@ -6,7 +6,9 @@ step's failed answers to the cache; when the data loader asks for a row, a share
 ``data.correction.rate`` of the slots is served from the cache instead (the replaced
 first-turn row is skipped this epoch). A served correction is the very item verl built
 for that slot with its fields replaced by :func:`~kimina_prover_rl.reward.correction_row`,
-so its keys are exactly a normal item's and batches collate.
+so its keys are exactly a normal item's and batches collate. A correction whose prompt,
+rendered with the chat template, is longer than ``data.max_prompt_length`` tokens is
+dropped and counted (``correction/skipped/prompt_too_long``): verl would cut its start.
 
 The cache is saved with verl's checkpoints: ``StatefulDataLoader`` stores the dataset's
 :meth:`~CorrectionDataset.state_dict` in ``data.pt`` and restores it on resume.
@@ -20,7 +22,7 @@ anything else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from verl.utils.dataset.rl_dataset import RLHFDataset
@@ -35,9 +37,30 @@ from kimina_prover_rl.reward import (
     SkipReason,
     correction_row,
 )
+from kimina_prover_rl.verl.prompt_length import prompt_tokens
 from kimina_prover_rl.verl.think import check_think_survives
 
 __all__ = ["CorrectionDataset", "correction_settings"]
+
+
+class _BudgetedCache(CorrectionCache):
+    """A correction cache that counts a prompt over the budget as ``prompt_too_long``.
+
+    The check sits in the cache so that whoever fills it (the dataset's ``add`` or
+    ``reward.finish_step`` from the trainer's hook) drops the same prompts.
+    """
+
+    def __init__(
+        self, settings: CorrectionSettings, *, fits: Callable[[CorrectionPrompt], bool]
+    ) -> None:
+        super().__init__(settings)
+        self._fits = fits
+
+    def add(self, item: CorrectionPrompt | SkipReason) -> bool:
+        """Store a correction that fits (True); count it, or why there is none (False)."""
+        if isinstance(item, CorrectionPrompt) and not self._fits(item):
+            item = SkipReason.PROMPT_TOO_LONG
+        return super().add(item)
 
 
 class CorrectionDataset(RLHFDataset):
@@ -51,7 +74,9 @@ class CorrectionDataset(RLHFDataset):
         processor: Any = None,
         max_samples: int = -1,
     ) -> None:
-        self.cache = CorrectionCache(correction_settings(config))
+        self.cache: CorrectionCache = _BudgetedCache(
+            correction_settings(config), fits=lambda prompt: not self.too_long(prompt)
+        )
         workers = config.get("dataloader_num_workers", 0)
         if workers and self.cache.rate > 0:
             raise ConfigError(
@@ -80,8 +105,16 @@ class CorrectionDataset(RLHFDataset):
         return row
 
     def add(self, item: CorrectionPrompt | SkipReason) -> bool:
-        """Store a correction (True) or count why a sample was skipped (False)."""
+        """Store a correction (True) or count why a sample was skipped (False).
+
+        A correction over the prompt budget is counted as ``prompt_too_long``, not stored.
+        """
         return self.cache.add(item)
+
+    def too_long(self, prompt: CorrectionPrompt) -> bool:
+        """Whether ``prompt`` renders to more than ``data.max_prompt_length`` tokens."""
+        length = prompt_tokens(self.tokenizer, prompt.messages, self.apply_chat_template_kwargs)
+        return length > int(self.max_prompt_length)
 
     def state_dict(self) -> dict[str, Any]:
         """The cache and counters, saved by ``StatefulDataLoader`` into verl's checkpoint."""
