@@ -27,7 +27,7 @@ def test_setup_checks_the_workspace_and_prints_how_to_use_it(tmp_path: Path, rep
     args = ["lean", "setup", str(root), "--sandbox", "off"]
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "self-check passed: known-valid proof: valid; known-false proof:" in result.output
+    assert "workspace check passed: self-check: passed; known-valid proof: valid" in result.output
     assert f"--project-dir {root} --sandbox off" in result.output
     assert f"export KIMINA_LEAN_PROJECT={root} KIMINA_SANDBOX=off" in result.output
     # the REPL ran through `lake env` in the Mathlib checkout
@@ -38,7 +38,7 @@ def test_setup_checks_the_workspace_and_prints_how_to_use_it(tmp_path: Path, rep
     again = runner.invoke(app, [*args, "--no-check"])
     assert again.exit_code == 0, again.output
     assert again.output.count("already done, skipped") == 6
-    assert "self-check" not in again.output
+    assert "workspace check" not in again.output
 
 
 def test_a_workspace_that_accepts_a_false_proof_fails_the_self_check(
@@ -47,7 +47,7 @@ def test_a_workspace_that_accepts_a_false_proof_fails_the_self_check(
     monkeypatch.setenv("FAKE_REPL_LIES", "1")  # a REPL that is not Lean must not pass
     result = runner.invoke(app, ["lean", "setup", str(tmp_path / "ws"), "--sandbox", "off"])
     assert result.exit_code == 1, result.output
-    assert "self-check FAILED" in result.output
+    assert "workspace check FAILED" in result.output
     assert "accepts a false proof" in result.output
 
 

@@ -35,10 +35,13 @@ __all__ = [
 
 KNOWN_VALID = "import Mathlib\n\ntheorem kimina_doctor_ok : (2 : ℕ) + 2 = 4 := by\n  norm_num\n"
 """A proof every Lean + Mathlib setup accepts."""
-KNOWN_BAD = "import Mathlib\n\ntheorem kimina_doctor_bad : (2 : ℕ) + 2 = 5 := by\n  norm_num\n"
-"""A false statement: a verifier that accepts it is not checking proofs."""
+KNOWN_BAD = "import Mathlib\n\ntheorem kimina_doctor_bad (n : ℕ) : n + 1 = n := by\n  simp\n"
+"""A false statement: a verifier that accepts it is not checking proofs. It has a variable,
+because the stand-in evaluates closed arithmetic and would refuse ``2 + 2 = 5`` itself."""
 
 _HEALTH_TIMEOUT_S = 10.0
+_SIMULATED = "standin"
+"""How a stand-in verifier's Lean version starts (``standin (simulated Lean, …)``)."""
 _EXCERPT = 200
 
 _NO_ANSWER = frozenset({"crash", "overloaded", "infra_error", "rejected"})
@@ -152,6 +155,14 @@ def verifier_check(options: VerifierSettings) -> Finding | None:
         return Finding(label, False, first, rest.rpartition("what to do: ")[2])
     good, bad = good_verdict.status.value, bad_verdict.status.value
     detail = f"self-check: {self_check[0]}; known-valid proof: {good}; known-false proof: {bad}"
+    if good not in _NO_ANSWER and good_verdict.lean_version.startswith(_SIMULATED):
+        return Finding(
+            label,
+            False,
+            f"{detail}; Lean is SIMULATED ({good_verdict.lean_version})",
+            "this is the stand-in, not Lean: pass --project-dir with a Lean + Mathlib "
+            "project, or point LEAN_SERVER_API_URL at a real server",
+        )
     if good == "valid" and bad != "valid":
         return Finding(label, True, detail)
     if bad == "valid":

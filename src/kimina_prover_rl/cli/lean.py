@@ -45,7 +45,7 @@ def setup(
         bool,
         typer.Option(
             "--check/--no-check",
-            help="End by checking a known-valid and a known-false proof with the workspace.",
+            help="End with the verifier's self-check and a known-valid and a known-false proof.",
         ),
     ] = True,
 ) -> None:
@@ -61,7 +61,10 @@ def setup(
     workspace = set_up_workspace(directory, lean_version, say=typer.echo)
     passed = True
     if check:
-        typer.echo("self-check: a known-valid and a known-false proof through the verifier ...")
+        typer.echo(
+            "checking the workspace: the verifier's self-check, then a known-valid and a "
+            "known-false proof ..."
+        )
         options = VerifierSettings(
             project_dir=workspace.root, sandbox=sandbox, workers=1, spares=0, cache_path=None
         )
@@ -69,7 +72,7 @@ def setup(
         if finding is not None:
             passed = finding.ok is True
             verdict = "passed" if passed else "FAILED"
-            typer.echo(f"self-check {verdict}: {finding.detail}")
+            typer.echo(f"workspace check {verdict}: {finding.detail}")
             if finding.fix:
                 typer.echo(f"  to fix: {finding.fix}")
     root = shlex.quote(str(workspace.root))

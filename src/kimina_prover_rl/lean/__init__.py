@@ -26,7 +26,6 @@ from kimina_prover_rl.lean.protocol import (
 from kimina_prover_rl.lean.repl import LeanRepl, ReplConfig
 from kimina_prover_rl.lean.sandbox import Sandbox, SandboxMode, resolve_sandbox
 from kimina_prover_rl.lean.settings import VerifierSettings, resolve_backend
-from kimina_prover_rl.lean.sync import SyncVerifier
 from kimina_prover_rl.lean.verdict import (
     LeanMessage,
     UnsoundReason,
@@ -70,7 +69,6 @@ __all__ = [
     "Sandbox",
     "SandboxMode",
     "SorryInfo",
-    "SyncVerifier",
     "UnsoundReason",
     "Verdict",
     "VerdictCache",

@@ -30,7 +30,6 @@ from kimina_prover_rl.reward.score import (
     Sample,
     ScoredSample,
     Scorer,
-    SyncScorer,
 )
 from kimina_prover_rl.reward.step import (
     FinishedAnswer,
@@ -61,7 +60,6 @@ __all__ = [
     "ScoredSample",
     "Scorer",
     "SkipReason",
-    "SyncScorer",
     "build_correction",
     "correction_for",
     "correction_from_record",

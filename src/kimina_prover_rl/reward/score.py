@@ -21,14 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.lean import (
-    SyncVerifier,
-    UnsoundReason,
-    Verdict,
-    VerdictStatus,
-    Verifier,
-    VerifyRequest,
-)
+from kimina_prover_rl.lean import UnsoundReason, Verdict, VerdictStatus, Verifier, VerifyRequest
 from kimina_prover_rl.proof import (
     AnswerCheck,
     FeedbackConfig,
@@ -40,7 +33,7 @@ from kimina_prover_rl.proof import (
 )
 from kimina_prover_rl.reward.batching import BatchingConfig, MicroBatcher
 
-__all__ = ["RewardConfig", "RewardStats", "Sample", "ScoredSample", "Scorer", "SyncScorer"]
+__all__ = ["RewardConfig", "RewardStats", "Sample", "ScoredSample", "Scorer"]
 
 _FEEDBACK_KIND = {
     VerdictStatus.LEAN_ERROR: FeedbackKind.LEAN_ERROR,
@@ -263,12 +256,54 @@ class _Plan:
     requests: list[VerifyRequest]
 
 
-class _ScoringRules:
-    """Everything the async and sync scorers share: checks, requests, the formula."""
+class Scorer:
+    """Scores samples through a :class:`~kimina_prover_rl.lean.Verifier`.
 
-    def __init__(self, config: RewardConfig | None) -> None:
+    ``await scorer.score_batch(samples)`` scores a batch in one verifier call;
+    ``await scorer.score(sample)`` scores one, micro-batched with concurrent calls.
+    """
+
+    def __init__(self, verifier: Verifier, config: RewardConfig | None = None) -> None:
         self.config = config or RewardConfig()
         self.stats = RewardStats()
+        self.verifier = verifier
+        self._batcher: MicroBatcher | None = None
+        self._earlier_batches = 0
+
+    def __repr__(self) -> str:
+        return f"<Scorer verifier={self.verifier!r} scored={self.stats.samples}>"
+
+    @property
+    def batches_sent(self) -> int:
+        """How many verifier calls the concurrent :meth:`score` calls were grouped into."""
+        current = 0 if self._batcher is None else self._batcher.batches_sent
+        return self._earlier_batches + current
+
+    async def score_batch(self, samples: Sequence[Sample]) -> list[ScoredSample]:
+        """Score a batch; results in input order, one per sample."""
+        plan = self._plan(samples)
+        return self._finish(samples, plan, await self.verifier.verify(plan.requests))
+
+    async def score(self, sample: Sample) -> ScoredSample:
+        """Score one sample; concurrent calls share verifier batches."""
+        check = self._check(sample)
+        verdict = None
+        if self._should_verify(check):
+            verdict = await self._batcher_here().verify_one(self._request(sample, check))
+        return self._combine(sample, check, verdict)
+
+    def _batcher_here(self) -> MicroBatcher:
+        """The running loop's batcher (a new loop, e.g. a later ``asyncio.run``, gets its own)."""
+        if self._batcher is None or self._batcher.loop is not asyncio.get_running_loop():
+            if self._batcher is not None:
+                self._earlier_batches += self._batcher.batches_sent
+            self._batcher = MicroBatcher(self.verifier, self.config.batching)
+        return self._batcher
+
+    async def aclose(self) -> None:
+        """Flush pending single-sample calls (the verifier is the caller's to close)."""
+        if self._batcher is not None and self._batcher.loop is asyncio.get_running_loop():
+            await self._batcher.aclose()
 
     def _plan(self, samples: Sequence[Sample]) -> _Plan:
         checks = [self._check(sample) for sample in samples]
@@ -344,79 +379,3 @@ def _feedback_kind(verdict: Verdict) -> FeedbackKind:
     if verdict.unsound_reason is UnsoundReason.STATEMENT:
         return FeedbackKind.STATEMENT_CHANGED
     return _FEEDBACK_KIND[verdict.status]
-
-
-class Scorer(_ScoringRules):
-    """Scores samples through a :class:`~kimina_prover_rl.lean.Verifier`.
-
-    ``await scorer.score_batch(samples)`` scores a batch in one verifier call;
-    ``await scorer.score(sample)`` scores one, micro-batched with concurrent calls.
-    """
-
-    def __init__(self, verifier: Verifier, config: RewardConfig | None = None) -> None:
-        super().__init__(config)
-        self.verifier = verifier
-        self._batcher: MicroBatcher | None = None
-        self._earlier_batches = 0
-
-    def __repr__(self) -> str:
-        return f"<Scorer verifier={self.verifier!r} scored={self.stats.samples}>"
-
-    @property
-    def batches_sent(self) -> int:
-        """How many verifier calls the concurrent :meth:`score` calls were grouped into."""
-        current = 0 if self._batcher is None else self._batcher.batches_sent
-        return self._earlier_batches + current
-
-    async def score_batch(self, samples: Sequence[Sample]) -> list[ScoredSample]:
-        """Score a batch; results in input order, one per sample."""
-        plan = self._plan(samples)
-        return self._finish(samples, plan, await self.verifier.verify(plan.requests))
-
-    async def score(self, sample: Sample) -> ScoredSample:
-        """Score one sample; concurrent calls share verifier batches."""
-        check = self._check(sample)
-        verdict = None
-        if self._should_verify(check):
-            verdict = await self._batcher_here().verify_one(self._request(sample, check))
-        return self._combine(sample, check, verdict)
-
-    def _batcher_here(self) -> MicroBatcher:
-        """The running loop's batcher (a new loop, e.g. a later ``asyncio.run``, gets its own)."""
-        if self._batcher is None or self._batcher.loop is not asyncio.get_running_loop():
-            if self._batcher is not None:
-                self._earlier_batches += self._batcher.batches_sent
-            self._batcher = MicroBatcher(self.verifier, self.config.batching)
-        return self._batcher
-
-    async def aclose(self) -> None:
-        """Flush pending single-sample calls (the verifier is the caller's to close)."""
-        if self._batcher is not None and self._batcher.loop is asyncio.get_running_loop():
-            await self._batcher.aclose()
-
-
-class SyncScorer(_ScoringRules):
-    """The blocking twin of :class:`Scorer`, for reward functions without an event loop.
-
-    Any number of threads may call it; their batches meet on the
-    :class:`~kimina_prover_rl.lean.SyncVerifier`'s loop::
-
-        with SyncVerifier(lambda: open_verifier(options)) as verifier:
-            results = SyncScorer(verifier).score_batch(samples)
-    """
-
-    def __init__(self, verifier: SyncVerifier, config: RewardConfig | None = None) -> None:
-        super().__init__(config)
-        self.verifier = verifier
-
-    def __repr__(self) -> str:
-        return f"<SyncScorer verifier={self.verifier!r} scored={self.stats.samples}>"
-
-    def score_batch(self, samples: Sequence[Sample]) -> list[ScoredSample]:
-        """Score a batch; results in input order, one per sample."""
-        plan = self._plan(samples)
-        return self._finish(samples, plan, self.verifier.verify(plan.requests))
-
-    def score(self, sample: Sample) -> ScoredSample:
-        """Score one sample."""
-        return self.score_batch([sample])[0]

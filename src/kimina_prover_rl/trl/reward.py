@@ -13,6 +13,7 @@ for a broken verifier.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ from kimina_prover_rl.reward import (
     CorrectionSettings,
     FinishedAnswer,
     Sample,
-    SyncScorer,
+    Scorer,
     finish_step,
     row_turn,
 )
@@ -31,17 +32,19 @@ __all__ = ["LeanReward"]
 
 
 class LeanReward:
-    """A TRL reward function (``reward_funcs=[LeanReward(...)]``) over a :class:`SyncScorer`.
+    """An async TRL reward function (``reward_funcs=[LeanReward(...)]``) over a :class:`Scorer`.
 
-    After each call, :attr:`metrics` holds that batch's metrics (reward, format errors by
-    type, verdicts, accuracy by turn, response length in tokens, cache counters).
+    TRL's ``GRPOTrainer`` awaits async reward functions on its own background loop, so the
+    scorer's verifier lives on that loop; :meth:`close` closes it there once training is
+    over. After each call, :attr:`metrics` holds that batch's metrics (reward, format
+    errors by type, verdicts, accuracy by turn, response length in tokens, cache counters).
     """
 
     __name__ = "lean_reward"
 
     def __init__(
         self,
-        scorer: SyncScorer,
+        scorer: Scorer,
         cache: CorrectionCache,
         *,
         correction: CorrectionSettings | None = None,
@@ -50,8 +53,9 @@ class LeanReward:
         self.cache = cache
         self.correction = correction or CorrectionSettings()
         self.metrics: dict[str, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def __call__(
+    async def __call__(
         self,
         prompts: Sequence[Sequence[Mapping[str, str]] | str],
         completions: Sequence[Sequence[Mapping[str, str]] | str],
@@ -75,7 +79,8 @@ class LeanReward:
         ]
         responses = [_text(c) for c in completions]
         samples = [Sample.from_row(row, r) for row, r in zip(rows, responses, strict=True)]
-        scored = self.scorer.score_batch(samples)
+        self._loop = asyncio.get_running_loop()
+        scored = await self.scorer.score_batch(samples)
         lengths = (
             [len(ids) for ids in completion_ids]
             if completion_ids is not None
@@ -87,6 +92,20 @@ class LeanReward:
         ]
         self.metrics = finish_step(self.cache, answers, config=self.correction)
         return [None if s.infra_failure else s.score for s in scored]
+
+    def close(self) -> None:
+        """Close the scorer's verifier on the loop the reward ran on (TRL's, still running
+        after ``train``), or on a loop of its own if it never ran. Call it from outside
+        that loop, once training is over."""
+        loop, self._loop = self._loop, None
+        if loop is None:
+            asyncio.run(self._aclose())
+        elif loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._aclose(), loop).result()
+
+    async def _aclose(self) -> None:
+        await self.scorer.aclose()
+        await self.scorer.verifier.aclose()
 
 
 def _column(columns: Mapping[str, Any], name: str, index: int, default: str) -> str:

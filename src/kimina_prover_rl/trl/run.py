@@ -26,9 +26,11 @@ from typing import Any
 
 from kimina_prover_rl.data import builtin_rows, read_records
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.lean import SyncVerifier, VerifierSettings, open_verifier
+from kimina_prover_rl.lean import VerifierSettings, open_verifier
 from kimina_prover_rl.report import MetricsLog, StepMetrics, plot_training, read_metrics
-from kimina_prover_rl.reward import CorrectionCache, CorrectionSettings, RewardConfig, SyncScorer
+from kimina_prover_rl.reward import CorrectionCache, CorrectionSettings, RewardConfig, Scorer
+from kimina_prover_rl.trl._cpu import cpu_training_args
+from kimina_prover_rl.trl.reward import LeanReward
 from kimina_prover_rl.trl.warmup import WarmupConfig
 
 __all__ = ["DryRunConfig", "DryRunSummary", "latest_checkpoint", "load_rows", "run_dry_run"]
@@ -161,19 +163,23 @@ def run_dry_run(
     if resume_from is not None:
         _restore(cache, log, resume_from)
     phase("GRPO")
-    with SyncVerifier(lambda: open_verifier(config.verifier)) as verifier:
-        scorer = SyncScorer(verifier, RewardConfig(timeout_s=config.verifier.timeout_s))
+    scorer = Scorer(
+        open_verifier(config.verifier), RewardConfig(timeout_s=config.verifier.timeout_s)
+    )
+    reward = LeanReward(scorer, cache, correction=config.correction)
+    try:
         trainer = _trainer(
             config,
             model=model,
             tokenizer=tokenizer,
             rows=rows,
-            scorer=scorer,
-            cache=cache,
+            reward=reward,
             log=log,
             on_step=on_step,
         )
         trainer.train(resume_from_checkpoint=None if resume_from is None else str(resume_from))
+    finally:
+        reward.close()
     phase("saving the policy and drawing the plots")
     trainer.save_model(str(out / "model"))
     tokenizer.save_pretrained(out / "model")
@@ -243,8 +249,7 @@ def _trainer(
     model: Any,
     tokenizer: Any,
     rows: list[dict[str, Any]],
-    scorer: SyncScorer,
-    cache: CorrectionCache,
+    reward: LeanReward,
     log: MetricsLog,
     on_step: Callable[[int, dict[str, float]], None] | None,
 ) -> Any:
@@ -252,7 +257,6 @@ def _trainer(
     from transformers import PrinterCallback
     from trl.trainer.grpo_config import GRPOConfig
 
-    from kimina_prover_rl.trl.reward import LeanReward
     from kimina_prover_rl.trl.trainer import CorrectionGRPOTrainer, StepHooks
 
     args = GRPOConfig(
@@ -267,16 +271,8 @@ def _trainer(
         logging_steps=1,
         save_strategy="steps",
         save_steps=config.save_steps,
-        report_to="none",
-        use_cpu=True,
-        bf16=False,
-        fp16=False,
-        gradient_checkpointing=False,
-        disable_tqdm=True,
-        seed=config.seed,
-        data_seed=config.seed,
+        **cpu_training_args(config.seed),
     )
-    reward = LeanReward(scorer, cache)
     trainer = CorrectionGRPOTrainer(
         model=model,
         reward_funcs=[reward],
@@ -284,7 +280,7 @@ def _trainer(
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
         callbacks=[StepHooks(reward, log, on_step)],
-        correction_cache=cache,
+        correction_cache=reward.cache,
     )
     trainer.remove_callback(PrinterCallback)  # the run reports steps through on_step
     return trainer

@@ -4,19 +4,22 @@ A freshly built tiny model writes noise: no answer would ever earn a reward and 
 have nothing to compare. A few hundred tokens of supervised training on answers in the
 reasoning-then-generation format (the built-in problems' known proofs, plus a share with a
 ``sorry`` gap, the typical failure that feeds the error-correction loop) teach the format
-roughly; RL then sharpens it. The loss covers the answer tokens only (the prompt is
-masked), as in any chat fine-tuning.
+roughly; RL then sharpens it. TRL's ``SFTTrainer`` trains on prompt-completion pairs
+(the prompt rendered by the chat template as generation sees it, the answer plus EOS) with
+its completion-only loss: the prompt is masked, as in any chat fine-tuning.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from kimina_prover_rl.data import builtin_problems, builtin_rows, flawed_answer, reference_answer
 from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.trl._cpu import cpu_training_args
 
 __all__ = ["WarmupConfig", "warmup", "warmup_examples"]
 
@@ -66,47 +69,61 @@ def warmup(
     on_step: Callable[[int, float], None] | None = None,
 ) -> list[float]:
     """Train ``model`` in place for ``config.steps`` steps; return the loss of each step."""
-    import torch
+    if not config.steps:
+        return []
+    import datasets
+    from transformers import PrinterCallback, TrainerCallback
+    from trl.trainer.sft_config import SFTConfig
+    from trl.trainer.sft_trainer import SFTTrainer
 
-    examples = warmup_examples(config)
-    encoded = [_encode(tokenizer, prompt, answer) for prompt, answer in examples]
-    rng = random.Random(config.seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
-    model.train()
-    losses = []
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        for step in range(config.steps):
-            batch = [encoded[rng.randrange(len(encoded))] for _ in range(config.batch_size)]
-            input_ids, labels, mask = _pad(batch, tokenizer.pad_token_id)
-            loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-            if on_step is not None:
-                on_step(step + 1, losses[-1])
+    losses: list[float] = []
+
+    class _Losses(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            logs = kwargs.get("logs") or {}
+            if "loss" in logs:
+                losses.append(float(logs["loss"]))
+                if on_step is not None:
+                    on_step(state.global_step, losses[-1])
+
+    rows = [
+        {
+            "prompt": tokenizer.apply_chat_template(
+                prompt, tokenize=False, add_generation_prompt=True
+            ),
+            "completion": answer,
+        }
+        for prompt, answer in warmup_examples(config)
+    ]
+    with tempfile.TemporaryDirectory(prefix="kimina-warmup-") as out:
+        args = SFTConfig(
+            output_dir=out,
+            max_steps=config.steps,
+            per_device_train_batch_size=config.batch_size,
+            learning_rate=config.learning_rate,
+            lr_scheduler_type="constant",
+            optim="adamw_torch",
+            weight_decay=0.01,  # torch's AdamW default
+            max_grad_norm=0.0,  # no clipping: a few steps at a high rate
+            completion_only_loss=True,
+            logging_steps=1,
+            save_strategy="no",
+            **cpu_training_args(config.seed),
+        )
+        bars_were_off = datasets.are_progress_bars_disabled()
+        datasets.disable_progress_bars()  # the caller shows the warm-up's progress
+        try:
+            trainer = SFTTrainer(
+                model=model,
+                args=args,
+                train_dataset=datasets.Dataset.from_list(rows),
+                processing_class=tokenizer,
+                callbacks=[_Losses()],
+            )
+        finally:
+            if not bars_were_off:
+                datasets.enable_progress_bars()
+        trainer.remove_callback(PrinterCallback)
+        trainer.train()
     model.eval()
     return losses
-
-
-def _encode(tokenizer: Any, prompt: list[dict[str, str]], answer: str) -> tuple[list[int], int]:
-    """Token ids of prompt + answer + EOS, and how many of them are the prompt."""
-    head = tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
-    prompt_ids = tokenizer(head, add_special_tokens=False)["input_ids"]
-    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
-    return [*prompt_ids, *answer_ids, tokenizer.eos_token_id], len(prompt_ids)
-
-
-def _pad(batch: Sequence[tuple[list[int], int]], pad_id: int) -> tuple[Any, Any, Any]:
-    import torch
-
-    width = max(len(ids) for ids, _ in batch)
-    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(batch), width), -100, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    for row, (ids, prompt_len) in enumerate(batch):
-        input_ids[row, : len(ids)] = torch.tensor(ids)
-        labels[row, prompt_len : len(ids)] = torch.tensor(ids[prompt_len:])
-        mask[row, : len(ids)] = 1
-    return input_ids, labels, mask
