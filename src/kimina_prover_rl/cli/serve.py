@@ -80,7 +80,8 @@ def serve(
 
     Before it listens, the verifier runs its self-check (known proofs, known verdicts) and
     stops with exit status 1 and `verifier self-check failed: ...` when this Lean's answers
-    would be judged wrongly; `/health` reports the self-check. Every proof is scanned for
+    would be judged wrongly; `/health` reports the self-check, and answers HTTP 503
+    `unavailable` while Lean does not answer it (never `ok` without a working Lean). Every proof is scanned for
     forbidden constructs (`--trusted-code` skips that), and a `theorem_name` its
     `formal_statement` does not declare is HTTP 400.
 

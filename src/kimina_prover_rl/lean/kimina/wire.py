@@ -146,7 +146,8 @@ class HealthResponse(BaseModel):
     per-request limits; ``self_check`` the verifier's start-up self-check.
     """
 
-    status: Literal["ok"] = "ok"
+    status: Literal["ok", "unavailable"] = "ok"
+    """``unavailable`` (HTTP 503) while Lean does not answer the verifier's self-check."""
     lean_version: str = ""
     server: str = SERVER_NAME
     max_timeout: float
