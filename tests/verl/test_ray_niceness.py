@@ -34,7 +34,7 @@ import ray
 ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False,
          resources={"lean_slots": 1}, namespace="kimina-niceness",
          runtime_env=json.loads(sys.argv[1]))
-from kimina_prover_rl.lean import VerifierOptions, VerifyRequest, open_verifier
+from kimina_prover_rl.lean import VerifierSettings, VerifyRequest, open_verifier
 
 def nice(pid):
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
@@ -65,7 +65,7 @@ def children(pid):
     return found
 
 async def main():
-    verifier = open_verifier(VerifierOptions(backend="ray", ray_pool="standin", workers=1))
+    verifier = open_verifier(VerifierSettings(backend="ray", ray_pool="standin", workers=1))
     statement = "theorem t : (1 : Nat) + 1 = 2 := by"
     await verifier.verify([VerifyRequest(code=statement + "\n  norm_num")])
     for entry in Path("/proc").iterdir():  # Ray titles an actor's process ray::<class>
