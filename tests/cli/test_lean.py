@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kimina_prover_rl.cli import app
-from tests.lean._fake_tools import calls, fake_env, install_fake_tools
+from tests.workspace._fake_tools import calls, fake_env, install_fake_tools
 
 runner = CliRunner()
 

@@ -295,7 +295,7 @@ def _lean_project(options: VerifierSettings) -> list[Finding]:
                 "until then the dry run uses the stand-in (simulated Lean)",
             ),
         ]
-    from kimina_prover_rl.lean.workspace import find_workspace
+    from kimina_prover_rl.workspace import find_workspace
 
     workspace = find_workspace(project)
     if workspace is not None:

@@ -56,7 +56,8 @@ def setup(
     5 GiB) and builds both. Steps already done are skipped, so running it again finishes
     an interrupted setup. Needs git and elan on PATH (it says how to get them).
     """
-    from kimina_prover_rl.lean import VerifierSettings, set_up_workspace
+    from kimina_prover_rl.lean import VerifierSettings
+    from kimina_prover_rl.workspace import set_up_workspace
 
     workspace = set_up_workspace(directory, lean_version, say=typer.echo)
     passed = True

@@ -24,8 +24,8 @@ from kimina_prover_rl.lean.sandbox import describe_sandbox, resolve_sandbox
 from kimina_prover_rl.lean.self_check import SelfCheckedVerifier, note_skipped
 from kimina_prover_rl.lean.settings import VerifierSettings, resolve_backend
 from kimina_prover_rl.lean.verifier import Verifier
-from kimina_prover_rl.lean.workspace import find_workspace
 from kimina_prover_rl.standin import standin_command
+from kimina_prover_rl.workspace import find_workspace
 
 __all__ = ["SIMULATED_NOTE", "open_verifier"]
 

@@ -26,8 +26,8 @@ from pydantic import Field
 from kimina_prover_rl._schema import check_fields, setting
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.sandbox import SandboxMode
-from kimina_prover_rl.lean.workspace import WORKSPACE_FILE
 from kimina_prover_rl.standin import MODULE as STANDIN_MODULE
+from kimina_prover_rl.workspace import WORKSPACE_FILE
 
 __all__ = ["NO_LEAN", "Backend", "VerifierSettings", "WithoutLean", "resolve_backend"]
 
