@@ -81,9 +81,9 @@ def serve(
     Before it listens, the verifier runs its self-check (known proofs, known verdicts) and
     stops with exit status 1 and `verifier self-check failed: ...` when this Lean's answers
     would be judged wrongly; `/health` reports the self-check, and answers HTTP 503
-    `unavailable` while Lean does not answer it (never `ok` without a working Lean). Every proof is scanned for
-    forbidden constructs (`--trusted-code` skips that), and a `theorem_name` its
-    `formal_statement` does not declare is HTTP 400.
+    `unavailable` while Lean does not answer it (never `ok` without a working Lean).
+    Every proof is scanned for forbidden constructs (`--trusted-code` skips that), and a
+    `theorem_name` its `formal_statement` does not declare is HTTP 400.
 
     Memory: a local pool runs --workers REPLs plus --spares warm spares per header in use;
     with Mathlib each REPL holds 2-5 GiB, so `--workers 8 --spares 1` needs about 18-45 GiB.
