@@ -6,13 +6,14 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # A second, verbose attempt: survives a transient registry error and shows a real one.
 PIP_RETRY := $(BIN)/python -m pip install --disable-pip-version-check
-# On GPU machines install the CUDA torch first; here the CPU build comes from local disk.
+# The CPU torch build of the test environment, installed before the extras (which pin no
+# torch). GPU nodes do not use this Makefile: `pip install "kimina-prover-rl[gpu]"`.
 TORCH := torch==2.13.0
 EXTRAS := dev,server,ray,data,verl,trl,plot
 # The read-only sample data (MiniF2F test set, training sample, recorded Lean output).
 SHARED_DATA ?= ../shared/data
 
-.PHONY: help install test lint format unit demo score-demo bench clean
+.PHONY: help install test lint format unit demo score-demo bench clean test-lean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +40,15 @@ unit: $(STAMP)  ## the test suite alone
 	$(BIN)/python -m pytest -q
 
 test: lint unit  ## lint, type-check and run the test suite (what CI runs)
+
+# A Lean 4 project with Mathlib built; LEAN_REPL is the REPL run there with `lake env`.
+LEAN_PROJECT ?=
+LEAN_REPL ?= repl
+
+test-lean: $(STAMP)  ## real-Lean tests and the verifier self-check: LEAN_PROJECT=~/lean/proj
+	@test -n "$(LEAN_PROJECT)" || { echo "set LEAN_PROJECT to a Lean project with Mathlib built: make test-lean LEAN_PROJECT=~/lean/mathlib-project"; exit 2; }
+	KIMINA_LEAN_PROJECT="$(LEAN_PROJECT)" KIMINA_LEAN_REPL="$(LEAN_REPL)" $(BIN)/python -m pytest -m lean tests/lean/test_real_lean.py -q
+	$(BIN)/kimina-rl doctor --project-dir "$(LEAN_PROJECT)" --repl-cmd "lake env $(LEAN_REPL)"
 
 demo: $(STAMP)  ## train a tiny prover offline on CPU for a few minutes, with plots (see README)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh

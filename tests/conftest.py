@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,12 @@ settings.load_profile("kimina")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# Commands started by the tests (serve, verify, score) would otherwise share the user's own
+# verdict cache in ~/.cache, written by whatever version ran last: each test run gets its own.
+os.environ["KIMINA_CACHE"] = str(
+    Path(tempfile.mkdtemp(prefix="kimina-test-cache-")) / "verdicts.sqlite"
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("KIMINA_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))

@@ -22,6 +22,7 @@ PACKAGES = [
     "kimina_prover_rl.report",
     "kimina_prover_rl.trl",
     "kimina_prover_rl.server",
+    "kimina_prover_rl.workspace",
 ]
 
 

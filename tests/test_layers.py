@@ -19,7 +19,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "kimina_prover_rl"
 ALLOWED_LAYERS = {
     "proof": set(),
     "standin": set(),
-    "lean": {"proof", "standin"},
+    "workspace": set(),
+    "lean": {"proof", "standin", "workspace"},
     "reward": {"proof", "lean"},
     "data": {"proof"},
     "report": set(),
@@ -28,7 +29,18 @@ ALLOWED_LAYERS = {
     "trl": {"proof", "lean", "reward", "data", "models", "report"},
     "verl": {"proof", "lean", "reward", "data"},
     "server": {"proof", "lean"},
-    "cli": {"proof", "lean", "reward", "data", "models", "report", "trl", "eval", "server"},
+    "cli": {
+        "proof",
+        "lean",
+        "reward",
+        "data",
+        "models",
+        "report",
+        "trl",
+        "eval",
+        "server",
+        "workspace",
+    },
 }
 ML_FRAMEWORKS = {"verl", "trl", "torch", "transformers", "vllm"}
 STDLIB = sys.stdlib_module_names
@@ -82,7 +94,9 @@ def test_proof_layer_does_no_io_or_asyncio() -> None:
     assert not offenders, "\n".join(offenders)
 
 
-@pytest.mark.parametrize("layer", ["proof", "standin", "lean", "reward", "data", "server"])
+@pytest.mark.parametrize(
+    "layer", ["proof", "standin", "workspace", "lean", "reward", "data", "server"]
+)
 def test_core_layers_never_import_ml_frameworks(layer: str) -> None:
     offenders = [
         f"{path.relative_to(PACKAGE)} imports {name}"

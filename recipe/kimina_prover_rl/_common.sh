@@ -1,5 +1,6 @@
-# Shared by the kimina_prover_*.sh launchers: prepare the prompt set, pick the Lean
-# verifier, and start GRPO with the reference hyper-parameters in verl 0.9.1's keys.
+# Shared by the kimina_prover_*.sh launchers (bash; each launcher re-executes itself under
+# bash when started with `sh`): prepare the prompt set, pick the Lean verifier and the
+# attention kernel, and start GRPO with the reference hyper-parameters in verl 0.9.1's keys.
 # Every value below is an environment variable with a default; a launcher sets its model
 # and sizes, and any extra argument is passed to verl as a Hydra override.
 #
@@ -7,10 +8,13 @@
 # compose them against verl's config this way).
 
 # --- data: `kimina-rl prepare` writes train.parquet / val.parquet in verl's schema ---
+# The dry run keeps its small prompt set in a folder of its own (see its launcher).
 DATA_DIR=${DATA_DIR:-$HOME/data/kimina_prover_rl}
 TRAIN_SRC=${TRAIN_SRC:-AI-MO/Kimina-Prover-Promptset}
 VAL_SRC=${VAL_SRC:-AI-MO/minif2f_test}
-PREPARE_ARGS=${PREPARE_ARGS:-}
+# The reference keeps the Promptset's repeated rows (hard problems appear several times);
+# decontamination against the validation set stays on and `prepare` reports what it dropped.
+PREPARE_ARGS=${PREPARE_ARGS:---keep-duplicates}
 
 # --- the reference hyper-parameters (GRPO, no std normalisation, no KL) ---
 TRAIN_BATCH=${TRAIN_BATCH:-256}        # prompts per step
@@ -25,9 +29,12 @@ TEMPERATURE=${TEMPERATURE:-1.0}
 CORRECTION_RATE=${CORRECTION_RATE:-0.5}  # half of each batch: error-correction prompts
 TEST_FREQ=${TEST_FREQ:-5}              # validate on MiniF2F every 5 steps
 VAL_N=${VAL_N:-8}                      # samples per validation problem (best@8)
-EPOCHS=${EPOCHS:-1}
+VAL_TOP_P=${VAL_TOP_P:-0.95}
+EPOCHS=${EPOCHS:-15}
 TOTAL_STEPS=${TOTAL_STEPS:-null}
-SAVE_FREQ=${SAVE_FREQ:-20}
+SAVE_FREQ=${SAVE_FREQ:-5}
+# Attention kernel: flash_attention_2 when flash-attn imports, else sdpa (logged at start).
+ATTENTION=${ATTENTION:-auto}
 
 # --- cluster ---
 NNODES=${NNODES:-1}
@@ -45,6 +52,7 @@ if [[ -z "${KIMINA_LEAN_PROJECT:-}" && -n "${LEAN_PROJECT_DIR:-}" ]]; then
 fi
 KIMINA_LEAN_PROJECT=${KIMINA_LEAN_PROJECT:-}
 KIMINA_LEAN_REPL=${KIMINA_LEAN_REPL:-}  # REPL command line [default: lake env repl]
+KIMINA_SANDBOX=${KIMINA_SANDBOX:-auto}  # REPLs in bubblewrap: auto, required or off
 PROJECT=${PROJECT:-kimina_prover_rl}
 EXPERIMENT=${EXPERIMENT:-$(basename "$0" .sh)}
 LOGGER=${LOGGER:-"['console','wandb']"}
@@ -54,7 +62,7 @@ LOGGER=${LOGGER:-"['console','wandb']"}
 # node, never written into the logged config), else a local Lean project with Mathlib at
 # KIMINA_LEAN_PROJECT, its REPL command in KIMINA_LEAN_REPL (one REPL pool per node; a
 # `kimina-rl lean setup` workspace works, its REPLs sandboxed as
-# LEAN_SANDBOX=auto|required|off says). With neither, the launcher stops before any
+# KIMINA_SANDBOX=auto|required|off says). With neither, the launcher stops before any
 # work: simulated Lean (the stand-in REPL, for plumbing checks only) runs only when asked
 # for by name, LEAN_BACKEND=standin. LEAN_BACKEND may name any backend of
 # kimina_prover_rl.lean.VerifierSettings; the reward refuses any other value.
@@ -92,13 +100,16 @@ lean_overrides() {
         if [[ -n "$KIMINA_LEAN_REPL" ]]; then
             echo "$kw.repl_cmd='$KIMINA_LEAN_REPL'"
         fi
-        echo "$kw.sandbox=${LEAN_SANDBOX:-auto}"
+        echo "$kw.sandbox=$KIMINA_SANDBOX"
         echo "$kw.cache_path=${LEAN_CACHE:-$DATA_DIR/verdicts.sqlite}"
     fi
     # Local REPL pools run on the Ray nodes offering lean_slots. When verl starts Ray itself
     # (one node, no RAY_ADDRESS) this node offers LEAN_WORKERS of them; on a cluster, each
     # node declares its own with `ray start --resources='{"lean_slots": N}'`.
+    # That Ray is a private one (address=local), so it starts with these slots even when
+    # another Ray instance already runs on the node (joining it, Ray would refuse them).
     if [[ "$backend" != remote && "$NNODES" == "1" && -z "${RAY_ADDRESS:-}" ]]; then
+        echo "ray_kwargs.ray_init.address=local"
         echo "ray_kwargs.ray_init.resources={lean_slots:$LEAN_WORKERS}"
     fi
 }
@@ -118,13 +129,13 @@ data.truncation=error
 data.dataloader_num_workers=0
 data.correction.rate=$CORRECTION_RATE
 actor_rollout_ref.model.path=$MODEL
-actor_rollout_ref.model.use_remove_padding=True
 actor_rollout_ref.model.enable_gradient_checkpointing=True
 actor_rollout_ref.actor.optim.lr=$LR
 actor_rollout_ref.actor.ppo_mini_batch_size=$MINI_BATCH
 actor_rollout_ref.actor.use_dynamic_bsz=True
 actor_rollout_ref.actor.ppo_max_token_len_per_gpu=$((MAX_PROMPT + MAX_RESPONSE))
 actor_rollout_ref.actor.loss_agg_mode=seq-mean-token-sum-norm
+actor_rollout_ref.actor.loss_scale_factor=$MAX_RESPONSE
 actor_rollout_ref.actor.clip_ratio_low=$CLIP_LOW
 actor_rollout_ref.actor.clip_ratio_high=$CLIP_HIGH
 actor_rollout_ref.actor.use_kl_loss=False
@@ -139,6 +150,7 @@ actor_rollout_ref.rollout.gpu_memory_utilization=$GPU_MEM
 actor_rollout_ref.rollout.val_kwargs.n=$VAL_N
 actor_rollout_ref.rollout.val_kwargs.do_sample=True
 actor_rollout_ref.rollout.val_kwargs.temperature=$TEMPERATURE
+actor_rollout_ref.rollout.val_kwargs.top_p=$VAL_TOP_P
 reward.num_workers=$REWARD_WORKERS
 trainer.project_name=$PROJECT
 trainer.experiment_name=$EXPERIMENT
@@ -151,7 +163,28 @@ trainer.test_freq=$TEST_FREQ
 trainer.save_freq=$SAVE_FREQ
 trainer.val_before_train=True
 OVERRIDES
+    attention_overrides
     lean_overrides
+}
+
+# flash-attn is optional (it builds against the installed torch and CUDA); without it
+# the actor runs PyTorch's sdpa kernel, without verl's padding removal (which needs it).
+attention_overrides() {
+    local kernel=$ATTENTION
+    if [[ "$kernel" == "auto" ]]; then
+        if "${PYTHON:-python3}" -c 'import flash_attn' >/dev/null 2>&1; then
+            kernel=flash_attention_2
+        else
+            kernel=sdpa
+        fi
+    fi
+    echo "kimina recipe: attention $kernel (ATTENTION=$ATTENTION)" >&2
+    echo "actor_rollout_ref.model.override_config.attn_implementation=$kernel"
+    if [[ "$kernel" == "flash_attention_2" ]]; then
+        echo "actor_rollout_ref.model.use_remove_padding=True"
+    else
+        echo "actor_rollout_ref.model.use_remove_padding=False"
+    fi
 }
 
 # run_recipe EXTRA_OVERRIDE... -- CLI_ARGS...: prepare the data, then train.

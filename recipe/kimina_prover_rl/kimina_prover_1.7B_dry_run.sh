@@ -3,9 +3,13 @@
 # validation) before a real run. Small machine settings: one TransferQueue storage unit
 # and few Ray actors, so it also starts where Ray has only 2 CPUs; the data loader runs
 # in the trainer process (dataloader_num_workers=0, which the correction cache needs).
+# Started with `sh` (dash, POSIX): run again under bash, which the launchers need.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 MODEL=${MODEL:-AI-MO/Kimina-Prover-Distill-1.7B}
-PREPARE_ARGS=${PREPARE_ARGS:---first-n 32}
+# Its own data folder: the full launchers must never find this 32-row prompt set.
+DATA_DIR=${DATA_DIR:-$HOME/data/kimina_prover_rl_dry_run}
+PREPARE_ARGS=${PREPARE_ARGS:---first-n 32 --keep-duplicates}
 TRAIN_BATCH=${TRAIN_BATCH:-8}
 ROLLOUT_N=${ROLLOUT_N:-4}
 MINI_BATCH=${MINI_BATCH:-8}

@@ -92,13 +92,13 @@ def check_value(cls: type[Any], name: str, value: Any, *, label: str, fix: str =
 def check_fields(instance: Any) -> None:
     """Check every field of a frozen settings dataclass (call from ``__post_init__``).
 
-    An error names the field and its command-line flag.
+    An error names the class and field, and the field's command-line flag.
     """
     cls = type(instance)
     for name, (info, _, _) in setting_fields(cls).items():
         value = getattr(instance, name)
         fix = "" if info.flag is None else f" (command line: {info.flag.split('/')[0]})"
-        checked = check_value(cls, name, value, label=name, fix=fix)
+        checked = check_value(cls, name, value, label=f"{cls.__name__}.{name}", fix=fix)
         if checked is not value:
             object.__setattr__(instance, name, checked)
 
@@ -120,7 +120,7 @@ def settings_from_mapping(
     unknown = sorted(set(values) - known - set(also_valid))
     if unknown:
         raise ConfigError(
-            f"unknown {where} {', '.join(unknown)}; the valid keys are "
+            f"unknown {where} keys {', '.join(unknown)}; the valid keys are "
             f"{', '.join(sorted(known | set(also_valid)))}"
         )
     checked = {

@@ -13,6 +13,7 @@ broken configuration, broken infrastructure and misuse, and every message says w
     │   │   ├── ReplTimeout      a command ran past its deadline
     │   │   └── ReplOutOfMemory  the process grew past its memory cap
     │   ├── PoolClosed           the pool was used after ``aclose()``
+    │   ├── SelfCheckFailed      Lean's answers to known proofs are not judged as expected
     │   ├── BackendError         a remote verifier or Ray actor failed
     │   └── SetupError           a step of ``kimina-rl lean setup`` failed
     ├── GenerationError          a model backend (server, vLLM, transformers) failed
@@ -35,6 +36,7 @@ __all__ = [
     "ReplError",
     "ReplOutOfMemory",
     "ReplTimeout",
+    "SelfCheckFailed",
     "SetupError",
 ]
 
@@ -94,6 +96,11 @@ class ReplOutOfMemory(ReplError):
 
 class PoolClosed(LeanError):
     """The pool (or verifier) was used after ``aclose()``; create a new one."""
+
+
+class SelfCheckFailed(LeanError):
+    """The verifier's start-up self-check judged a known proof wrongly: its verdicts on
+    this Lean cannot be trusted. The message begins ``verifier self-check failed:``."""
 
 
 class BackendError(LeanError):

@@ -61,10 +61,10 @@ def test_doctor_says_when_a_server_does_not_answer() -> None:
 
 
 def test_doctor_tells_the_stand_in_from_lean() -> None:
-    result = runner.invoke(app, ["doctor", "--backend", "standin"], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["doctor", "--backend", "standin"], env={"COLUMNS": "400"})
     assert result.exit_code == 1
-    assert "known-false proof: valid" in result.output
-    assert "accepts a false proof" in result.output
+    assert "Lean is SIMULATED (standin (simulated Lean" in result.output
+    assert "this is the stand-in, not Lean" in result.output
 
 
 def _free_port() -> int:
@@ -118,7 +118,7 @@ def test_doctor_shows_a_servers_lean_version_and_its_verdicts(guarded_server: st
     )
     assert "Lean standin (simulated Lean" in result.output  # a stand-in server is obvious
     assert "verifier (remote)" in result.output
-    assert "accepts a false proof" in result.output
+    assert "Lean is SIMULATED" in result.output
     assert result.exit_code == 1
 
 

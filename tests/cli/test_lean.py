@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kimina_prover_rl.cli import app
-from tests.lean._fake_tools import calls, fake_env, install_fake_tools
+from tests.workspace._fake_tools import calls, fake_env, install_fake_tools
 
 runner = CliRunner()
 
@@ -27,10 +27,9 @@ def test_setup_checks_the_workspace_and_prints_how_to_use_it(tmp_path: Path, rep
     args = ["lean", "setup", str(root), "--sandbox", "off"]
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "self-check passed: known-valid proof: valid; known-false proof:" in result.output
+    assert "workspace check passed: self-check: passed; known-valid proof: valid" in result.output
     assert f"--project-dir {root} --sandbox off" in result.output
     assert f"export KIMINA_LEAN_PROJECT={root} KIMINA_SANDBOX=off" in result.output
-    assert f"KIMINA_LEAN_PROJECT={root} LEAN_SANDBOX=off" in result.output
     # the REPL ran through `lake env` in the Mathlib checkout
     assert ("lake", "env", str(root / "repl/.lake/build/bin/repl")) in calls(
         tmp_path / "calls.jsonl"
@@ -39,7 +38,7 @@ def test_setup_checks_the_workspace_and_prints_how_to_use_it(tmp_path: Path, rep
     again = runner.invoke(app, [*args, "--no-check"])
     assert again.exit_code == 0, again.output
     assert again.output.count("already done, skipped") == 6
-    assert "self-check" not in again.output
+    assert "workspace check" not in again.output
 
 
 def test_a_workspace_that_accepts_a_false_proof_fails_the_self_check(
@@ -48,7 +47,7 @@ def test_a_workspace_that_accepts_a_false_proof_fails_the_self_check(
     monkeypatch.setenv("FAKE_REPL_LIES", "1")  # a REPL that is not Lean must not pass
     result = runner.invoke(app, ["lean", "setup", str(tmp_path / "ws"), "--sandbox", "off"])
     assert result.exit_code == 1, result.output
-    assert "self-check FAILED" in result.output
+    assert "workspace check FAILED" in result.output
     assert "accepts a false proof" in result.output
 
 
@@ -77,3 +76,20 @@ def test_doctor_reports_the_workspace_and_the_sandbox(tmp_path: Path, repl: Path
     broken = runner.invoke(app, [*args[:3], "--sandbox", "off"], env={"COLUMNS": "400"})
     assert "REPL not built" in broken.output
     assert f"kimina-rl lean setup {root}" in broken.output
+
+
+def test_verify_run_inside_a_workspace_uses_it(
+    tmp_path: Path, repl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "ws"
+    assert runner.invoke(app, ["lean", "setup", str(root), "--no-check"]).exit_code == 0
+    proofs = tmp_path / "in.jsonl"
+    proofs.write_text('{"id": 1, "code": "theorem t : (2 : ℕ) + 2 = 4 := by\\n  norm_num"}\n')
+    monkeypatch.chdir(root)  # no --project-dir, no KIMINA_LEAN_PROJECT: the current folder
+    monkeypatch.delenv("KIMINA_LEAN_PROJECT", raising=False)
+    result = runner.invoke(app, ["verify", str(proofs), "--sandbox", "off", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert '"status": "valid"' in result.output
+    assert ("lake", "env", str(root / "repl/.lake/build/bin/repl")) in calls(
+        tmp_path / "calls.jsonl"
+    )

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kimina_prover_rl.cli import app
-from tests.proof._answers import make_answer, row_named
+from tests.proof._answers import make_answer, row_named, theorem_text
 
 runner = CliRunner()
 
@@ -64,6 +64,20 @@ def _attacks(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
     forged = f"#print \"'{row['name']}' does not depend on any axioms\""
     return {
+        # Lean starts a comment's body after `/-` and one more character: the second
+        # opener of `/-/-` is never seen, so the axiom after the first `-/` is live.
+        "comment opener that hides an axiom": answer(
+            PROOF, lemmas="/-/- -/ axiom cheat : False -- -/\n\n"
+        ),
+        "binder_predicate adds a token": answer(
+            PROOF, lemmas='binder_predicate x " >~ " y:term => `($x > $y)\n\n'
+        ),
+        "declare_syntax_cat": answer(PROOF, lemmas="declare_syntax_cat kimina_cat\n\n"),
+        "an unknown command": answer(PROOF, lemmas="kimina_command\n\n"),
+        "a namespace left open around the theorem": answer(PROOF, lemmas="namespace Hidden\n\n"),
+        "a namespace left open after the theorem": answer(
+            PROOF, after=f"\nnamespace Hidden\n{DECOY}"
+        ),
         # Hole 1: the check once looked at the last declaration only.
         "unsound graded theorem, clean decoy after": answer(
             [f"{PROOF[0]} {NATIVE}"], after=f"\n{DECOY}"
@@ -152,6 +166,22 @@ def _honest(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "a helper after the theorem": answer(
             PROOF, after="\ntheorem after_aux : (1 : ℕ) + 1 = 2 := by norm_num"
         ),
+        "helpers in a namespace closed before the theorem": answer(
+            PROOF,
+            lemmas=(
+                "namespace Aux\n\nlemma mul_one_aux (x : ℝ) : x * 1 = x := by simp\n\nend Aux\n\n"
+            ),
+        ),
+        "the theorem's name in guillemets": {
+            "statement": row["formal_statement"],
+            "response": make_answer(
+                row,
+                PROOF,
+                theorem=theorem_text(row).replace(
+                    f"theorem {row['name']}", f"theorem «{row['name']}»"
+                ),
+            ),
+        },
         "helper when the statement has code before the theorem": _custom(
             PRELUDE_STATEMENT,
             ["simp [double_eq]"],
@@ -213,15 +243,20 @@ def test_honest_answers_are_rewarded(tmp_path: Path, minif2f: list[dict[str, Any
 def test_the_lean_level_checks_alone_refuse_each_proof(
     tmp_path: Path, minif2f: list[dict[str, Any]], name: str, reason: str
 ) -> None:
-    """The attack's final code sent straight to `kimina-rl verify` (no text layer at all,
-    as if its scan had missed the construct) is still not valid, for the Lean-level reason."""
+    """The attack's final code sent straight to `kimina-rl verify --trusted-code` (no text
+    layer at all, as if its scan had missed the construct) is still not valid, for the
+    Lean-level reason."""
     attack = _attacks(row_named(minif2f, "mathd_algebra_478"))[name]
     code = attack["response"].rsplit("```lean4\n", 1)[1].split("\n```", 1)[0]
     source = tmp_path / "proofs.jsonl"
     record = {"id": name, "code": code, "formal_statement": attack["statement"]}
     source.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["verify", str(source), "--backend", "standin", "--no-cache"])
+    args = ["verify", str(source), "--backend", "standin", "--no-cache"]
+    result = runner.invoke(app, [*args, "--trusted-code"])  # the verifier's own scan off too
     assert result.exit_code == 0, result.output
     [verdict] = [json.loads(line) for line in result.stdout.splitlines()]
     assert verdict["status"] == "unsound", verdict["detail"]
     assert verdict["extra"]["unsound_reason"] == reason
+    guarded = runner.invoke(app, args)  # by default the verifier's scan may refuse it first
+    [verdict] = [json.loads(line) for line in guarded.stdout.splitlines()]
+    assert verdict["status"] in ("unsound", "rejected"), verdict["detail"]

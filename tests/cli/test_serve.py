@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +16,16 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from kimina_prover_rl.cli import app
-from kimina_prover_rl.lean import RemoteConfig, RemoteServer, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean import (
+    RemoteConfig,
+    RemoteServer,
+    VerdictStatus,
+    VerifyRequest,
+    standin_command,
+)
 from kimina_prover_rl.lean.factory import SIMULATED_NOTE
 from tests.server._asgi import running
-from tests.server._kimina import analyze, check_payload
+from tests.server._kimina import analyze, check_payload, verify_payload
 from tests.server._loopback import listening
 
 runner = CliRunner()
@@ -71,7 +80,7 @@ async def test_our_remote_client_round_trips_through_serve(served: dict[str, Any
             )
     assert [(v.id, v.status) for v in verdicts] == [
         ("a", VerdictStatus.VALID),
-        ("b", VerdictStatus.UNSOUND),
+        ("b", VerdictStatus.SORRY),  # Lean warns on apply?'s sorryAx
     ]
 
 
@@ -153,6 +162,67 @@ def test_help_says_what_a_warm_spare_costs(command: str) -> None:
     assert result.exit_code == 0
     assert "--spares" in result.output
     assert "2-5 GiB" in result.output
+
+
+async def test_serve_refuses_forbidden_constructs_and_unknown_theorem_names(
+    served: dict[str, Any],
+) -> None:
+    kernel_off = (
+        "set_option debug.skipKernelTC true\n\ntheorem t : (2 : Nat) + 2 = 5 := by\n  decide"
+    )
+    mismatched = {
+        "id": "m",
+        "code": "theorem t : True := trivial",
+        "theorem_name": "u",
+        "formal_statement": "theorem t : True := by\n  sorry",
+    }
+    auth = {"Authorization": "Bearer k"}
+    async with running(served["app"]) as client:
+        health = (await client.get("/health")).json()
+        reply = await client.post(
+            "/api/check", json=check_payload([("off", kernel_off)]), headers=auth
+        )
+        legacy = await client.post(
+            "/verify", json=verify_payload([("off", kernel_off)]), headers=auth
+        )
+        bad = await client.post(
+            "/api/check", json={"snippets": [mismatched], "timeout": 10}, headers=auth
+        )
+    assert health["self_check"]["state"] == "passed"
+    assert health["self_check"]["cases"]["sorry_ax"] == {"expected": "sorry", "actual": "sorry"}
+    for result in (reply.json()["results"][0], legacy.json()["results"][0]):
+        assert result["verdict"]["status"] == "rejected"
+        assert result["verdict"]["extra"]["refused_construct"] == "set_option debug.skipKernelTC"
+        assert "set_option debug.skipKernelTC" in result["error"]
+    assert bad.status_code == 400
+    assert "theorem_name 'u' is not declared" in bad.json()["detail"]
+
+
+def _starting(monkeypatch: pytest.MonkeyPatch, *options: str) -> Result:
+    """Run `serve` with uvicorn replaced by its start-up: the lifespan, exit 3 if it fails."""
+
+    def fake_run(application: Any, **kwargs: Any) -> None:
+        async def start() -> None:
+            async with application.router.lifespan_context(application):
+                pass
+
+        try:
+            asyncio.run(start())
+        except Exception:
+            sys.exit(3)  # what uvicorn does when the application fails to start
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    return runner.invoke(app, ["serve", "--no-cache", *options])
+
+
+def test_serve_stops_when_the_self_check_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    repl = f"{shlex.join(standin_command())} --axioms-wording '{{name}} needs {{axioms}}'"
+    result = _starting(monkeypatch, "--backend", "local", "--repl-cmd", repl)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1].startswith("what to do:")
+    assert "\nverifier self-check failed: case 'valid'" in result.stderr
+    started = _starting(monkeypatch, "--backend", "standin")
+    assert started.exit_code == 0, started.output
 
 
 def test_verify_against_serve_with_a_snippet_limit_judges_every_proof(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,8 @@ from typer.testing import CliRunner
 
 from kimina_prover_rl.cli import app
 from kimina_prover_rl.cli import train as train_module
+
+NO_LEAN = ("LEAN_SERVER_API_URL", "KIMINA_LEAN_PROJECT", "KIMINA_LEAN_REPL")
 
 
 class _Recorder:
@@ -46,4 +50,23 @@ def test_without_verl_it_says_which_extra_to_install(monkeypatch: pytest.MonkeyP
     )
     result = CliRunner().invoke(app, ["train", "--cfg", "job"])
     assert result.exit_code == 2
+    assert "pip install 'kimina-prover-rl[gpu]'" in result.output
     assert "pip install 'kimina-prover-rl[verl]'" in result.output
+
+
+def test_with_no_lean_training_stops_before_it_starts(tmp_path: Path) -> None:
+    pytest.importorskip("verl")
+    env = {k: v for k, v in os.environ.items() if k not in NO_LEAN}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    completed = subprocess.run(
+        [sys.executable, "-m", train_module.ENTRY_MODULE],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode != 0
+    assert "no Lean is configured" in completed.stderr
+    assert "reward_kwargs.backend=standin" in completed.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kimina_prover_rl.cli import app
+from kimina_prover_rl.lean import standin_command
 from kimina_prover_rl.lean.factory import SIMULATED_NOTE
 
 runner = CliRunner()
@@ -56,7 +58,7 @@ def test_verdicts_in_input_order_with_an_error_line_per_bad_record(tmp_path: Pat
         None,
         "sorry",
         None,
-        "unsound",
+        "sorry",  # apply? admits the goal with sorryAx: Lean warns
         "valid",
     ]
     assert "not valid JSON" in lines[1]["error"]
@@ -165,13 +167,59 @@ def test_the_graded_theorem_and_given_statement_are_read_from_each_line(tmp_path
     ]
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    result = runner.invoke(app, ["verify", str(path), "--backend", "standin", "--no-cache"])
+    # --trusted-code: the verifier's own scan may refuse `include` first; this is about Lean's
+    args = ["verify", str(path), "--backend", "standin", "--no-cache", "--trusted-code"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line.get("status") for line in out] == ["valid", "unsound", "valid", None]
     assert out[1]["extra"]["unsound_reason"] == "statement"
     assert "does not prove the given statement" in out[1]["detail"]
     assert "`theorem_name` must be a string when given, not int" in out[3]["error"]
+
+
+def test_verify_refuses_kernel_tricks_and_unknown_theorem_names(tmp_path: Path) -> None:
+    kernel_off = (
+        "import Mathlib\n\nset_option debug.skipKernelTC true\n\n"
+        "theorem t : (2 : Nat) + 2 = 5 := by\n  decide"
+    )
+    given = "import Mathlib\n\ntheorem t : True := by\n  sorry"
+    lines = [
+        {"id": "off", "code": kernel_off},
+        {"id": "named", "code": VALID, "theorem_name": "u", "formal_statement": given},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = runner.invoke(app, ["verify", str(path), "--backend", "standin", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    off, named = (json.loads(line) for line in result.stdout.splitlines())
+    assert off["status"] == "rejected"
+    assert off["extra"]["refused_construct"] == "set_option debug.skipKernelTC"
+    assert "`set_option debug.skipKernelTC` at line 3" in off["detail"]
+    assert "theorem_name 'u' is not declared by the formal_statement" in named["error"]
+    trusted = runner.invoke(
+        app, ["verify", str(path), "--backend", "standin", "--no-cache", "--trusted-code"]
+    )
+    # trusted: it reaches (simulated) Lean, which does not model the kernel being off
+    assert json.loads(trusted.stdout.splitlines()[0])["status"] != "rejected"
+
+
+def test_verify_stops_before_any_proof_when_the_self_check_fails(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    repl = f"{shlex.join(standin_command())} --axioms-wording '{{name}} needs {{axioms}}'"
+    args = ["verify", str(_input(tmp_path)), "-o", str(out), "--backend", "local",
+            "--repl-cmd", repl, "--no-cache"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    stderr = result.stderr
+    assert "\nverifier self-check failed: case 'valid'" in stderr
+    assert "expected valid, got unsound" in stderr
+    assert "needs propext" in stderr  # Lean's raw output
+    assert "Lean version: standin" in stderr
+    assert not out.exists() or out.read_text(encoding="utf-8") == ""
+    skipped = runner.invoke(app, [*args, "--skip-self-check"])
+    assert skipped.exit_code == 0, skipped.output
+    assert "self-check is SKIPPED" in skipped.stderr
 
 
 def test_ctrl_c_keeps_the_verdicts_already_written(tmp_path: Path) -> None:

@@ -191,3 +191,28 @@ def test_every_declaration_is_reported_wherever_it_is_placed(
     assert [r.constant for r in plan.reports if r.graded] == (["main"] if named else [])
     lines = plan.text.split("\n")
     assert all(lines[r.line - 1] == f"#print axioms _root_.{r.constant}" for r in plan.reports)
+
+
+@given(
+    st.lists(st.sampled_from(["Aux", "Aux.Inner", "«My Aux»"]), min_size=1, max_size=3),
+    st.booleans(),
+)
+def test_namespaced_helpers_and_a_quoted_graded_theorem_print_their_root_names(
+    namespaces: list[str], quoted: bool
+) -> None:
+    # Helpers in namespaces closed before the theorem; the theorem, maybe as `«t»`, at the root.
+    blocks = [
+        f"namespace {ns}\n\nlemma helper{i} : True := trivial\n\nend {ns}"
+        for i, ns in enumerate(namespaces)
+    ]
+    name = "«t»" if quoted else "t"
+    code = "\n\n".join([*blocks, f"theorem {name} : True := trivial"])
+    plan = plan_checks(code, theorem_name="t")
+    assert plan is not None
+    lines = plan.text.split("\n")
+    for i, ns in enumerate(namespaces):
+        assert f"#print axioms _root_.{ns}.helper{i}" in lines
+    graded = [r for r in plan.reports if r.graded]
+    assert len(graded) == 1
+    assert lines[graded[0].line - 1] == f"#print axioms _root_.{name}"
+    assert len(plan.reports) == len(namespaces) + 1

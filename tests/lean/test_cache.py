@@ -223,7 +223,10 @@ def test_a_cache_written_by_schema_1_gains_the_statements_table(tmp_path: Path) 
     with VerdictCache(path) as cache:
         cache.put_statement("k", "@t : True")
         assert cache.get_statement("k") == "@t : True"
-    assert CACHE_SCHEMA_VERSION == 2
+        cache.put_self_check("scope", '{"state": "passed"}')
+        assert cache.get_self_check("scope") == '{"state": "passed"}'
+        assert cache.get_self_check("other scope") is None
+    assert CACHE_SCHEMA_VERSION == 3
 
 
 @pytest.mark.parametrize(
@@ -241,7 +244,7 @@ async def test_each_request_setting_that_changes_a_verdict_misses(
 ) -> None:
     fake = fake_verifier()
     verifier = CachingVerifier(fake, VerdictCache(tmp_path / "cache.db"))
-    base = {"formal_statement": "theorem t : True := by\n  sorry"}
+    base = {"formal_statement": "theorem u : True := by\n  sorry\ntheorem t : True := by\n  sorry"}
     await verifier.verify([VerifyRequest("ok", **base)])  # type: ignore[arg-type]
     settings = {**base, **change}
     (verdict,) = await verifier.verify([VerifyRequest("ok", **settings)])  # type: ignore[arg-type]

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kimina_prover_rl.lean import MockVerifier, Verdict, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean import (
+    CachingVerifier,
+    MockVerifier,
+    Verdict,
+    VerdictCache,
+    VerdictStatus,
+    VerifyRequest,
+)
 from kimina_prover_rl.lean.dedup import DedupVerifier, proof_key
 from kimina_prover_rl.lean.mock import Handler
 from tests.lean._fake_verifier import LEAN_VERSION, fake_verifier, scripted_verdict
@@ -129,3 +137,18 @@ def test_any_batch_gets_one_verdict_per_request_in_order(codes: list[str]) -> No
         scripted_verdict(VerifyRequest(c)).status for c in codes
     ]
     assert len(fake.requests) == len(set(codes))
+
+
+@pytest.mark.parametrize("dedup", [True, False])
+async def test_the_outermost_wrapper_puts_the_time_limit_on_each_request_once(
+    dedup: bool, tmp_path: Path
+) -> None:
+    backend = fake_verifier()
+    cache = VerdictCache(tmp_path / "v.sqlite")
+    inner = CachingVerifier(backend, cache, default_timeout_s=None if dedup else 7.0)
+    stack = DedupVerifier(inner, default_timeout_s=7.0) if dedup else inner
+    requests = [VerifyRequest("theorem a : True := trivial"),
+                VerifyRequest("theorem b : True := trivial", timeout_s=3.0)]  # fmt: skip
+    async with stack:
+        await stack.verify(requests)
+    assert [r.timeout_s for r in backend.requests] == [7.0, 3.0]

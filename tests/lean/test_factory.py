@@ -1,4 +1,5 @@
-"""VerifierSettings / open_verifier: every backend built one way, dedup over cache over it."""
+"""VerifierSettings / open_verifier: every backend built one way: guard, self-check, dedup,
+cache, backend."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from kimina_prover_rl.lean import (
     DedupVerifier,
     RemoteServer,
     VerdictStatus,
+    Verifier,
     VerifierSettings,
     VerifyRequest,
 )
 from kimina_prover_rl.lean.factory import SIMULATED_NOTE, open_verifier
+from kimina_prover_rl.lean.guard import ConstructGuard
 from kimina_prover_rl.lean.pool import LocalPool
+from kimina_prover_rl.lean.self_check import SelfCheckedVerifier
 from kimina_prover_rl.standin import STANDIN_LEAN_VERSION
 
 VALID = "theorem t : True := trivial"
@@ -46,18 +50,28 @@ def test_a_missing_project_dir_is_a_config_error(tmp_path: Path) -> None:
         open_verifier(VerifierSettings(project_dir=tmp_path / "missing"))
 
 
-def test_the_stack_is_dedup_over_cache_over_the_backend(tmp_path: Path) -> None:
+def _below_guard_and_self_check(verifier: Verifier) -> Verifier:
+    assert isinstance(verifier, ConstructGuard)
+    assert isinstance(verifier.inner, SelfCheckedVerifier)
+    return verifier.inner.inner
+
+
+def test_the_stack_is_guard_self_check_dedup_cache_backend(tmp_path: Path) -> None:
     verifier = open_verifier(
         VerifierSettings(backend="local", cache_path=tmp_path / "c.db", workers=2, spares=0)
     )
-    assert isinstance(verifier, DedupVerifier)
-    assert isinstance(verifier.inner, CachingVerifier)
-    assert isinstance(verifier.inner.inner, LocalPool)
-    assert verifier.inner.inner.config.max_repls == 2
-    assert verifier.inner.inner.config.spares == 0
-    bare = open_verifier(VerifierSettings(backend="remote", url="http://x.test", dedup=False))
-    assert isinstance(bare, RemoteServer)
-    assert bare.url == "http://x.test"
+    dedup = _below_guard_and_self_check(verifier)
+    assert isinstance(dedup, DedupVerifier)
+    assert isinstance(dedup.inner, CachingVerifier)
+    assert isinstance(dedup.inner.inner, LocalPool)
+    assert dedup.inner.inner.config.max_repls == 2
+    assert dedup.inner.inner.config.spares == 0
+    bare = open_verifier(
+        VerifierSettings(backend="remote", url="http://x.test", dedup=False, trusted_code=True)
+    )
+    assert isinstance(bare, SelfCheckedVerifier)
+    assert isinstance(bare.inner, RemoteServer)
+    assert bare.inner.url == "http://x.test"
 
 
 async def test_the_standin_backend_checks_end_to_end_and_says_lean_is_simulated(
@@ -99,7 +113,7 @@ def test_the_ray_backend_is_the_cluster_verifier_with_the_pools_settings(
         timeout_s=7.0,
         cache_path=tmp_path / "v.sqlite",
     )
-    verifier = open_verifier(options)
+    verifier = _below_guard_and_self_check(open_verifier(options))
     assert isinstance(verifier, DedupVerifier)
     cluster = verifier.inner
     assert isinstance(cluster, ClusterVerifier)
@@ -110,4 +124,5 @@ def test_the_ray_backend_is_the_cluster_verifier_with_the_pools_settings(
         7.0,
         tmp_path / "v.sqlite",
     )
-    assert isinstance(open_verifier(replace(options, dedup=False)), ClusterVerifier)
+    bare = _below_guard_and_self_check(open_verifier(replace(options, dedup=False)))
+    assert isinstance(bare, ClusterVerifier)

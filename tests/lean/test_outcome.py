@@ -86,9 +86,27 @@ def test_warnings_that_are_not_sorry_do_not_matter() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["declaration uses 'sorry'", "declaration uses `sorry`"], ids=["<4.28", ">=4.28"]
+    "text",
+    [
+        "declaration uses 'sorry'",
+        "declaration uses `sorry`",
+        "declaration `Foo.t` uses `sorry`",
+        "declaration `«my thm»` uses `sorry`",
+    ],
+    ids=["<4.28", ">=4.28", "master", "master-quoted"],
 )
-def test_sorry_warning_in_either_quote_style(text: str) -> None:
+def test_sorry_warning_in_every_wording_lean_has_used(text: str) -> None:
+    assert uses_sorry({"messages": [{"severity": "warning", "data": text}]})
+
+
+_NAMES = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\n`"), min_size=1
+).map(lambda name: f"`{name}`")
+
+
+@given(name=_NAMES, quote=st.sampled_from(["'", "`"]))
+def test_the_newest_wording_is_read_whatever_the_name(name: str, quote: str) -> None:
+    text = f"declaration {name} uses {quote}sorry{quote}"
     assert uses_sorry({"messages": [{"severity": "warning", "data": text}]})
 
 

@@ -124,8 +124,15 @@ async def test_sorry_in_either_lean_wording(quote: str) -> None:
     assert verdict.response["sorries"][0]["pos"]["line"] == HEADER_LINES + 2
 
 
-async def test_apply_question_mark_closing_the_goal_is_unsound(pool: LocalPool) -> None:
-    (verdict,) = await check(pool, theorem("syn", "apply?"))
+async def test_apply_question_mark_and_explicit_sorry_ax_are_sorry(pool: LocalPool) -> None:
+    # Lean warns whenever a declaration holds sorryAx and no error was logged
+    for tactic in ("apply?", "exact sorryAx _ false"):
+        (verdict,) = await check(pool, theorem("syn", tactic))
+        assert verdict.status is VerdictStatus.SORRY, tactic
+
+
+async def test_a_sorry_ax_lean_does_not_warn_about_is_unsound(pool: LocalPool) -> None:
+    (verdict,) = await check(pool, theorem("syn", "exact foo -- standin: synthetic-sorry"))
     assert verdict.status is VerdictStatus.UNSOUND
     assert verdict.extra["offending_axioms"] == ["sorryAx"]
 
@@ -154,11 +161,11 @@ async def test_native_decide_is_allowed_only_on_request() -> None:
 
 async def test_examples_get_their_axioms_checked_too(pool: LocalPool) -> None:
     good = f"{HEADER}example : 1 + 1 = 2 := by\n  norm_num\n"
-    synthetic = f"{HEADER}example : 1 + 1 = 2 := by\n  apply?\n"
-    valid, unsound = await check(pool, good, synthetic)
+    native = f"{HEADER}example : 1 + 1 = 2 := by\n  native_decide\n"
+    valid, unsound = await check(pool, good, native)
     assert valid.status is VerdictStatus.VALID, valid.detail
     assert unsound.status is VerdictStatus.UNSOUND
-    assert unsound.extra["offending_axioms"] == ["sorryAx"]
+    assert unsound.extra["offending_axioms"] == ["Lean.ofReduceBool"]
 
 
 async def test_a_namespace_left_open_cannot_lend_its_name_to_the_check(pool: LocalPool) -> None:

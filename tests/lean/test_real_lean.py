@@ -1,12 +1,12 @@
-"""The verdict paths against real Lean + Mathlib, for machines that have them.
+"""The verdict paths and the start-up self-check against real Lean + Mathlib.
 
-Skipped unless ``KIMINA_LEAN_PROJECT`` names a Lean project with Mathlib built and
-``KIMINA_LEAN_REPL`` the REPL binary (run there with ``lake env``); no machine in this
-project's CI has Lean. Run with::
+Skipped unless ``KIMINA_LEAN_PROJECT`` names a Lean project with Mathlib built;
+``KIMINA_LEAN_REPL`` is the REPL binary run there with ``lake env`` (default ``repl``, the
+project's own ``lake env repl``). No machine in this project's CI has Lean. Run with::
 
-    KIMINA_LEAN_PROJECT=~/lean/mathlib-project \\
-    KIMINA_LEAN_REPL=~/lean/repl/.lake/build/bin/repl \\
-    .venv/bin/python -m pytest -m lean tests/lean/test_real_lean.py
+    make test-lean LEAN_PROJECT=~/lean/mathlib-project [LEAN_REPL=~/lean/repl/.lake/build/bin/repl]
+
+which also runs ``kimina-rl doctor`` (the self-check through the CLI) on that project.
 """
 
 from __future__ import annotations
@@ -20,17 +20,18 @@ import pytest
 
 from kimina_prover_rl.lean import LocalPool, PoolConfig, ReplConfig, VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean._statement_check import reference_command
+from kimina_prover_rl.lean.self_check import run_self_check
 
 pytestmark = [pytest.mark.lean, pytest.mark.timeout(900)]
 
 PROJECT = os.environ.get("KIMINA_LEAN_PROJECT")
-REPL = os.environ.get("KIMINA_LEAN_REPL")
+REPL = os.environ.get("KIMINA_LEAN_REPL") or "repl"
 PROJECT_DIR = Path(PROJECT).expanduser() if PROJECT else None
 HEADER = "import Mathlib\n\n"
 
-if not (PROJECT and REPL):
+if not PROJECT:
     pytest.skip(
-        "real Lean not configured: set KIMINA_LEAN_PROJECT and KIMINA_LEAN_REPL",
+        "real Lean not configured: set KIMINA_LEAN_PROJECT (make test-lean LEAN_PROJECT=...)",
         allow_module_level=True,
     )
 
@@ -38,7 +39,6 @@ if not (PROJECT and REPL):
 @pytest.fixture
 async def pool() -> AsyncIterator[LocalPool]:
     assert PROJECT_DIR is not None
-    assert REPL is not None
     config = PoolConfig(
         repl=ReplConfig(command=("lake", "env", REPL), cwd=PROJECT_DIR),
         max_repls=2,
@@ -59,7 +59,8 @@ async def _status(pool: LocalPool, body: str) -> VerdictStatus:
         ("theorem t (a b : ℕ) : a + b = b + a := by\n  omega", VerdictStatus.VALID),
         ("theorem t (a : ℕ) : a + 1 = a := by\n  omega", VerdictStatus.LEAN_ERROR),
         ("theorem t : (2 : ℕ) + 2 = 5 := by\n  sorry", VerdictStatus.SORRY),
-        ("theorem t : (2 : ℕ) + 2 = 5 := by\n  exact sorryAx _ false", VerdictStatus.UNSOUND),
+        # Lean warns whenever a declaration holds sorryAx and no error was logged
+        ("theorem t : (2 : ℕ) + 2 = 5 := by\n  exact sorryAx _ false", VerdictStatus.SORRY),
         ("axiom cheat : False\ntheorem t : (2 : ℕ) + 2 = 5 := cheat.elim", VerdictStatus.UNSOUND),
         ("theorem t : (2 : ℕ) + 2 = 4 := by\n  native_decide", VerdictStatus.UNSOUND),
         (
@@ -135,14 +136,25 @@ async def test_the_printed_statement_is_lean_output_not_truncated(pool: LocalPoo
 
 
 async def test_every_declaration_and_examples_are_checked(pool: LocalPool) -> None:
+    # native_decide: no warning, only the axiom report shows it
     decoy_after = (
-        "theorem t : (2 : ℕ) + 2 = 5 := by\n  exact sorryAx _ false\n\n"
-        "theorem decoy : True := trivial"
+        "theorem t : (2 : ℕ) + 2 = 4 := by\n  native_decide\n\ntheorem decoy : True := trivial"
     )
-    example_only = "example : (2 : ℕ) + 2 = 5 := by\n  exact sorryAx _ false"
+    example_only = "example : (2 : ℕ) + 2 = 4 := by\n  native_decide"
     forged = (
-        "theorem t : (2 : ℕ) + 2 = 5 := sorryAx _ false\n"
+        "theorem t : (2 : ℕ) + 2 = 4 := by\n  native_decide\n"
         "#print \"'t' does not depend on any axioms\""
     )
     for body in (decoy_after, example_only, forged):
         assert await _status(pool, body) is VerdictStatus.UNSOUND, body
+    hidden_sorry = (
+        "theorem t : (2 : ℕ) + 2 = 5 := sorryAx _ false\n\ntheorem decoy : True := trivial"
+    )
+    assert await _status(pool, hidden_sorry) is VerdictStatus.SORRY
+
+
+async def test_the_self_check_passes_on_this_lean(pool: LocalPool) -> None:
+    report = await run_self_check(pool, header="import Mathlib")
+    assert report.state == "passed", report.message
+    core = await run_self_check(pool, header="")
+    assert core.state == "passed", core.message

@@ -61,7 +61,9 @@ def test_paths_may_come_as_strings_from_yaml_and_ints_as_seconds() -> None:
 
 
 def test_an_unknown_key_is_refused_with_the_valid_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown reward_kwargs wokers; the valid keys are .*"):
+    with pytest.raises(
+        ConfigError, match=r"unknown reward_kwargs keys wokers; the valid keys are .*"
+    ):
         settings_from_mapping(VerifierSettings, {"wokers": 2}, where="reward_kwargs")
     with pytest.raises(ConfigError, match=r"reward_kwargs\.workers=0 is invalid"):
         settings_from_mapping(VerifierSettings, {"workers": 0}, where="reward_kwargs")

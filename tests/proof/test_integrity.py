@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kimina_prover_rl.proof import FormatConfig, FormatError, check_answer, parse_lean_code
 from kimina_prover_rl.proof.integrity import is_empty_proof, scan_code, statement_difference
@@ -371,3 +373,154 @@ def test_crlf_answer_is_accepted(row: dict[str, Any]) -> None:
     assert check.ok, check.detail
     assert check.proof is not None
     assert "\r" not in check.proof
+
+
+# -- default deny: the commands an answer may contain ------------------------------------
+
+_HELPERS = [
+    "lemma two_aux : (2 : ℕ) = 1 + 1 := by norm_num",
+    "@[simp] lemma one_aux (x : ℕ) : x * 1 = x := by simp",
+    "private def twice (n : ℕ) : ℕ := 2 * n",
+    "open Nat in\nlemma succ_aux (n : ℕ) : n + 1 = Nat.succ n := rfl",
+    "namespace Aux\n\nlemma zero_aux (n : ℕ) : n + 0 = n := by simp\n\nend Aux",
+    "section\n\nlemma zero_aux' (n : ℕ) : 0 + n = n := by simp\n\nend",
+    "-- a comment\n/- a block comment -/",
+    "/-- A documented helper. -/\ntheorem doc_aux : True := trivial",
+    "def fib : ℕ → ℕ\n| 0 => 0\n| (n + 1) => n",
+]
+_REFUSED = [
+    'binder_predicate x " >~ " y:term => `($x > $y)',
+    "declare_syntax_cat kimina_cat",
+    "kimina_command",
+    "assert_not_exists Real",
+    "#check Nat",
+    "#print axioms Nat.add_comm",
+    "variable (x : ℕ)",
+    'syntax "kimina" : term',
+    "mutual\nend",
+    'local notation "π₂" => 2',
+    "export Nat (succ)",
+]
+_WRAPPINGS = ["{}", "/-- doc -/\n{}", "/-- doc -/ {}", "/- c -/ {}", "@[simp]\n{}", "private {}"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(_HELPERS), max_size=4),
+    st.sampled_from(_REFUSED),
+    st.sampled_from(_WRAPPINGS),
+    st.integers(0, 4),
+    st.booleans(),
+)
+def test_any_command_outside_the_allow_list_is_refused_wherever_it_stands(
+    helpers: list[str], command: str, wrapping: str, at: int, after: bool
+) -> None:
+    parts = [*helpers]
+    parts.insert(min(at, len(parts)), wrapping.format(command))
+    code = "\n\n".join(parts) + "\n\n"
+    statement = "theorem t : True := by\n  trivial\n"
+    full = statement + "\n" + code if after else code + statement
+    start = len(statement) + 1 if after else len(code)
+    if after:
+        scan = scan_code(full, 0, len("theorem t : True :="), prelude_start=0, name="t")
+    else:
+        scan = scan_code(full, start, start + len("theorem t : True :="), name="t")
+    assert scan.forbidden is not None, full
+    word = command.split(maxsplit=1)[0]
+    assert word in scan.forbidden.construct or scan.forbidden.construct in word, (full, scan)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_HELPERS), max_size=5), st.booleans())
+def test_allowed_commands_in_any_order_pass(helpers: list[str], after: bool) -> None:
+    code = "\n\n".join(helpers) + "\n\n"
+    statement = "theorem t : True := by\n  trivial\n"
+    if after:
+        full = statement + "\n" + code
+        scan = scan_code(full, 0, len("theorem t : True :="), name="t")
+    else:
+        full = code + statement
+        scan = scan_code(full, len(code), len(code) + len("theorem t : True :="), name="t")
+    assert scan.forbidden is None, (full, scan.forbidden)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_HELPERS), max_size=3),
+    st.sampled_from(["namespace Aux", "namespace A.B", "end", "end Aux"]),
+)
+def test_a_scope_left_open_or_closed_too_often_is_refused(helpers: list[str], scope: str) -> None:
+    code = "\n\n".join([*helpers, scope]) + "\n\n"
+    scan = scan_code(code + "theorem t : True := trivial", len(code), name="t")
+    assert scan.forbidden is not None
+    assert scan.forbidden.construct == scope.split(maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("noncomputable section\n\ndef twice (n : ℕ) : ℕ := 2 * n\n\n", ""),
+        ("section\n\nlemma two_aux : (2 : ℕ) = 1 + 1 := rfl\n\n", "\n\nend"),
+        ("namespace Aux\n\nlemma two_aux : (2 : ℕ) = 1 + 1 := rfl\n\nend Aux\n\n", ""),
+    ],
+)
+def test_a_section_may_stay_open_and_a_closed_namespace_is_fine(before: str, after: str) -> None:
+    code = before + "theorem t : True := trivial" + after
+    start = len(before)
+    scan = scan_code(code, start, start + len("theorem t : True :="), name="t")
+    assert scan.forbidden is None, scan.forbidden
+
+
+def test_refusals_say_what_to_write_instead() -> None:
+    code = "kimina_command\n\ntheorem t : True := trivial"
+    scan = scan_code(code, code.index("theorem"), name="t")
+    assert scan.forbidden is not None
+    assert scan.forbidden.construct == "kimina_command"
+    assert "not a command an answer may contain" in scan.forbidden.reason
+    assert "write a helper as a lemma" in scan.forbidden.reason
+
+
+# -- honest answers from the data still pass the text checks -----------------------------
+
+
+def _as_response(code: str) -> str:
+    return f"<think>\nI prove it directly.\n</think>\n```lean4\n{code}\n```\n"
+
+
+_TEXT_CHECK_ERRORS = {
+    FormatError.FORBIDDEN_CONSTRUCT,
+    FormatError.NATIVE_DECIDE,
+    FormatError.STATEMENT_MODIFIED,
+    FormatError.STATEMENT_MISSING,
+    FormatError.NO_PROOF,
+}
+
+
+def test_every_verified_proof_of_the_training_sample_passes_the_text_checks(
+    train_sample: list[dict[str, Any]],
+) -> None:
+    verified = [r for r in train_sample if r.get("proof_verified_in_fixture")]
+    assert len(verified) == 96
+    refused = {}
+    for row in verified:
+        check = check_answer(row["formal_statement"], _as_response(row["formal_proof"]))
+        if check.proof is None or check.format_error in _TEXT_CHECK_ERRORS:
+            refused[row["name"]] = check.detail
+    assert refused == {}
+
+
+def test_every_builtin_reference_answer_passes_the_checks() -> None:
+    from kimina_prover_rl.data.builtin import builtin_problems, reference_answer
+
+    for problem in builtin_problems():
+        check = check_answer(problem.formal_statement, reference_answer(problem))
+        assert check.ok, (problem.name, check.detail)
+
+
+@pytest.mark.parametrize(
+    "code", ["@[simp]\n" * 20_000, "@[\n" * 20_000, "private " * 40_000, "/-- d -/\n" * 20_000]
+)
+def test_hostile_command_prefixes_are_scanned_in_one_pass(code: str) -> None:
+    # Time is measured in benchmarks; here only that the scan ends with an answer.
+    scan = scan_code(code + "theorem t : True := trivial", len(code), name="t")
+    assert scan.forbidden is None or scan.forbidden.line >= 1

@@ -17,6 +17,10 @@ from kimina_prover_rl.proof import (
     parse_lean_code,
     strip_comments,
 )
+from kimina_prover_rl.proof.lean_code import name_components
+
+_KEYWORDS = {"by", "in", "at", "fun", "have", "show", "from", "do", "if", "then", "else", "let"}
+_KEYWORDS |= {"match", "with", "where", "theorem", "lemma", "def", "example", "_", "λ", "open"}
 
 
 def test_mask_keeps_offsets_and_blanks_comments_and_strings() -> None:
@@ -253,3 +257,30 @@ def test_declarations_finds_every_declaration_wherever_it_is_placed(
         lines.append(f"{head} {name or ''} : True := trivial")
     code = "\n".join(lines)
     assert [(d.keyword, d.name, d.line) for d in declarations(code)] == expected
+
+
+@given(
+    st.lists(
+        st.from_regex(r"[a-z_][a-z0-9_']{0,6}", fullmatch=True).filter(
+            lambda part: part not in _KEYWORDS
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.lists(st.booleans(), min_size=3, max_size=3),
+)
+def test_a_name_is_found_however_its_components_are_quoted(
+    parts: list[str], quotes: list[bool]
+) -> None:
+    plain = ".".join(parts)
+    written = ".".join(f"«{p}»" if q else p for p, q in zip(parts, quotes, strict=False))
+    assert name_components(written) == name_components(plain) == tuple(parts)
+    code = f"lemma other : True := trivial\n\ntheorem {written} : True := by\n  trivial"
+    parsed = parse_lean_code(code, name=plain)
+    assert parsed.name == written
+    assert parsed.statement.startswith(f"theorem {written}")
+
+
+def test_a_quoted_dot_is_one_component() -> None:
+    assert name_components("«a.b»") == ("a.b",)
+    assert name_components("a.b") == ("a", "b")

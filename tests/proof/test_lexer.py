@@ -131,7 +131,9 @@ def test_comment_paths_end_where_lean_ends_them(comment: str, code_after: str) -
     assert _reference_mask(code) == masked
 
 
-@pytest.mark.parametrize("code", ["/-", "/-x", "/- -", "/- /", "/- /- -/", "/--", "/-!/", "a\tb"])
+@pytest.mark.parametrize(
+    "code", ["/-", "/-x", "/- -", "/- /", "/- /- -/", "/--", "/-!/", "a\tb", "a\rb"]
+)
 def test_unterminated_comments_and_tabs_are_lean_errors(code: str) -> None:
     # Lean reports an error: nothing in such code is accepted, whatever the scanner masks.
     assert reference_noncode(code) is None

@@ -16,8 +16,8 @@ from kimina_prover_rl.lean import LeanMessage, MockVerifier, Verdict, VerdictSta
 from kimina_prover_rl.proof import FeedbackKind, FormatConfig, render_feedback
 from kimina_prover_rl.reward import (
     CorrectionCache,
-    CorrectionConfig,
     CorrectionPrompt,
+    CorrectionSettings,
     RewardConfig,
     Sample,
     ScoredSample,
@@ -117,13 +117,13 @@ def test_each_skip_reason(overrides: dict[str, Any], reason: SkipReason) -> None
 
 def test_feedback_exactly_at_the_cap_is_kept() -> None:
     assert isinstance(_build(feedback="e" * 3000), CorrectionPrompt)
-    config = CorrectionConfig(max_feedback_chars=100)
+    config = CorrectionSettings(max_feedback_chars=100)
     assert _build(feedback="e" * 101, config=config) is SkipReason.FEEDBACK_TOO_LONG
 
 
 def test_more_turns_allow_a_second_correction() -> None:
     first = _prompt(0)
-    config = CorrectionConfig(max_turns=3)
+    config = CorrectionSettings(max_turns=3)
     second = _build(messages=first.messages, config=config)
     assert isinstance(second, CorrectionPrompt)
     assert second.turn == 3
@@ -139,7 +139,7 @@ def test_more_turns_allow_a_second_correction() -> None:
 
 
 def test_custom_template_keeps_other_braces() -> None:
-    config = CorrectionConfig(template="Fix {x : ℕ} per:\n{feedback}\nDone.")
+    config = CorrectionSettings(template="Fix {x : ℕ} per:\n{feedback}\nDone.")
     prompt = _build(config=config)
     assert isinstance(prompt, CorrectionPrompt)
     assert prompt.messages[-1]["content"] == f"Fix {{x : ℕ}} per:\n{FEEDBACK}\nDone."
@@ -148,18 +148,18 @@ def test_custom_template_keeps_other_braces() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
-        ({"max_turns": 0}, r"CorrectionConfig\.max_turns=0 is invalid"),
-        ({"max_feedback_chars": -1}, r"CorrectionConfig\.max_feedback_chars=-1"),
+        ({"max_turns": 0}, r"CorrectionSettings\.max_turns=0 is invalid"),
+        ({"max_feedback_chars": -1}, r"CorrectionSettings\.max_feedback_chars=-1"),
         ({"template": "no placeholder"}, r"has no '\{feedback\}' placeholder"),
     ],
 )
 def test_config_errors_name_the_field(kwargs: dict[str, Any], pattern: str) -> None:
     with pytest.raises(ConfigError, match=pattern):
-        CorrectionConfig(**kwargs)
+        CorrectionSettings(**kwargs)
 
 
 def test_cache_is_a_bounded_fifo_that_counts_skips() -> None:
-    cache = CorrectionCache(capacity=3, rate=1.0)
+    cache = CorrectionCache(CorrectionSettings(capacity=3, rate=1.0))
     for n in range(5):
         assert cache.add(_prompt(n)) is True
     assert cache.add(SkipReason.VALID) is False
@@ -180,23 +180,23 @@ def test_cache_is_a_bounded_fifo_that_counts_skips() -> None:
 
 
 def test_draw_fills_the_configured_share_of_a_batch() -> None:
-    cache = CorrectionCache(capacity=100_000, rate=0.5, seed=1234)
+    cache = CorrectionCache(CorrectionSettings(capacity=100_000, rate=0.5, seed=1234))
     for n in range(40_000):
         cache.add(CorrectionPrompt((), 2, "", f"p{n}"))
     counts = [len(cache.draw(64)) for _ in range(400)]
     assert abs(statistics.fmean(counts) - 32) < 1.0
     assert 2 < statistics.pstdev(counts) < 6
-    none = CorrectionCache(rate=0.0)
+    none = CorrectionCache(CorrectionSettings(rate=0.0))
     none.add(_prompt(0))
     assert none.draw(1000) == []
-    full = CorrectionCache(rate=1.0)
+    full = CorrectionCache(CorrectionSettings(rate=1.0))
     full.add(_prompt(0))
     assert len(full.draw(5)) == 1
 
 
 def test_same_seed_same_draws() -> None:
     def sizes(seed: int) -> list[int]:
-        cache = CorrectionCache(rate=0.3, seed=seed)
+        cache = CorrectionCache(CorrectionSettings(rate=0.3, seed=seed))
         for n in range(500):
             cache.add(CorrectionPrompt((), 2, "", f"p{n}"))
         return [len(cache.draw(16)) for _ in range(20)]
@@ -215,7 +215,7 @@ def test_same_seed_same_draws() -> None:
 )
 def test_cache_rejects_bad_settings(kwargs: dict[str, Any], pattern: str) -> None:
     with pytest.raises(ConfigError, match=pattern):
-        CorrectionCache(**kwargs)
+        CorrectionCache(CorrectionSettings(**kwargs))
 
 
 _OPS = st.lists(
@@ -231,7 +231,7 @@ _OPS = st.lists(
 @settings(max_examples=60, deadline=None)
 @given(ops=_OPS, seed=st.integers(0, 2**32), rate=st.floats(0, 1))
 def test_state_round_trips_through_json(ops: list[tuple[str, Any]], seed: int, rate: float) -> None:
-    cache = CorrectionCache(capacity=10, rate=rate, seed=seed)
+    cache = CorrectionCache(CorrectionSettings(capacity=10, rate=rate, seed=seed))
     for op, arg in ops:
         if op == "add":
             cache.add(_prompt(arg))
@@ -239,7 +239,7 @@ def test_state_round_trips_through_json(ops: list[tuple[str, Any]], seed: int, r
             cache.add(arg)
         else:
             cache.draw(arg)
-    restored = CorrectionCache(capacity=10, rate=rate, seed=seed + 1)
+    restored = CorrectionCache(CorrectionSettings(capacity=10, rate=rate, seed=seed + 1))
     restored.load_state_dict(json.loads(json.dumps(cache.state_dict())))
     assert restored.stats() == cache.stats()
     assert restored.state_dict() == cache.state_dict()
@@ -250,10 +250,10 @@ def test_state_round_trips_through_json(ops: list[tuple[str, Any]], seed: int, r
 
 
 def test_smaller_capacity_on_load_evicts_the_oldest() -> None:
-    cache = CorrectionCache(capacity=5)
+    cache = CorrectionCache(CorrectionSettings(capacity=5))
     for n in range(5):
         cache.add(_prompt(n))
-    small = CorrectionCache(capacity=2, rate=1.0)
+    small = CorrectionCache(CorrectionSettings(capacity=2, rate=1.0))
     small.load_state_dict(cache.state_dict())
     assert [p.id for p in small.draw(5)] == ["p3", "p4"]
     assert small.stats()["evicted"] == 3
@@ -293,7 +293,7 @@ def test_recorded_failure_becomes_a_prompt_with_the_error_and_snippet(
         f"<think>\n```tactics\nnlinarith [ha, hb, hc]\n```\n</think>\n```lean4\n{row['code']}\n```"
     )
     user = f"# Formal Statement:\n```lean4\n{row['code'].split(':= by')[0]}:= by\n```"
-    cache = CorrectionCache(rate=1.0)
+    cache = CorrectionCache(CorrectionSettings(rate=1.0))
     cache.add(
         build_correction(
             messages=[{"role": "user", "content": user}],

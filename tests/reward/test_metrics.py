@@ -12,6 +12,7 @@ from kimina_prover_rl.proof import FormatError
 from kimina_prover_rl.reward import (
     NOT_VERIFIED,
     CorrectionCache,
+    CorrectionSettings,
     ScoredSample,
     SkipReason,
     correction_metrics,
@@ -91,7 +92,7 @@ def test_mismatched_or_invalid_inputs_are_refused(
 
 
 def test_cache_counters_are_named_for_trackers() -> None:
-    cache = CorrectionCache(rate=1.0)
+    cache = CorrectionCache(CorrectionSettings(rate=1.0))
     cache.add(SkipReason.VALID)
     metrics = correction_metrics(cache)
     assert metrics["correction/size"] == 0

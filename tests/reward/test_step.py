@@ -11,6 +11,7 @@ from kimina_prover_rl.proof import FormatError
 from kimina_prover_rl.reward import (
     CorrectionCache,
     CorrectionPrompt,
+    CorrectionSettings,
     FinishedAnswer,
     Sample,
     ScoredSample,
@@ -57,7 +58,7 @@ def _answers() -> list[FinishedAnswer]:
 
 
 def test_failed_answers_become_corrections_and_the_step_is_measured() -> None:
-    cache = CorrectionCache(rate=1.0)
+    cache = CorrectionCache(CorrectionSettings(rate=1.0))
     metrics = finish_step(cache, _answers())
     (correction,) = cache.draw(4)
     assert correction.turn == 2
@@ -80,7 +81,10 @@ def test_an_answer_read_back_from_its_record_ends_the_step_the_same_way() -> Non
         )
         for a in direct
     ]
-    first, second = CorrectionCache(rate=1.0), CorrectionCache(rate=1.0)
+    first, second = (
+        CorrectionCache(CorrectionSettings(rate=1.0)),
+        CorrectionCache(CorrectionSettings(rate=1.0)),
+    )
     assert finish_step(first, direct) == finish_step(second, back)
     assert first.draw(4) == second.draw(4)
 

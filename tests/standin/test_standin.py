@@ -100,18 +100,34 @@ def test_print_axioms_defaults_sorry_directives_and_unknown_names() -> None:
 
 
 def test_synthetic_sorry_looks_accepted_but_axioms_reveal_it() -> None:
-    for cmd in (
-        "theorem s : 2 = 2 := by\n  apply?\n#print axioms s",
-        "theorem s : 2 = 2 := by\n  exact foo -- standin: synthetic-sorry\n#print axioms s",
-    ):
-        answer = _one(cmd)
-        severities = [m["severity"] for m in answer["messages"]]
-        assert severities == ["info", "info"]
-        try_this, axioms = answer["messages"]
-        assert try_this["data"].startswith("Try this:")
-        assert try_this["pos"]["line"] == 2
-        assert "sorryAx" in axioms["data"]
-        assert "sorries" not in answer
+    answer = _one(
+        "theorem s : 2 = 2 := by\n  exact foo -- standin: synthetic-sorry\n#print axioms s"
+    )
+    severities = [m["severity"] for m in answer["messages"]]
+    assert severities == ["info", "info"]
+    try_this, axioms = answer["messages"]
+    assert try_this["data"].startswith("Try this:")
+    assert try_this["pos"]["line"] == 2
+    assert "sorryAx" in axioms["data"]
+    assert "sorries" not in answer
+
+
+@pytest.mark.parametrize("tactic", ["apply?", "exact sorryAx _ false", "exact @sorryAx _ false"])
+def test_apply_question_and_explicit_sorry_ax_warn_as_lean_does(tactic: str) -> None:
+    answer = _one(f"theorem s : 2 = 2 := by\n  {tactic}\n#print axioms s")
+    warnings = [m for m in answer["messages"] if m["severity"] == "warning"]
+    assert [w["data"] for w in warnings] == ["declaration uses 'sorry'"]
+    assert warnings[0]["pos"] == {"line": 1, "column": 8}
+    assert "sorryAx" in answer["messages"][-1]["data"]
+    assert "sorries" not in answer  # the REPL lists explicit `sorry` only
+    assert any(m["data"].startswith("Try this:") for m in answer["messages"]) == (
+        tactic == "apply?"
+    )
+
+
+def test_sorry_ax_inside_a_comment_or_a_longer_name_is_no_sorry() -> None:
+    answer = _one("theorem s : 2 = 2 := by\n  rfl -- sorryAx\ntheorem mysorryAx : True := trivial")
+    assert "messages" not in answer
 
 
 def test_apply_question_marks_only_the_declaration_it_is_in() -> None:
@@ -120,9 +136,24 @@ def test_apply_question_marks_only_the_declaration_it_is_in() -> None:
         "theorem d : True := trivial\ntheorem s : 2 = 2 := by\n  rfl -- standin: synthetic-sorry",
     ):
         answer = _one(f"{cmd}\n#print axioms s\n#print axioms d")
-        reports = {m["data"].split("'")[1]: m["data"] for m in answer["messages"][1:]}
+        reports = {
+            m["data"].split("'")[1]: m["data"] for m in answer["messages"] if "axioms" in m["data"]
+        }
         assert "sorryAx" in reports["s"]
         assert "sorryAx" not in reports["d"]
+
+
+def test_the_wording_of_sorry_warnings_and_axiom_reports_can_be_changed() -> None:
+    answers, _, _ = _run(
+        [{"cmd": "theorem s : 2 = 2 := by\n  sorry\n#print axioms s"}],
+        "--sorry-wording",
+        "declaration `{name}` uses `sorry`",
+        "--axioms-wording",
+        "{name} rests on {axioms}",
+    )
+    warning, report = answers[0]["messages"]
+    assert warning["data"] == "declaration `s` uses `sorry`"
+    assert report["data"] == "s rests on propext, Classical.choice, Quot.sound, sorryAx"
 
 
 def test_a_declared_axiom_is_reported_by_whatever_uses_it() -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kimina_prover_rl.data import builtin_rows
 from kimina_prover_rl.errors import ConfigError
-from kimina_prover_rl.reward import CorrectionCache, CorrectionPrompt
+from kimina_prover_rl.reward import CorrectionCache, CorrectionPrompt, CorrectionSettings
 from kimina_prover_rl.trl import mix_corrections
 
 
@@ -29,7 +29,7 @@ def _prompt(n: int) -> CorrectionPrompt:
 
 
 def test_every_slot_taken_replaces_the_last_groups_whole() -> None:
-    cache = CorrectionCache(rate=1.0)
+    cache = CorrectionCache(CorrectionSettings(rate=1.0))
     cache.add(_prompt(0))
     cache.add(_prompt(1))
     batch = _batch(3, 4)
@@ -46,8 +46,8 @@ def test_every_slot_taken_replaces_the_last_groups_whole() -> None:
 
 def test_rate_zero_or_an_empty_cache_changes_nothing() -> None:
     batch = _batch(2, 2)
-    assert mix_corrections(batch, CorrectionCache(rate=1.0), 2) == batch
-    cache = CorrectionCache(rate=0.0)
+    assert mix_corrections(batch, CorrectionCache(CorrectionSettings(rate=1.0)), 2) == batch
+    cache = CorrectionCache(CorrectionSettings(rate=0.0))
     cache.add(_prompt(0))
     assert mix_corrections(batch, cache, 2) == batch
     assert len(cache) == 1
@@ -68,7 +68,7 @@ def test_a_batch_that_is_not_whole_groups_is_refused() -> None:
 def test_groups_stay_whole_and_nothing_is_lost(
     groups: int, size: int, cached: int, rate: float
 ) -> None:
-    cache = CorrectionCache(rate=rate, seed=1)
+    cache = CorrectionCache(CorrectionSettings(rate=rate, seed=1))
     for n in range(cached):
         cache.add(_prompt(n))
     batch = _batch(groups, size)

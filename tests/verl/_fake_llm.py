@@ -40,4 +40,7 @@ class ScriptedLLM:
         if prompt.rfind(statement) < 0:
             raise AssertionError(f"the script has no answer for prompt {prompt[-200:]!r}")
         ids = self.tokenizer.encode(script[statement] + "<|im_end|>", add_special_tokens=False)
-        return TokenOutput(token_ids=ids, stop_reason="completed", extra_fields={})
+        # vLLM returns each token's log-probability (rollout.calculate_log_probs); zeros here.
+        return TokenOutput(
+            token_ids=ids, log_probs=[0.0] * len(ids), stop_reason="completed", extra_fields={}
+        )

@@ -15,6 +15,7 @@ from kimina_prover_rl.verl.trainer import CorrectionTrainer
 from tests.verl import _answers
 from tests.verl._config import standin_config
 from tests.verl._fake_llm import ScriptedLLM
+from tests.verl._gpu_fakes import InlineAgentLoops
 
 pytestmark = pytest.mark.slow
 
@@ -64,6 +65,7 @@ async def test_validation_logs_accuracy_before_and_after_error_correction(
     assert list(extra["acc"]) == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     assert list(extra["acc_after_ec"]) == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
     assert list(extra["ec_attempted"]) == [0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+    assert list(extra["ec_prompt_too_long"]) == [0.0] * 8
     second_turns = [p for p in llm.prompts if llm.revision_marker in p]
     assert len(second_turns) == 4
     assert all("linarith failed" in p for p in second_turns)
@@ -86,22 +88,6 @@ async def test_validation_logs_accuracy_before_and_after_error_correction(
     assert metrics["val-aux/num_turns/max"] == 4
 
 
-class _InlineAgentLoops:
-    """verl's ``AgentLoopManagerTQ`` without Ray: one in-process ``AgentLoopWorkerTQ`` whose
-    background agent loops finish before ``generate_sequences`` returns."""
-
-    def __init__(self, worker: Any, loop: Any) -> None:
-        self.worker = worker
-        self.loop = loop
-
-    def generate_sequences(self, batch: Any) -> None:
-        async def run() -> None:
-            await self.worker.generate_sequences(batch)
-            await asyncio.gather(*list(self.worker.background_tasks))
-
-        self.loop.run_until_complete(run())
-
-
 # torchdata touches a deprecated torch attribute when verl builds its loaders.
 @pytest.mark.filterwarnings("ignore:'set_vital' is deprecated:UserWarning")
 def test_verls_own_v1_validate_logs_before_and_after_accuracy(
@@ -115,6 +101,7 @@ def test_verls_own_v1_validate_logs_before_and_after_accuracy(
         prompt_set,
         tmp_path / "verl-cache",
         "data.val_max_samples=4",
+        "data.train_batch_size=8",  # the fixture's 8 training prompts: one step
         "data.shuffle=False",  # the first four rows, which the script answers
         "actor_rollout_ref.rollout.val_kwargs.n=2",
         "trainer.n_gpus_per_node=1",
@@ -141,7 +128,7 @@ def test_verls_own_v1_validate_logs_before_and_after_accuracy(
         trainer._init_dataloader()  # ours: routes validation rows to the second-turn loop
         trainer.global_steps = 0
         worker = AgentLoopWorkerTQ.__ray_metadata__.modified_class(config, llm_client=llm)
-        trainer.agent_loop_manager = _InlineAgentLoops(worker, loop)
+        trainer.agent_loop_manager = InlineAgentLoops(worker, loop)
         trainer.reward_loop_manager = SimpleNamespace(reward_loop_worker_handles=[])
         metrics = trainer._validate()  # verl's own, not overridden
     finally:
@@ -151,3 +138,37 @@ def test_verls_own_v1_validate_logs_before_and_after_accuracy(
     assert metrics[f"val-core/{source}/acc/mean@2"] == 0.25
     assert metrics[f"val-aux/{source}/acc_after_ec/mean@2"] == 0.5
     assert metrics[f"val-aux/{source}/ec_attempted/mean@2"] == 0.5
+
+
+async def test_a_second_turn_over_the_prompt_budget_is_not_generated(
+    ray_session: Any, qwen3_dir: Path, qwen3_tokenizer: Any, prompt_set: Path, tmp_path: Path
+) -> None:
+    from verl.experimental.agent_loop.agent_loop import AgentLoopWorker
+
+    # 600 tokens: every first-turn prompt fits; a correction (first answer + feedback) does not.
+    config = standin_config(
+        qwen3_dir, prompt_set, tmp_path / "verl-cache", "data.max_prompt_length=600"
+    )
+    proto, statements = val_batch(config, qwen3_tokenizer, prompt_set, repeat=1)
+    s0, s1, s2, s3 = statements
+    llm = ScriptedLLM(
+        qwen3_tokenizer,
+        first={
+            s0: _answers.valid(s0),
+            # Long outside <think> (Qwen3's template drops earlier turns' reasoning).
+            s1: _answers.lean_error(s1).replace(
+                "Here is the proof.", "Here is the proof. " + "I checked every case. " * 100, 1
+            ),
+            s2: _answers.valid(s2),
+            s3: _answers.valid(s3),
+        },
+        second={s1: _answers.valid(s1)},
+    )
+    worker = AgentLoopWorker(config, llm_client=llm)
+    output = await worker.generate_sequences(proto)
+
+    extra = output.non_tensor_batch
+    assert list(extra["ec_prompt_too_long"]) == [0.0, 1.0, 0.0, 0.0]
+    assert list(extra["ec_attempted"]) == [0.0, 0.0, 0.0, 0.0]
+    assert list(extra["acc_after_ec"]) == [1.0, 0.0, 1.0, 1.0]  # the first turn's result
+    assert not [p for p in llm.prompts if llm.revision_marker in p]  # never generated

@@ -170,3 +170,22 @@ def test_loader_workers_are_refused_because_they_never_see_the_cache(
         CorrectionDataset(
             data_files=[str(prompt_set / TRAIN_FILE)], tokenizer=qwen3_tokenizer, config=config
         )
+
+
+def test_a_correction_over_the_prompt_budget_is_dropped_and_counted(
+    dataset: CorrectionDataset,
+) -> None:
+    from kimina_prover_rl.verl.prompt_length import prompt_tokens
+
+    first = dataset[0]
+    short = _failed(first, "attempt one")
+    budget = prompt_tokens(dataset.tokenizer, short.messages)
+    dataset.max_prompt_length = budget  # the short one fits exactly
+    assert dataset.add(short) is True
+    long = _failed(first, "attempt two " * 50)  # the answer alone adds about 100 tokens
+    assert prompt_tokens(dataset.tokenizer, long.messages) > budget
+    assert dataset.add(long) is False
+    assert len(dataset.cache) == 1
+    assert dataset.cache.stats()["skipped.prompt_too_long"] == 1
+    served = dataset[1]["raw_prompt"]
+    assert served[-2]["content"] == "attempt one"  # the first turn, whole, never cut

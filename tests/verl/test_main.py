@@ -89,6 +89,14 @@ def test_the_dry_run_fits_a_small_machine() -> None:
             {"backend": "local", "project_dir": "/opt/mathlib4"},
         ),
         (
+            {"KIMINA_LEAN_PROJECT": "/opt/mathlib4"},
+            {"backend": "local", "sandbox": "auto"},
+        ),
+        (
+            {"KIMINA_LEAN_PROJECT": "/opt/mathlib4", "KIMINA_SANDBOX": "required"},
+            {"backend": "local", "sandbox": "required"},
+        ),
+        (
             {"KIMINA_LEAN_PROJECT": "/opt/mathlib4", "KIMINA_LEAN_REPL": "lake env /opt/repl"},
             {"backend": "local", "project_dir": "/opt/mathlib4", "repl_cmd": "lake env /opt/repl"},
         ),
@@ -141,10 +149,14 @@ def test_training_with_no_lean_is_refused_before_it_starts(
     check_config(compose(["reward.custom_reward_function.reward_kwargs.backend=standin"]))
 
 
-def test_the_yaml_reward_kwargs_are_the_settings_defaults() -> None:
+def test_the_yaml_reward_kwargs_and_correction_are_the_settings_defaults() -> None:
+    from kimina_prover_rl.reward import CorrectionSettings
+    from kimina_prover_rl.verl.dataset import correction_settings
     from kimina_prover_rl.verl.reward import RewardKwargs
 
-    kwargs = compose([]).reward.custom_reward_function.reward_kwargs
+    config = compose([])
+    assert correction_settings(config.data) == CorrectionSettings()
+    kwargs = config.reward.custom_reward_function.reward_kwargs
     settings = RewardKwargs.from_kwargs(
         {k: v for k, v in kwargs.items() if k not in ("tokenizer", "chat_template_kwargs")}
         | {"tokenizer": "model"}
@@ -220,3 +232,32 @@ def test_the_task_runner_is_a_ray_actor_verl_can_start(ray_session: Any) -> None
         assert ray_session.get(runner.__ray_ready__.remote(), timeout=600)
     finally:
         ray_session.kill(runner)
+
+
+def test_a_prompt_set_giving_zero_steps_is_refused_before_ray_starts(prompt_set: Path) -> None:
+    from omegaconf import OmegaConf
+
+    from kimina_prover_rl.verl.main import check_data
+
+    def config(batch: int, **data: Any) -> Any:
+        return OmegaConf.create(
+            {
+                "data": {
+                    "train_files": str(prompt_set / "train.parquet"),
+                    "val_files": [str(prompt_set / "val.parquet")],
+                    "train_batch_size": batch,
+                    **data,
+                }
+            }
+        )
+
+    assert check_data(config(8)) == 8  # the fixture's 8 prompts make one step
+    with pytest.raises(
+        ConfigError, match=r"holds 8 prompts, fewer than data\.train_batch_size=256"
+    ):
+        check_data(config(256))
+    with pytest.raises(ConfigError, match="holds 4 prompts"):
+        check_data(config(8, train_max_samples=4))
+    missing = config(8, train_files="/nowhere/train.parquet")
+    with pytest.raises(ConfigError, match=r"/nowhere/train\.parquet does not exist.*kimina-rl"):
+        check_data(missing)

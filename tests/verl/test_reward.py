@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from kimina_prover_rl.data.prepare import VAL_FILE
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean import VerifierSettings, open_verifier
+from kimina_prover_rl.lean.self_check import self_check_cases
 from kimina_prover_rl.reward import RECORD_KEYS
 from kimina_prover_rl.verl.reward import RewardKwargs, compute_score, verifier_settings
 from tests.verl import _answers
@@ -32,7 +33,7 @@ EXPECTED = {
 
 
 def test_unknown_reward_kwargs_are_refused_by_name() -> None:
-    with pytest.raises(ConfigError, match="unknown reward_kwargs bakend"):
+    with pytest.raises(ConfigError, match="unknown reward_kwargs keys bakend"):
         RewardKwargs.from_kwargs({"bakend": "remote", "response_prefix": ""})
 
 
@@ -256,7 +257,8 @@ def test_verls_reward_workers_batch_their_calls_to_a_kimina_server(
     kinds, output = score_in_verl(config, qwen3_tokenizer, prompt_set)
     check_scores(kinds, output)
     sent = sum(kind != "no_think" for kind in kinds)
-    assert lean_server.proofs == sent
+    # and, once per reward worker, the verifier's self-check (no cache: never remembered)
+    assert lean_server.proofs == sent + len(self_check_cases("", allow_native_decide=False))
     assert lean_server.requests < sent  # concurrent per-sample calls shared requests
 
 

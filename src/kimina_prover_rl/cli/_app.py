@@ -17,7 +17,13 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from kimina_prover_rl.errors import ConfigError, DatasetUnavailable, InputError, KiminaError
+from kimina_prover_rl.errors import (
+    ConfigError,
+    DatasetUnavailable,
+    InputError,
+    KiminaError,
+    SelfCheckFailed,
+)
 
 __all__ = [
     "INTERRUPTED",
@@ -101,6 +107,9 @@ class _Group(TyperGroup):
             expected = _expected(exc)
             if expected is None:
                 raise
+            if isinstance(expected, SelfCheckFailed):  # its message begins with what failed
+                stderr_console.print(str(expected), markup=False, highlight=False, soft_wrap=True)
+                raise typer.Exit(1) from exc
             code = USAGE_ERROR if isinstance(expected, _USAGE_ERRORS) else 1
             raise exit_with_error(expected, code=code) from exc
 

@@ -35,10 +35,13 @@ __all__ = [
 
 KNOWN_VALID = "import Mathlib\n\ntheorem kimina_doctor_ok : (2 : ℕ) + 2 = 4 := by\n  norm_num\n"
 """A proof every Lean + Mathlib setup accepts."""
-KNOWN_BAD = "import Mathlib\n\ntheorem kimina_doctor_bad : (2 : ℕ) + 2 = 5 := by\n  norm_num\n"
-"""A false statement: a verifier that accepts it is not checking proofs."""
+KNOWN_BAD = "import Mathlib\n\ntheorem kimina_doctor_bad (n : ℕ) : n + 1 = n := by\n  simp\n"
+"""A false statement: a verifier that accepts it is not checking proofs. It has a variable,
+because the stand-in evaluates closed arithmetic and would refuse ``2 + 2 = 5`` itself."""
 
 _HEALTH_TIMEOUT_S = 10.0
+_SIMULATED = "standin"
+"""How a stand-in verifier's Lean version starts (``standin (simulated Lean, …)``)."""
 _EXCERPT = 200
 
 _NO_ANSWER = frozenset({"crash", "overloaded", "infra_error", "rejected"})
@@ -76,8 +79,9 @@ def doctor(*, verifier_options: VerifierSettings) -> None:
 
     With a Lean server (`--url` or `$LEAN_SERVER_API_URL`) it asks the server's `/health`
     (is it up, which Lean it runs). With a Lean project (`--project-dir`, or
-    `$KIMINA_LEAN_PROJECT`) or a server, it also sends a known-valid and a known-false proof
-    and checks that the first passes and the second fails. Exit status 1 when the server
+    `$KIMINA_LEAN_PROJECT`) or a server, it also runs the verifier's self-check (known
+    core-Lean proofs, known verdicts) and sends a known-valid and a known-false proof,
+    checking that the first passes and the second fails. Exit status 1 when the server
     does not answer or a known-proof check fails, else 0.
     """
     server = lean_server_check(verifier_options.url or os.environ.get("LEAN_SERVER_API_URL"))
@@ -115,31 +119,50 @@ def _server_proofs(options: VerifierSettings, server: Finding) -> Finding | None
 
 
 def verifier_check(options: VerifierSettings) -> Finding | None:
-    """Send :data:`KNOWN_VALID` and :data:`KNOWN_BAD` to the verifier ``options`` describe.
+    """Run the self-check of the verifier ``options`` describe, then send it
+    :data:`KNOWN_VALID` and :data:`KNOWN_BAD`.
 
     None when no verifier is configured (``auto`` found no Lean, or ``local`` with neither
     a project nor a command).
     """
     from dataclasses import replace
 
+    from kimina_prover_rl.errors import SelfCheckFailed
     from kimina_prover_rl.lean import VerifyRequest, open_verifier, resolve_backend
+    from kimina_prover_rl.lean.self_check import self_check_report
 
     options = resolve_backend(options, without_lean="keep")
     if options.backend == "auto" or (
         options.backend == "local" and options.project_dir is None and options.repl_cmd is None
     ):
         return None
+    self_check: list[str] = []
 
     async def run() -> list[Verdict]:
+        # no cache: the self-check and the known proofs really run now
         async with open_verifier(replace(options, cache_path=None)) as verifier:
+            report = self_check_report(verifier)
+            self_check.append("not run" if report is None else report.state)
             return await verifier.verify(
                 [VerifyRequest(code=KNOWN_VALID), VerifyRequest(code=KNOWN_BAD)]
             )
 
-    good_verdict, bad_verdict = asyncio.run(run())
-    good, bad = good_verdict.status.value, bad_verdict.status.value
     label = f"verifier ({options.backend})"
-    detail = f"known-valid proof: {good}; known-false proof: {bad}"
+    try:
+        good_verdict, bad_verdict = asyncio.run(run())
+    except SelfCheckFailed as exc:
+        first, _, rest = str(exc).partition("\n")
+        return Finding(label, False, first, rest.rpartition("what to do: ")[2])
+    good, bad = good_verdict.status.value, bad_verdict.status.value
+    detail = f"self-check: {self_check[0]}; known-valid proof: {good}; known-false proof: {bad}"
+    if good not in _NO_ANSWER and good_verdict.lean_version.startswith(_SIMULATED):
+        return Finding(
+            label,
+            False,
+            f"{detail}; Lean is SIMULATED ({good_verdict.lean_version})",
+            "this is the stand-in, not Lean: pass --project-dir with a Lean + Mathlib "
+            "project, or point LEAN_SERVER_API_URL at a real server",
+        )
     if good == "valid" and bad != "valid":
         return Finding(label, True, detail)
     if bad == "valid":
@@ -272,7 +295,7 @@ def _lean_project(options: VerifierSettings) -> list[Finding]:
                 "until then the dry run uses the stand-in (simulated Lean)",
             ),
         ]
-    from kimina_prover_rl.lean.workspace import find_workspace
+    from kimina_prover_rl.workspace import find_workspace
 
     workspace = find_workspace(project)
     if workspace is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -119,6 +120,7 @@ def dry_run(
     `kimina-rl dry-run --model ~/models/my-sft --dataset data/ --project-dir ~/lean/proj`
     """
     from kimina_prover_rl.trl import DryRunConfig, ValidationConfig, WarmupConfig, run_dry_run
+    from kimina_prover_rl.trl.run import DRY_RUN_CORRECTION
 
     config = DryRunConfig(
         out=out,
@@ -133,7 +135,7 @@ def dry_run(
         max_completion_length=max_completion_length,
         learning_rate=learning_rate,
         temperature=temperature,
-        correction_rate=correction_rate,
+        correction=replace(DRY_RUN_CORRECTION, rate=correction_rate, seed=seed),
         save_steps=save_steps,
         seed=seed,
         resume=resume,

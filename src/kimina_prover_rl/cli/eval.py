@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -14,20 +12,13 @@ from kimina_prover_rl.cli._app import app, exit_with_error, stderr_console
 from kimina_prover_rl.cli._format_options import with_format_options
 from kimina_prover_rl.cli._jsonl import progress_bar
 from kimina_prover_rl.cli._verifier_options import with_verifier_options
-from kimina_prover_rl.errors import ConfigError, GenerationError
+from kimina_prover_rl.errors import ConfigError
 
 if TYPE_CHECKING:
-    from kimina_prover_rl.data import PromptSource, PromptTemplate
-    from kimina_prover_rl.eval import (
-        EvalConfig,
-        EvalProblem,
-        GeneratorOptions,
-        SampleRecord,
-        SampleStore,
-    )
+    from kimina_prover_rl.data import PromptSource
+    from kimina_prover_rl.eval import EvalJob, EvalProblem, EvalSummary, SampleRecord
     from kimina_prover_rl.lean import VerifierSettings
     from kimina_prover_rl.proof import FormatConfig
-    from kimina_prover_rl.reward import RewardConfig
 
 __all__ = ["evaluate"]
 
@@ -172,11 +163,11 @@ def evaluate(
     from kimina_prover_rl.eval import (
         EvalConfig,
         GeneratorOptions,
-        SampleStore,
         SamplingConfig,
         eval_problems,
         parse_ks,
     )
+    from kimina_prover_rl.eval import job as eval_job
     from kimina_prover_rl.reward import RewardConfig
 
     try:
@@ -226,72 +217,39 @@ def evaluate(
             markup=False,
             style="yellow",
         )
-    contamination = _contamination(source, problems, train_set, train_split)
-    store = SampleStore(out)
-    job = _Job(
+    job = eval_job.EvalJob(
         problems=problems,
         source=source,
+        template=template,
         model=model_options,
         reward=reward,
         verifier=verifier_options,
-        store=store,
         config=config,
         ks=ks,
-        settings=_settings(
-            model=model_options,
-            source=source,
-            template=template,
-            config=config,
-            format_options=format_options,
-            verifier=verifier_options,
-        ),
+        out=out,
         skipped=skipped,
-        contamination=contamination,
+        contamination=_contamination(source, problems, train_set, train_split),
     )
-    with store.locked():
-        if store.claim(job.settings):
-            stderr_console.print(f"resuming the evaluation in {out}", markup=False)
-        failure: GenerationError | None = None
-        try:
-            asyncio.run(_evaluate(job))
-        except GenerationError as exc:
-            failure = exc
-        summary = _write(job)
-    _print_result(summary, out)
-    if failure is not None:
-        raise exit_with_error(failure, code=1)
-    if summary["rounds"][-1]["incomplete_problems"]:
+    summary = asyncio.run(_run(job))
+    _print_result(summary.figures, out)
+    if summary.failure is not None:
+        raise exit_with_error(summary.failure, code=1)
+    if summary.incomplete:
         raise typer.Exit(1)
 
 
-@dataclass(slots=True, kw_only=True)
-class _Job:
-    """One ``eval`` invocation: its inputs, settings, and what the run learns on the way."""
-
-    problems: list[EvalProblem]
-    source: PromptSource
-    model: GeneratorOptions
-    reward: RewardConfig
-    verifier: VerifierSettings
-    store: SampleStore
-    config: EvalConfig
-    ks: tuple[int, ...]
-    settings: dict[str, Any]
-    skipped: list[str]
-    contamination: dict[str, Any] | None
-    lean_version: str = ""
-    generator: dict[str, Any] = field(default_factory=dict)
-
-
-async def _evaluate(job: _Job) -> None:
-    from kimina_prover_rl.eval import open_generator, run_evaluation
-    from kimina_prover_rl.lean import open_verifier
-    from kimina_prover_rl.reward import Scorer
+async def _run(job: EvalJob) -> EvalSummary:
+    """:func:`run_job` with a progress bar (solved problems per round) and messages."""
+    from kimina_prover_rl.eval import run_job
 
     solved: set[str] = set()
     total = len(job.problems)
     with progress_bar() as bar:
         task = bar.add_task("generating", total=0)
+
+        def on_start(resumed: bool) -> None:
+            if resumed:
+                stderr_console.print(f"resuming the evaluation in {job.out}", markup=False)
 
         def on_round(round_: int, tasks: int) -> None:
             bar.reset(
@@ -305,20 +263,16 @@ async def _evaluate(job: _Job) -> None:
                 task, advance=1, description=f"round {record.round}: solved {len(solved)}/{total}"
             )
 
-        async with open_verifier(job.verifier) as verifier:
-            job.lean_version = verifier.lean_version
-            async with open_generator(job.model) as generator:
-                job.generator = generator.describe()
-                await run_evaluation(
-                    job.problems,
-                    generator,
-                    Scorer(verifier, job.reward),
-                    job.store,
-                    job.config,
-                    on_round=on_round,
-                    on_record=on_record,
-                )
-            job.lean_version = verifier.lean_version or job.lean_version
+        def on_warning(message: str) -> None:
+            stderr_console.print(f"warning: {message}", markup=False, style="yellow")
+
+        return await run_job(
+            job,
+            on_start=on_start,
+            on_round=on_round,
+            on_record=on_record,
+            on_warning=on_warning,
+        )
 
 
 def _contamination(
@@ -345,56 +299,6 @@ def _contamination(
         "contaminated": len(found),
         "problems": [{"id": c.train_id, "train_id": c.reference_id} for c in found],
     }
-
-
-def _settings(
-    *,
-    model: GeneratorOptions,
-    source: PromptSource,
-    template: PromptTemplate,
-    config: EvalConfig,
-    format_options: FormatConfig,
-    verifier: VerifierSettings,
-) -> dict[str, Any]:
-    """Everything the stored samples depend on; a resumed run must match it exactly."""
-    from kimina_prover_rl.eval import template_sha256
-
-    return {
-        "model": model.model,
-        "generator": model.kind,
-        "dataset_sha256": source.describe()["content_sha256"],
-        "prompt_template_sha256": template_sha256(template),
-        "eval": config.to_dict(),
-        "format": dataclasses.asdict(format_options),
-        "simulated_lean": verifier.simulated,
-        "timeout_s": verifier.timeout_s,
-    }
-
-
-def _write(job: _Job) -> dict[str, Any]:
-    from kimina_prover_rl.eval import package_versions, summarize, write_outputs
-
-    config = job.config
-    summary = summarize(job.problems, job.store.load(), n=config.n, rounds=config.rounds, ks=job.ks)
-    summary["metadata"] = {
-        "generator": job.generator or {"generator": job.model.kind, "model": job.model.model},
-        "sampling": config.sampling.to_dict(),
-        "seed": config.seed,
-        "rounds": config.rounds,
-        "dataset": job.source.describe(),
-        "prompt_template_sha256": job.settings["prompt_template_sha256"],
-        "lean_version": job.lean_version or "unknown (no proof reached the verifier)",
-        "simulated_lean": job.verifier.simulated,
-        "verifier_timeout_s": job.verifier.timeout_s,
-        "skipped_without_statement": job.skipped,
-        "versions": package_versions(),
-    }
-    summary["contamination"] = job.contamination
-    try:
-        write_outputs(summary, job.store.directory)
-    except ConfigError as exc:
-        stderr_console.print(f"warning: {exc}", markup=False, style="yellow")
-    return summary
 
 
 def _print_result(summary: dict[str, Any], out: Path) -> None:

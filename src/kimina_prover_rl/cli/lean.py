@@ -45,7 +45,7 @@ def setup(
         bool,
         typer.Option(
             "--check/--no-check",
-            help="End by checking a known-valid and a known-false proof with the workspace.",
+            help="End with the verifier's self-check and a known-valid and a known-false proof.",
         ),
     ] = True,
 ) -> None:
@@ -56,12 +56,16 @@ def setup(
     5 GiB) and builds both. Steps already done are skipped, so running it again finishes
     an interrupted setup. Needs git and elan on PATH (it says how to get them).
     """
-    from kimina_prover_rl.lean import VerifierSettings, set_up_workspace
+    from kimina_prover_rl.lean import VerifierSettings
+    from kimina_prover_rl.workspace import set_up_workspace
 
     workspace = set_up_workspace(directory, lean_version, say=typer.echo)
     passed = True
     if check:
-        typer.echo("self-check: a known-valid and a known-false proof through the verifier ...")
+        typer.echo(
+            "checking the workspace: the verifier's self-check, then a known-valid and a "
+            "known-false proof ..."
+        )
         options = VerifierSettings(
             project_dir=workspace.root, sandbox=sandbox, workers=1, spares=0, cache_path=None
         )
@@ -69,7 +73,7 @@ def setup(
         if finding is not None:
             passed = finding.ok is True
             verdict = "passed" if passed else "FAILED"
-            typer.echo(f"self-check {verdict}: {finding.detail}")
+            typer.echo(f"workspace check {verdict}: {finding.detail}")
             if finding.fix:
                 typer.echo(f"  to fix: {finding.fix}")
     root = shlex.quote(str(workspace.root))
@@ -77,8 +81,8 @@ def setup(
         "\nPoint kimina-rl at this workspace:\n"
         f"  kimina-rl verify|serve|score|doctor --project-dir {root} --sandbox {sandbox}\n"
         f"  or: export KIMINA_LEAN_PROJECT={root} KIMINA_SANDBOX={sandbox}\n"
-        f"  recipes: KIMINA_LEAN_PROJECT={root} LEAN_SANDBOX={sandbox} "
-        "bash recipe/kimina_prover_rl/<recipe>.sh\n"
+        "      (read by verify, serve, score, doctor and the recipes, "
+        "recipe/kimina_prover_rl/*.sh)\n"
         "  kimina-lean-server: "
         f"LEAN_SERVER_REPL_PATH={shlex.quote(str(workspace.repl_binary))} "
         f"LEAN_SERVER_PROJECT_DIR={shlex.quote(str(workspace.project_dir))}"

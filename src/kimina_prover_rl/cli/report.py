@@ -82,7 +82,8 @@ def report(
             f"skipped: {note}", markup=False, highlight=False, style="yellow", soft_wrap=True
         )
     written = plot_training(steps, target, title=_title(path))
-    table = Table(title=f"{path}: {len(steps)} steps", title_justify="left")
+    console.print(f"{path}: {len(steps)} steps", soft_wrap=True)
+    table = Table()
     for column in ("metric", "first step", "last step"):
         table.add_column(column, justify="left" if column == "metric" else "right")
     for name, label in _HEADLINE:

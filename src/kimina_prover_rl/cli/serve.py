@@ -78,12 +78,21 @@ def serve(
     gets a `timeout` verdict naming the limit), and more than --max-snippets proofs or a
     body over --max-body-bytes is refused with HTTP 413. `GET /health` reports the limits.
 
+    Before it listens, the verifier runs its self-check (known proofs, known verdicts) and
+    stops with exit status 1 and `verifier self-check failed: ...` when this Lean's answers
+    would be judged wrongly; `/health` reports the self-check, and answers HTTP 503
+    `unavailable` while Lean does not answer it (never `ok` without a working Lean).
+    Every proof is scanned for forbidden constructs (`--trusted-code` skips that), and a
+    `theorem_name` its `formal_statement` does not declare is HTTP 400.
+
     Memory: a local pool runs --workers REPLs plus --spares warm spares per header in use;
     with Mathlib each REPL holds 2-5 GiB, so `--workers 8 --spares 1` needs about 18-45 GiB.
     """
     import uvicorn
 
+    from kimina_prover_rl.errors import SelfCheckFailed
     from kimina_prover_rl.lean import open_verifier
+    from kimina_prover_rl.lean.self_check import self_check_report
     from kimina_prover_rl.server import ServerLimits, create_app
 
     if os.environ.get("KIMINA_SERVE_API_KEY") and not os.environ.get("LEAN_SERVER_API_KEY"):
@@ -111,4 +120,11 @@ def serve(
             f"{verifier_options.spares} warm spare(s) (--spares); "
             "each real Mathlib REPL holds 2-5 GiB"
         )
-    uvicorn.run(application, host=host, port=port, log_level=log_level)
+    try:
+        uvicorn.run(application, host=host, port=port, log_level=log_level)
+    except SystemExit:
+        # the app enters its verifier at start-up, which runs the self-check first
+        report = self_check_report(verifier)
+        if report is not None and report.state == "failed":
+            raise SelfCheckFailed(report.message) from None
+        raise

@@ -32,12 +32,15 @@ def train_command(ctx: typer.Context) -> None:
     hold the reference hyper-parameters. The Lean reward uses `LEAN_SERVER_API_URL` /
     `LEAN_SERVER_API_KEY` when set, else
     `reward.custom_reward_function.reward_kwargs.project_dir=PATH` (a Lean project with
-    Mathlib), else the stand-in REPL (simulated Lean, announced). Needs the verl extra.
+    Mathlib); with neither it stops before training and says so. Simulated Lean (the
+    stand-in REPL) runs only when named: `...reward_kwargs.backend=standin`. Needs the verl
+    extra.
     """
     if importlib.util.find_spec("verl") is None:
         raise ConfigError(
-            "kimina-rl train needs verl 0.9.1: pip install 'kimina-prover-rl[verl]' (on GPU "
-            "nodes install torch for your CUDA and vllm first; see recipe/kimina_prover_rl)"
+            "kimina-rl train needs verl 0.9.1: on GPU nodes pip install 'kimina-prover-rl[gpu]' "
+            "(verl with vllm and CUDA torch); for CPU tests pip install 'kimina-prover-rl[verl]' "
+            "(see recipe/kimina_prover_rl)"
         )
     completed = subprocess.run([sys.executable, "-m", ENTRY_MODULE, *ctx.args], check=False)
     raise typer.Exit(completed.returncode)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -65,13 +66,22 @@ def verify(
     crash, rejected, overloaded, infra_error (not the proof's fault). A line that is not a
     valid record becomes `{"id", "error": "<message>"}`. Counts per status go to stderr.
 
+    Every proof is first scanned for forbidden constructs (a kernel-checking option,
+    `#eval`, `axiom`, ...): a refused one is `rejected`, naming the construct
+    (`--trusted-code` skips the scan). A `theorem_name` the `formal_statement` does not
+    declare is an error line. Before any proof, the verifier checks that known proofs get
+    their known verdicts from this Lean (the self-check, remembered per Lean version and
+    project in the cache); if one differs, the command stops with exit status 1 and
+    `verifier self-check failed: ...` on stderr, before writing anything.
+
     Exit status (the rule of every batch command): 0 when every line was answered and at
     least one was a valid record; 2 for a bad option, an unreadable input or output, `-o`
     naming the input itself, or an input without a valid record (empty, or every line an
     error: each still gets its error line); 1 when every proof
     sent to the verifier got crash, overloaded or infra_error (for example no Lean project:
     see `--project-dir`; the lines are written either way, and stderr quotes the first
-    failure); 130 after Ctrl-C (the lines already written stay). INPUT `-` reads stdin.
+    failure), or when the self-check fails; 130 after Ctrl-C (the lines already written
+    stay). INPUT `-` reads stdin.
 
     Examples:
 
@@ -152,12 +162,15 @@ def _request(record: dict[str, Any] | InputError, number: int) -> VerifyRequest 
                 "error": f"record {number}: `{key}` must be a string when given, "
                 f"not {type(value).__name__}",
             }
-    return VerifyRequest(
-        code,
-        id=None if record_id is None else str(record_id),
-        theorem_name=graded["theorem_name"],
-        formal_statement=graded["formal_statement"],
-    )
+    try:
+        return VerifyRequest(
+            code,
+            id=None if record_id is None else str(record_id),
+            theorem_name=graded["theorem_name"],
+            formal_statement=graded["formal_statement"],
+        )
+    except InputError as exc:
+        return {"id": record_id, "error": f"record {number}: {exc}"}
 
 
 async def _verify_all(
@@ -182,15 +195,17 @@ async def _verify_all(
     if errors:
         tally.counts["error"] = len(errors)
         tally.first_error = str(errors[0][1]["error"])
-    with open_output(output) as stream, progress_bar() as bar:
-        task = bar.add_task("verifying", total=len(records))
-        writer = OrderedWriter(stream, len(records))
-        tally.writer = writer
-        for position, line in errors:
-            writer.put(position, line)
-        bar.advance(task, len(errors))
-        if requests:
-            async with open_verifier(options) as verifier:
+    async with AsyncExitStack() as stack:
+        # entering the verifier runs its self-check: nothing is written if it fails
+        verifier = await stack.enter_async_context(open_verifier(options)) if requests else None
+        with open_output(output) as stream, progress_bar() as bar:
+            task = bar.add_task("verifying", total=len(records))
+            writer = OrderedWriter(stream, len(records))
+            tally.writer = writer
+            for position, line in errors:
+                writer.put(position, line)
+            bar.advance(task, len(errors))
+            if verifier is not None:
                 async for index, verdict in verifier.verify_stream(requests):
                     position = positions[index]
                     writer.put(position, _verdict_line(verdict, records[position]))

@@ -15,6 +15,7 @@ from kimina_prover_rl.eval.generator import (
     Generator,
     SamplingConfig,
 )
+from kimina_prover_rl.eval.job import EvalJob, EvalMetadata, EvalSummary, run_job
 from kimina_prover_rl.eval.metadata import package_versions, template_sha256
 from kimina_prover_rl.eval.openai_compat import OpenAIConfig, OpenAIGenerator
 from kimina_prover_rl.eval.outputs import SUMMARY_JSON, SUMMARY_MD, write_outputs
@@ -33,7 +34,10 @@ __all__ = [
     "SUMMARY_MD",
     "BlockingGenerator",
     "EvalConfig",
+    "EvalJob",
+    "EvalMetadata",
     "EvalProblem",
+    "EvalSummary",
     "Generation",
     "GenerationRequest",
     "Generator",
@@ -53,6 +57,7 @@ __all__ = [
     "pass_at_k",
     "render_markdown",
     "run_evaluation",
+    "run_job",
     "summarize",
     "template_sha256",
     "write_outputs",

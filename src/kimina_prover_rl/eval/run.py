@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kimina_prover_rl.data import Problem, PromptTemplate
@@ -32,8 +32,8 @@ from kimina_prover_rl.eval.generator import (
 )
 from kimina_prover_rl.eval.store import SampleKey, SampleRecord, SampleStore
 from kimina_prover_rl.reward import (
-    CorrectionConfig,
     CorrectionPrompt,
+    CorrectionSettings,
     Sample,
     ScoredSample,
     Scorer,
@@ -58,7 +58,7 @@ class EvalConfig:
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     seed: int = 0
     batch_size: int = 64
-    correction: CorrectionConfig = field(default_factory=CorrectionConfig)
+    correction: CorrectionSettings = field(default_factory=CorrectionSettings)
 
     def __post_init__(self) -> None:
         for name in ("n", "rounds", "batch_size"):
@@ -145,11 +145,7 @@ async def run_evaluation(
     stored; nothing new is started.
     """
     records = store.load()
-    correction = CorrectionConfig(
-        max_turns=config.rounds,
-        max_feedback_chars=config.correction.max_feedback_chars,
-        template=config.correction.template,
-    )
+    correction = replace(config.correction, max_turns=config.rounds)
     limit = asyncio.Semaphore(_IN_FLIGHT_BATCHES)
     failures: list[GenerationError] = []
 
@@ -216,7 +212,7 @@ async def _run_batch(
     generator: Generator,
     scorer: Scorer,
     config: EvalConfig,
-    correction: CorrectionConfig,
+    correction: CorrectionSettings,
 ) -> list[SampleRecord]:
     """Generate what is missing, score every answer, and build the records."""
     missing = [t for t in tasks if t.generation is None]
@@ -257,7 +253,7 @@ def _scored_record(
     generation: Generation,
     sample: Sample,
     result: ScoredSample,
-    correction: CorrectionConfig,
+    correction: CorrectionSettings,
 ) -> SampleRecord:
     """The record of a judged answer, with the correction turn the reward code wrote."""
     turn = _correction_for(sample, result, turn=task.round, config=correction)

@@ -34,16 +34,9 @@ from kimina_prover_rl.lean.verdict import (
     VerifyRequest,
 )
 from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
-from kimina_prover_rl.lean.workspace import (
-    DEFAULT_LEAN_VERSION,
-    Workspace,
-    find_workspace,
-    set_up_workspace,
-)
 from kimina_prover_rl.standin import STANDIN_BANNER, STANDIN_LEAN_VERSION, standin_command
 
 __all__ = [
-    "DEFAULT_LEAN_VERSION",
     "NATIVE_DECIDE_AXIOMS",
     "STANDARD_AXIOMS",
     "STANDIN_BANNER",
@@ -76,15 +69,12 @@ __all__ = [
     "Verifier",
     "VerifierSettings",
     "VerifyRequest",
-    "Workspace",
     "WrappingVerifier",
     "encode_request",
-    "find_workspace",
     "open_verifier",
     "parse_response",
     "proof_key",
     "resolve_backend",
     "resolve_sandbox",
-    "set_up_workspace",
     "standin_command",
 ]

@@ -15,7 +15,8 @@ remote client append its :attr:`CheckPlan.text` to the proof and send both as on
 - **Names.** The REPL keeps the scopes the proof leaves open, so names are worked out from
   the ``namespace``/``section``/``end`` commands before each declaration and printed as
   ``_root_.<full name>``, which Lean resolves exactly wherever the check runs. A report
-  counts only if it names that very constant and sits on its own line of the check.
+  counts only if it names that very constant, sits on its own line of the check and is
+  the only message on that line.
 - **The graded statement** (when the request names the theorem and gives the statement):
   ``#check @_root_.<theorem>`` with every ``pp`` option that makes the output
   unambiguous set on the same line, so Lean itself prints the theorem's elaborated type;
@@ -39,7 +40,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kimina_prover_rl.proof.lean_code import declarations, mask_code, strip_comments
+from kimina_prover_rl.proof.lean_code import (
+    declarations,
+    mask_code,
+    name_components,
+    strip_comments,
+)
 
 __all__ = [
     "AXIOM_CHECK_NAME",
@@ -191,7 +197,11 @@ def plan_checks(
         if decl.name is None:
             continue
         constant = _qualified(decl.namespace, decl.name)
-        graded = theorem_name is not None and graded_constant is None and decl.name == theorem_name
+        graded = (
+            theorem_name is not None
+            and graded_constant is None
+            and name_components(decl.name) == name_components(theorem_name)
+        )
         if graded:
             graded_constant = constant
         lines.append(f"#print axioms {_ROOT}{constant}")

@@ -28,7 +28,13 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from kimina_prover_rl.lean._jobs import PreparedProof
-from kimina_prover_rl.lean.outcome import judge, messages_of, shift_positions, split_check
+from kimina_prover_rl.lean.outcome import (
+    UnsoundReason,
+    judge,
+    messages_of,
+    shift_positions,
+    split_check,
+)
 from kimina_prover_rl.lean.protocol import ErrorResponse, parse_response
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 
@@ -116,6 +122,8 @@ async def check_proof(
     )
     if judgement.offending_axioms:
         extra["offending_axioms"] = list(judgement.offending_axioms)
+    if judgement.reason is UnsoundReason.UNCHECKED and check:
+        extra["check_messages"] = list(check)  # Lean's own words, for whoever must read them
     return make_verdict(
         request,
         judgement.status,

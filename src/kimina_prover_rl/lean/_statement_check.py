@@ -97,7 +97,7 @@ class _Session(Protocol):
 def reference_command(formal_statement: str, theorem_name: str) -> ReferenceCommand | None:
     """The reference command for ``theorem_name`` in ``formal_statement`` (None: not there)."""
     parsed = parse_lean_code(formal_statement, theorem_name)
-    if parsed.name != theorem_name or parsed.keyword == "example":
+    if parsed.name is None or parsed.keyword == "example":
         return None
     if theorem_name.startswith(_ROOT):
         constant = theorem_name[len(_ROOT) :]

@@ -31,12 +31,12 @@ from types import TracebackType
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.dedup import proof_key
 from kimina_prover_rl.lean.verdict import Verdict, VerifyRequest
-from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
+from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier, with_default_timeout
 
 __all__ = ["CACHE_SCHEMA_VERSION", "CachingVerifier", "VerdictCache"]
 
 #: Stored in ``PRAGMA user_version``; bump it (and migrate) when the layout changes.
-CACHE_SCHEMA_VERSION = 2
+CACHE_SCHEMA_VERSION = 3
 
 _logger = logging.getLogger(__name__)
 
@@ -53,6 +53,13 @@ _STATEMENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS statements (
     key TEXT PRIMARY KEY,
     printed TEXT NOT NULL,
+    created_at REAL NOT NULL
+)
+"""
+_SELF_CHECKS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS self_checks (
+    key TEXT PRIMARY KEY,
+    report TEXT NOT NULL,
     created_at REAL NOT NULL
 )
 """
@@ -108,6 +115,7 @@ class VerdictCache:
                     conn.execute("BEGIN IMMEDIATE")
                     conn.execute(_SCHEMA)
                     conn.execute(_STATEMENTS_SCHEMA)
+                    conn.execute(_SELF_CHECKS_SCHEMA)
                     conn.execute(f"PRAGMA user_version={CACHE_SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             conn.close()
@@ -177,6 +185,22 @@ class VerdictCache:
             many=True,
         )
 
+    def get_self_check(self, key: str) -> str | None:
+        """The passed start-up self-check stored under ``key`` (None: not passed yet)."""
+        rows = self._run(
+            "self-check lookup", "SELECT report FROM self_checks WHERE key = ?", (key,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def put_self_check(self, key: str, report: str) -> None:
+        """Remember a passed self-check (``lean.self_check``) under its verdict scope's key."""
+        self._run(
+            "self-check store",
+            "INSERT OR REPLACE INTO self_checks (key, report, created_at) VALUES (?, ?, ?)",
+            [(key, report, time.time())],
+            many=True,
+        )
+
     def __len__(self) -> int:
         rows = self._run("count", "SELECT COUNT(*) FROM verdicts", ())
         return int(rows[0][0]) if rows else 0
@@ -235,7 +259,9 @@ class CachingVerifier(WrappingVerifier):
 
     Hits are yielded first, marked ``cached=True`` and carrying the request's own id.
     While ``inner`` does not know its verdict scope (a remote server not asked yet),
-    lookups are skipped: an answer from another Lean must never be served.
+    lookups are skipped: an answer from another Lean must never be served. With
+    ``default_timeout_s`` (the outermost wrapper of a stack), requests that set no time
+    limit are keyed and passed on with that one.
     """
 
     def __init__(
@@ -262,13 +288,12 @@ class CachingVerifier(WrappingVerifier):
                 self.cache.close()
 
     def _keys(self, requests: Sequence[VerifyRequest], scope: str) -> list[str]:
-        return [
-            proof_key(r, scope=scope, default_timeout_s=self._default_timeout_s) for r in requests
-        ]
+        return [proof_key(r, scope=scope) for r in requests]
 
     async def verify_stream(
         self, requests: Sequence[VerifyRequest]
     ) -> AsyncIterator[tuple[int, Verdict]]:
+        requests = with_default_timeout(requests, self._default_timeout_s)
         scope = self._inner.verdict_scope
         misses: list[int] = list(range(len(requests)))
         if scope:

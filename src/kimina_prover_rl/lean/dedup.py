@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
-from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier
+from kimina_prover_rl.lean.verifier import Verifier, WrappingVerifier, with_default_timeout
 
 __all__ = ["DedupStats", "DedupVerifier", "proof_key"]
 
@@ -66,7 +66,9 @@ class DedupVerifier(WrappingVerifier):
 
     Duplicates are found within a batch and across concurrent calls (for example several
     reward workers' micro-batches). A follower whose leader's call is cancelled checks the
-    proof itself, so cancelling one caller never costs another its verdict.
+    proof itself, so cancelling one caller never costs another its verdict. With
+    ``default_timeout_s`` (the outermost wrapper of a stack), requests that set no time
+    limit are passed on with that one.
     """
 
     def __init__(self, inner: Verifier, *, default_timeout_s: float | None = None) -> None:
@@ -84,10 +86,9 @@ class DedupVerifier(WrappingVerifier):
     async def verify_stream(
         self, requests: Sequence[VerifyRequest]
     ) -> AsyncIterator[tuple[int, Verdict]]:
+        requests = with_default_timeout(requests, self._default_timeout_s)
         scope = self._inner.verdict_scope
-        keys = [
-            proof_key(r, scope=scope, default_timeout_s=self._default_timeout_s) for r in requests
-        ]
+        keys = [proof_key(r, scope=scope) for r in requests]
         leaders: list[int] = []
         own: dict[str, asyncio.Future[Verdict | None]] = {}
         followers: dict[str, list[int]] = {}

@@ -48,7 +48,9 @@ to ``Lean.ofReduceBool``; both mean "trust the compiler", so both are allowed to
 ELIDED = "⋯"
 """What Lean prints for a term it did not print in full; such output is never compared."""
 
-_SORRY_WARNING = re.compile(r"declaration uses ['`]sorry['`]")
+_SORRY_WARNING = re.compile(r"declaration (?:[^\n]+ )?uses ['`]sorry['`]")
+"""Every wording Lean has used: ``declaration uses 'sorry'`` (to v4.27), ``declaration
+uses `sorry``` (v4.28+) and ``declaration `name` uses `sorry``` (Lean's master)."""
 _AXIOM_REPORT = re.compile(
     r"'(?P<name>.*)' (?:depends on axioms: \[(?P<axioms>[^\]]*)\]|does not depend on any axioms)",
     re.DOTALL,
@@ -100,7 +102,8 @@ def _shift_item(item: Any, line_offset: int) -> Any:
 def uses_sorry(response: Mapping[str, Any]) -> bool:
     """Whether the REPL listed a ``sorry`` or Lean warned "declaration uses 'sorry'".
 
-    Both quote styles count: ``'sorry'`` before Lean 4.28, a backquoted ``sorry`` after.
+    Every wording counts: ``'sorry'`` before Lean 4.28, a backquoted ``sorry`` after, and
+    the declaration's name between ``declaration`` and ``uses`` in Lean's newest.
     """
     if response.get("sorries"):
         return True

@@ -27,6 +27,7 @@ from kimina_prover_rl._schema import check_fields, setting
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.lean.sandbox import SandboxMode
 from kimina_prover_rl.standin import MODULE as STANDIN_MODULE
+from kimina_prover_rl.workspace import WORKSPACE_FILE
 
 __all__ = ["NO_LEAN", "Backend", "VerifierSettings", "WithoutLean", "resolve_backend"]
 
@@ -42,7 +43,7 @@ NO_LEAN = (
 )
 """Why ``auto`` found no Lean, and every way to give it one."""
 
-_LEAN_PROJECT_FILES = ("lakefile.lean", "lakefile.toml", "lean-toolchain")
+_LEAN_PROJECT_FILES = ("lakefile.lean", "lakefile.toml", "lean-toolchain", WORKSPACE_FILE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,7 +87,7 @@ class VerifierSettings:
         4,
         flag="--workers",
         help="REPL processes checking at once (`ray`: each node's --ray-resource instead). "
-        "Four fit a 32 GiB machine with Mathlib.",
+        "Four, plus a spare, fit a 32 GiB machine with Mathlib (2-5 GiB per REPL).",
     )
     spares: Annotated[int, Field(ge=0)] = setting(
         1,
@@ -156,6 +157,27 @@ class VerifierSettings:
     )
     standin_seed: int | None = setting(
         None, flag="--standin-seed", help="Seed of the stand-in's latency draws."
+    )
+    trusted_code: bool = setting(
+        False,
+        flag="--trusted-code/--scan-code",
+        help="Skip the verifier's own forbidden-construct checks (kernel checking turned off, "
+        "`#eval`, `axiom`, ...). Only for code you wrote: by default every proof is scanned "
+        "and a refused one is `rejected`, naming the construct.",
+    )
+    self_check: bool = setting(
+        True,
+        flag="--self-check/--skip-self-check",
+        help="Before any proof, check that known proofs get their known verdicts from this "
+        "Lean (remembered per Lean version and project in the --cache); skipping is said "
+        "on every run.",
+    )
+    self_check_header: str = setting(
+        "import Mathlib",
+        flag="--self-check-header",
+        metavar="HEADER",
+        help="Header the self-check's core-Lean proofs run under (the one your proofs use; "
+        "'' for none).",
     )
 
     def __post_init__(self) -> None:

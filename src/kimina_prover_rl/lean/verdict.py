@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.proof import parse_lean_code
 
 __all__ = ["LeanMessage", "UnsoundReason", "Verdict", "VerdictStatus", "VerifyRequest"]
@@ -93,7 +94,9 @@ class VerifyRequest:
     in the given statement) and ``formal_statement`` is the statement given to the model
     (header included); with both, Lean confirms that the theorem proves exactly that
     statement. Given only the statement, the name is read from it (its last theorem).
-    Whatever is given, every declaration's axioms are checked.
+    Whatever is given, every declaration's axioms are checked. A ``theorem_name`` the
+    given ``formal_statement`` does not declare (as a ``theorem``/``lemma``) is bad input:
+    :class:`~kimina_prover_rl.errors.InputError`, never a silently skipped statement check.
     """
 
     code: str
@@ -104,14 +107,30 @@ class VerifyRequest:
     formal_statement: str | None = None
 
     def __post_init__(self) -> None:
-        if self.theorem_name is None and self.formal_statement is not None:
+        if self.formal_statement is None:
+            return
+        if self.theorem_name is None:
             object.__setattr__(self, "theorem_name", _graded_name(self.formal_statement))
+        elif not _declares(self.formal_statement, self.theorem_name):
+            raise InputError(
+                f"theorem_name {self.theorem_name!r} is not declared by the formal_statement "
+                f"(it declares {_graded_name(self.formal_statement) or 'no named theorem'}); "
+                "the statement could not be checked: give the name the statement declares, "
+                "or leave theorem_name out to use its last theorem"
+            )
 
 
 @functools.lru_cache(maxsize=4096)
 def _graded_name(formal_statement: str) -> str | None:
     """The name of the theorem a formal statement gives (its last ``theorem``/``lemma``)."""
     return parse_lean_code(formal_statement).name
+
+
+@functools.lru_cache(maxsize=4096)
+def _declares(formal_statement: str, theorem_name: str) -> bool:
+    """Whether ``formal_statement`` declares a ``theorem``/``lemma`` named ``theorem_name``."""
+    parsed = parse_lean_code(formal_statement, theorem_name)
+    return parsed.name == theorem_name and parsed.keyword != "example"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,26 @@ from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Self
 
 from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
 
-__all__ = ["Verifier", "WrappingVerifier"]
+__all__ = ["Verifier", "WrappingVerifier", "with_default_timeout"]
+
+
+def with_default_timeout(
+    requests: Sequence[VerifyRequest], timeout_s: float | None
+) -> Sequence[VerifyRequest]:
+    """``requests`` with ``timeout_s`` as the limit of each one that sets none.
+
+    The outermost wrapper of a stack calls it once, so every layer below it (dedup and
+    cache keys, the backend's deadline) sees the same effective limit on the request.
+    """
+    if timeout_s is None:
+        return requests
+    return [r if r.timeout_s is not None else replace(r, timeout_s=timeout_s) for r in requests]
 
 
 class Verifier(abc.ABC):
@@ -80,8 +94,8 @@ class Verifier(abc.ABC):
 class WrappingVerifier(Verifier):
     """A verifier that adds behaviour around another (dedup, cache) and judges as it does.
 
-    It reports the inner verifier's Lean version and verdict scope, and closing it
-    closes the inner verifier.
+    It reports the inner verifier's Lean version and verdict scope; entering it enters the
+    inner verifier, and closing it closes the inner verifier.
     """
 
     def __init__(self, inner: Verifier) -> None:
@@ -99,6 +113,11 @@ class WrappingVerifier(Verifier):
     @property
     def verdict_scope(self) -> str:
         return self._inner.verdict_scope
+
+    async def __aenter__(self) -> Self:
+        """Enter the inner verifier too (the self-check runs when it is entered)."""
+        await self._inner.__aenter__()
+        return self
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -9,12 +9,23 @@ time, weaken the kernel, hide messages, change how the given statement elaborate
 change which constant the checks report on. Each rule names the construct and its line,
 and says what to write instead where there is an honest way.
 
+- Commands are default-deny (:mod:`~kimina_prover_rl.proof._commands`): where a command
+  starts (a line at column 0, after its doc comment, attributes and modifiers) only a
+  declaration, ``open``, ``set_option``, ``attribute``, ``universe``,
+  ``section``/``namespace``/``end`` or a word that only continues a declaration may
+  stand; any other word (``binder_predicate``, ``declare_syntax_cat``, an unknown
+  command) is refused by name with what to write instead, since a command that adds
+  syntax can add a token that makes Lean lex the rest differently. A ``namespace`` must
+  be closed by ``end`` before the theorem (so it keeps its given name) and by the end of
+  the code (so the checks run at the top level); a ``section`` may stay open; an ``end``
+  may close only what the answer opened.
 - Anywhere: ``axiom``, ``unsafe``, ``implemented_by``, ``extern``, ``local instance``,
   ``#eval``, ``#exit``, ``#guard_msgs`` (it swallows errors such as "already declared"),
   ``run_cmd``/``run_tac``/``run_elab``/``run_meta``, ``by_elab``, ``elab``/``elab_rules``,
-  ``macro``/``macro_rules``, ``syntax``, ``simproc``/``dsimproc``,
+  ``macro``/``macro_rules``, ``syntax``, ``binder_predicate``, ``declare_syntax_cat``,
+  ``register_simp_attr``/``register_option``, ``simproc``/``dsimproc``,
   ``initialize``/``builtin_initialize``, notation commands (``notation``, ``infix``, …),
-  ``namespace`` and ``with_weak_namespace``; a ``set_option`` outside the allow-list of
+  and ``with_weak_namespace``; a ``set_option`` outside the allow-list of
   :mod:`~kimina_prover_rl.proof.options` (matched on the name as Lean parses it, so
   ``set_option«debug».skipKernelTC`` is ``debug.skipKernelTC``); every attribute but a
   short list of lemma attributes (``simp``, ``ext``, ``gcongr``, …), since ``tactic``,
@@ -55,6 +66,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kimina_prover_rl.proof._commands import refused_commands
 from kimina_prover_rl.proof.attributes import first_refused_attribute
 from kimina_prover_rl.proof.lean_code import (
     LeanCode,
@@ -108,8 +120,14 @@ _WORDS = [
     "infixr",
     "prefix",
     "postfix",
-    "namespace",
     "with_weak_namespace",
+    "binder_predicate",
+    "declare_syntax_cat",
+    "register_simp_attr",
+    "register_option",
+    "register_builtin_option",
+    "declare_config_elab",
+    "declare_command_config_elab",
 ]
 _BEFORE_WORDS = ["instance", "variable", "export", "mutual", "unif_hint"]
 
@@ -232,6 +250,13 @@ def scan_code(
     if hazard is not None:
         reason = "Lean may read this differently from the checker: write it another way"
         hits.append((hazard[0], hazard[1], reason))
+    regions = [(end, len(code), "by the end of the code")]
+    if prelude_start < statement_start:
+        regions.insert(0, (prelude_start, statement_start, "before the theorem"))
+    # First in the list: at the same offset, the refusal that says what to write instead wins.
+    hits[:0] = (
+        (r.offset, r.construct, r.reason) for r in refused_commands(code, masked, tuple(regions))
+    )
     hits.extend(_before_statement(code, masked, (prelude_start, statement_start, end), name))
     after = masked[end:].rstrip()
     if _ENDS_WITH_IN.search(after[-3:]):
@@ -252,7 +277,9 @@ def scan_code(
 def _reason(construct: str) -> str:
     if construct.startswith(("#guard_msgs",)):
         return "hides Lean's errors and warnings"
-    if construct.startswith(("#", "run_", "elab", "macro", "syntax", "initialize", "builtin")):
+    if construct.startswith(
+        ("#", "run_", "elab", "macro", "syntax", "initialize", "builtin", "binder", "declare")
+    ):
         return "runs code or extends the parser while the proof is checked"
     if construct.startswith(("by_elab", "simproc", "dsimproc")):
         return "runs code or extends the parser while the proof is checked"
@@ -264,6 +291,8 @@ def _reason(construct: str) -> str:
         return "changes how the statement or the axiom check is parsed"
     if "namespace" in construct:
         return "changes which constant a name (and the axiom check) refers to"
+    if construct.startswith("register"):
+        return "registers an option or attribute that changes how later code elaborates"
     return "lets compiled or unchecked code stand in for a proof"
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "declarations",
     "lexing_hazards",
     "mask_code",
+    "name_components",
     "normalize_statement",
     "normalize_whitespace",
     "parse_lean_code",
@@ -46,6 +47,7 @@ _STATEMENT_TOKEN = re.compile(
     f"[(\\[{{⦃⟨]+|[)\\]}}⦄⟩]+|:=|(?<![{ID_REST}.])(?:let|have)(?![{ID_REST}])"
 )
 _WHITESPACE = re.compile(r"\s+")
+_NAME_COMPONENT = re.compile(r"«([^»]*)»|([^.«]+)")
 _TRAILING_PROOF_STUB = re.compile(r"(?:\s*:=)?(?:\s*by)?(?:\s*sorry)?\s*$")
 _OPENERS = "([{⦃⟨"
 
@@ -220,7 +222,8 @@ def _statement_end(masked: str, start: int, limit: int) -> int | None:
 def parse_lean_code(code: str, name: str | None = None) -> LeanCode:
     """Split ``code`` into header, prelude, statement and body.
 
-    With ``name``, the first declaration of that name is chosen; otherwise the last
+    With ``name``, the first declaration of that name (however ``«»``-quoted) is chosen;
+    otherwise the last
     ``theorem``/``lemma``/``example`` in the code (answers put auxiliary lemmas first).
     Comments and strings never count: ``-- theorem foo`` is not a declaration.
     """
@@ -246,7 +249,7 @@ def parse_lean_code(code: str, name: str | None = None) -> LeanCode:
         candidate = (m.start(), end, keyword, decl_name)
         if name is None:
             chosen = candidate
-        elif decl_name == name:
+        elif decl_name is not None and name_components(decl_name) == name_components(name):
             chosen = candidate
             break
     if chosen is None:
@@ -259,6 +262,14 @@ def parse_lean_code(code: str, name: str | None = None) -> LeanCode:
         body=code[end:],
         name=decl_name,
         keyword=keyword,
+    )
+
+
+def name_components(name: str) -> tuple[str, ...]:
+    """A Lean name's components as Lean reads them: ``«a».b`` and ``a.b`` give ``("a", "b")``,
+    while ``«a.b»`` is the one component ``a.b``; so two spellings of a name compare equal."""
+    return tuple(
+        m.group(1) if m.group(1) is not None else m.group(2) for m in _NAME_COMPONENT.finditer(name)
     )
 
 

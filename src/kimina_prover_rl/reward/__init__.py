@@ -5,8 +5,8 @@ from __future__ import annotations
 from kimina_prover_rl.reward.batching import BatchingConfig, MicroBatcher
 from kimina_prover_rl.reward.correction import (
     CorrectionCache,
-    CorrectionConfig,
     CorrectionPrompt,
+    CorrectionSettings,
     SkipReason,
     build_correction,
     correction_for,
@@ -46,8 +46,8 @@ __all__ = [
     "BatchingConfig",
     "ChatMessage",
     "CorrectionCache",
-    "CorrectionConfig",
     "CorrectionPrompt",
+    "CorrectionSettings",
     "FinishedAnswer",
     "MicroBatcher",
     "PromptRow",

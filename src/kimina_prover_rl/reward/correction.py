@@ -17,16 +17,19 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeGuard
+from typing import Annotated, Any, TypeGuard
 
+from pydantic import Field
+
+from kimina_prover_rl._schema import check_fields, setting
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean.verdict import VerdictStatus
 from kimina_prover_rl.reward.score import Sample, ScoredSample
 
 __all__ = [
     "CorrectionCache",
-    "CorrectionConfig",
     "CorrectionPrompt",
+    "CorrectionSettings",
     "SkipReason",
     "build_correction",
     "correction_for",
@@ -55,38 +58,53 @@ class SkipReason(StrEnum):
     """The conversation is not a list of ``{"role", "content"}`` ending with a user turn,
     or the answer is not text."""
     TURN_LIMIT = "turn_limit"
-    """The answer was already the last turn allowed (``CorrectionConfig.max_turns``)."""
+    """The answer was already the last turn allowed (``CorrectionSettings.max_turns``)."""
     NO_PROOF = "no_proof"
     """No Lean proof could be extracted from the answer."""
     NO_FEEDBACK = "no_feedback"
     """The feedback is empty: the model would have nothing to act on."""
     FEEDBACK_TOO_LONG = "feedback_too_long"
-    """The feedback exceeds ``CorrectionConfig.max_feedback_chars``."""
+    """The feedback exceeds ``CorrectionSettings.max_feedback_chars``."""
+    PROMPT_TOO_LONG = "prompt_too_long"
+    """The correction prompt, rendered by the chat template, exceeds the trainer's prompt
+    budget (verl's ``data.max_prompt_length``); counted by the trainer's dataset."""
 
 
-@dataclass(frozen=True, slots=True)
-class CorrectionConfig:
-    """When and how a failed sample becomes a correction prompt.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CorrectionSettings:
+    """Every error-correction setting, once: when a failed sample becomes a prompt, and how
+    many prompts the cache keeps and serves.
 
-    ``max_turns`` counts every answer of one conversation (2: the first attempt and one
-    correction). ``template`` is the revision request; ``{feedback}`` marks where the
-    Lean feedback goes (other braces are kept as written).
+    verl reads ``data.correction`` into it (``verl/dataset.py``, ``verl/agent_loop.py``; the
+    YAML holds its defaults), the TRL dry run and ``eval`` build it from their options.
     """
 
-    max_turns: int = 2
-    max_feedback_chars: int = 3000
-    template: str = _DEFAULT_TEMPLATE
+    rate: Annotated[float, Field(ge=0, le=1)] = setting(
+        0.5, help="Share of each batch's prompt slots served from the correction cache."
+    )
+    max_turns: Annotated[int, Field(ge=1)] = setting(
+        2,
+        help="Answers per conversation, every turn counted (2: the first attempt and one "
+        "correction).",
+    )
+    max_feedback_chars: Annotated[int, Field(ge=1)] = setting(
+        3000, help="Longer Lean feedback is not turned into a prompt."
+    )
+    capacity: Annotated[int, Field(ge=1)] = setting(
+        4096, help="Corrections the cache keeps (the oldest is evicted first)."
+    )
+    seed: int = setting(0, help="Seed of the draws deciding which slots take a correction.")
+    template: str = setting(
+        _DEFAULT_TEMPLATE,
+        help="The revision request; ``{feedback}`` marks where the Lean feedback goes (other "
+        "braces are kept as written).",
+    )
 
     def __post_init__(self) -> None:
-        for name, minimum in (("max_turns", 1), ("max_feedback_chars", 1)):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-                raise ConfigError(
-                    f"CorrectionConfig.{name}={value!r} is invalid: pass an integer >= {minimum}"
-                )
-        if not isinstance(self.template, str) or "{feedback}" not in self.template:
+        check_fields(self)
+        if "{feedback}" not in self.template:
             raise ConfigError(
-                f"CorrectionConfig.template={self.template!r} has no '{{feedback}}' "
+                f"CorrectionSettings.template={self.template!r} has no '{{feedback}}' "
                 "placeholder: add it where the Lean feedback should appear"
             )
 
@@ -151,7 +169,7 @@ def build_correction(
     id: str | None = None,
     extra_info: Mapping[str, Any] | None = None,
     turn: int | None = None,
-    config: CorrectionConfig = CorrectionConfig(),
+    config: CorrectionSettings = CorrectionSettings(),
 ) -> CorrectionPrompt | SkipReason:
     """The next-turn conversation for a failed sample, or why it is skipped.
 
@@ -197,7 +215,7 @@ def correction_for(
     *,
     extra_info: Mapping[str, Any] | None = None,
     turn: int | None = None,
-    config: CorrectionConfig = CorrectionConfig(),
+    config: CorrectionSettings = CorrectionSettings(),
 ) -> CorrectionPrompt | SkipReason:
     """:func:`build_correction` for a sample and the :class:`~.score.ScoredSample` it got.
 
@@ -239,17 +257,11 @@ class CorrectionCache:
     trainer's data loader) calls it.
     """
 
-    def __init__(self, *, capacity: int = 4096, rate: float = 0.5, seed: int = 0) -> None:
-        if not _is_int(capacity) or capacity < 1:
-            raise ConfigError(f"CorrectionCache capacity={capacity!r}: pass an integer >= 1")
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
-            raise ConfigError(
-                f"CorrectionCache rate={rate!r}: pass the share of batch slots to fill, "
-                "a number in [0, 1]"
-            )
-        self.capacity = capacity
-        self.rate = float(rate)
-        self._rng = random.Random(seed)
+    def __init__(self, settings: CorrectionSettings = CorrectionSettings()) -> None:
+        self.settings = settings
+        self.capacity = settings.capacity
+        self.rate = settings.rate
+        self._rng = random.Random(settings.seed)
         self._items: deque[CorrectionPrompt] = deque()
         self._counters: Counter[str] = Counter()
 

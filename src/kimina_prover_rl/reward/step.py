@@ -19,8 +19,8 @@ from typing import Any
 from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.reward.correction import (
     CorrectionCache,
-    CorrectionConfig,
     CorrectionPrompt,
+    CorrectionSettings,
     SkipReason,
     correction_for,
 )
@@ -62,7 +62,7 @@ class FinishedAnswer:
 
 
 def next_turn(
-    answer: FinishedAnswer, config: CorrectionConfig | None = None
+    answer: FinishedAnswer, config: CorrectionSettings | None = None
 ) -> CorrectionPrompt | SkipReason:
     """The correction prompt for ``answer``, or why there is none.
 
@@ -79,7 +79,7 @@ def next_turn(
         answer.scored,
         extra_info=kept,
         turn=answer.turn,
-        config=config or CorrectionConfig(),
+        config=config or CorrectionSettings(),
     )
 
 
@@ -87,7 +87,7 @@ def finish_step(
     cache: CorrectionCache,
     answers: Sequence[FinishedAnswer],
     *,
-    config: CorrectionConfig | None = None,
+    config: CorrectionSettings | None = None,
 ) -> dict[str, float]:
     """Add every failed answer's next turn to ``cache``; return the step's metrics."""
     for answer in answers:
@@ -106,7 +106,7 @@ def correction_from_record(
     response: str,
     record: Mapping[str, Any],
     *,
-    config: CorrectionConfig | None = None,
+    config: CorrectionSettings | None = None,
 ) -> CorrectionPrompt | SkipReason:
     """:func:`next_turn` for an answer to ``row`` whose reward record is ``record``."""
     return next_turn(FinishedAnswer.from_record(row, response, record), config)

@@ -4,6 +4,7 @@ Run it as its own process, exactly where a real REPL would go::
 
     python -m kimina_prover_rl.standin [--latency SPEC] [--import-latency SPEC]
         [--crash-rate P] [--hang-rate P] [--seed N] [--sorry-quote "'"|"`"]
+        [--sorry-wording TEMPLATE] [--axioms-wording TEMPLATE]
 
 or from Python: ``ReplConfig(command=standin_command(latency="lognormal:0.05,1.0"))``.
 It never pretends to be Lean: it prints :data:`STANDIN_BANNER` on stderr at start-up.
@@ -21,8 +22,11 @@ process with an "uncaught exception" on stderr, as the real REPL does.
   a goal built from the statement's binders and type, a proofState id) and one warning
   ``declaration uses 'sorry'`` per declaration, at its name (``--sorry-quote '`'`` gives
   the backquoted wording of Lean >= 4.28).
-- ``apply?`` behaves like a synthetic sorry (see ``synthetic-sorry``) in the declaration
-  it is in (every declaration of the command when it is outside all of them).
+- ``apply?`` and an explicit ``sorryAx`` (``exact sorryAx _ false``) admit the goal of the
+  declaration they are in (every declaration of the command when outside all of them), as
+  in Lean: no ``sorries`` entry, but the ``declaration uses 'sorry'`` warning (Lean's
+  ``addDecl`` warns whenever a declaration holds ``sorryAx`` and no error was logged) and
+  ``sorryAx`` in its axioms; ``apply?`` also answers ``Try this: refine ?_``.
 - Closed arithmetic is really evaluated (``standin/_arith.py``; the one piece of
   mathematics it does, and it is not Lean): a one-line ``have h : CLAIM := by TACTIC``,
   or a declaration whose goal has no binders and whose last tactic line closes it, where
@@ -65,7 +69,8 @@ directive's line when it has code before the comment, else at the next code line
 - ``sorry`` / ``sorry goal="..."``: as if the line held a ``sorry`` tactic.
 - ``type "T"``: inside a declaration, ``#check`` prints ``T`` as its type (for what the
   simulation cannot work out, e.g. an instance that changes how the statement elaborates).
-- ``synthetic-sorry``: the ``apply?`` case: an info ``Try this: refine ?_`` with the
+- ``synthetic-sorry``: a ``sorryAx`` Lean does not warn about (``set_option warn.sorry
+  false``, or Lean before 4.25 in nested proofs): an info ``Try this: refine ?_`` with the
   remaining goal, no warning, no sorries entry, but ``#print axioms`` shows ``sorryAx``
   for the declaration the directive is about (each one, outside every declaration).
 - ``axioms A B ...``: the declaration the directive is in (or, outside every
@@ -81,6 +86,11 @@ directive's line when it has code before the comment, else at the next code line
   16 MB, then answer), ``big=MB`` (pad the answer with a message of that size), ``noise``
   (progress text on stdout before the answer, like kimina's REPL fork), ``spawn-child``
   (fork a child process that sleeps, for process-group tests; its pid goes to stderr).
+
+**Wording.** ``--sorry-wording`` and ``--axioms-wording`` replace Lean's wording of the
+sorry warning (``{name}`` for the declaration: ``"declaration `{name}` uses `sorry`"`` is
+Lean's newest) and of the ``#print axioms`` report (``{name}``, ``{axioms}``), to test how
+the verifier meets a Lean that words them differently (its start-up self-check).
 
 **Latency** (seeded by ``--seed``): ``--latency`` for commands, ``--import-latency`` for
 commands containing ``import`` (the header). SPEC is ``SECONDS`` or ``constant:S``,
@@ -118,6 +128,8 @@ def standin_command(
     hang_rate: float = 0.0,
     seed: int | None = None,
     sorry_quote: str = "'",
+    sorry_wording: str | None = None,
+    axioms_wording: str | None = None,
     python: str = sys.executable,
 ) -> tuple[str, ...]:
     """The argv that runs the stand-in with these options (for ``ReplConfig.command``)."""
@@ -140,4 +152,7 @@ def standin_command(
     argv += ["--sorry-quote", sorry_quote]
     if seed is not None:
         argv += ["--seed", str(seed)]
+    for flag, wording in (("--sorry-wording", sorry_wording), ("--axioms-wording", axioms_wording)):
+        if wording is not None:
+            argv += [flag, wording]
     return tuple(argv)

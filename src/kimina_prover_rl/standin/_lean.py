@@ -37,6 +37,7 @@ _NOTATION = re.compile(
 _IMPORT = re.compile(r"^\s*import\b")
 _SORRY = re.compile(r"(?<![\w.'])sorry(?![\w'?!])")
 _APPLY_Q = re.compile(r"(?<![\w.'])apply\?")
+_SORRY_AX = re.compile(r"(?<![\w.'])@?sorryAx(?![\w'])")
 _WORD = re.compile(r"[\w.'!?]+")
 _HAVE_BY = re.compile(
     r"^\s*have\s+(?:[^\s:]+\s*)?:\s*(?P<claim>.+?)\s*:=\s*by\s+(?P<tactic>\S.*?)\s*$"
@@ -143,6 +144,7 @@ class _Decl:
     kind: str = "theorem"
     uses_sorry: bool = False
     synthetic: bool = False
+    warns: bool = False
 
 
 Namespace = tuple[str, ...]
@@ -176,11 +178,15 @@ def elaborate(
     all_tactics: bool,
     infotree: bool,
     namespace: Namespace = (),
+    sorry_wording: str | None = None,
+    axioms_wording: str | None = None,
 ) -> Elaboration:
     """Simulate Lean on ``code``; ``known`` maps earlier declarations to their axioms.
 
     ``namespace`` is the one the environment's last command left open, as the REPL
     keeps a command's scopes for the next command run in its environment.
+    ``sorry_wording`` (``{name}`` for the declaration) and ``axioms_wording`` (``{name}``,
+    ``{axioms}``) replace Lean's wording of the sorry warning and the axioms report.
     """
     clean = blank_comments_and_strings(code)
     directives = parse_directives(code)
@@ -218,8 +224,9 @@ def elaborate(
             )
 
     for number, text in enumerate(clean, start=1):
-        if _APPLY_Q.search(text):
-            _mark_synthetic(decls, number, None)
+        if _APPLY_Q.search(text) or _SORRY_AX.search(text):
+            # Lean's addDecl warns whenever a declaration holds sorryAx and no error was logged
+            _mark_synthetic(decls, number, None, warn=True)
     for directive in directives:
         target = _target_line(clean, directive.line)
         decl = _enclosing(decls, target)
@@ -260,8 +267,10 @@ def elaborate(
     declarations: dict[str, Constant] = {}
     rewrite = _environment_rewrite(clean, code.split("\n"))
     for decl in decls:
-        if decl.uses_sorry:
+        if decl.uses_sorry or decl.warns:
             kind = "declaration uses 'sorry'".replace("'", sorry_quote)
+            if sorry_wording is not None:
+                kind = sorry_wording.format(name=decl.name or "example")
             end = decl.column + len(decl.name or "example")
             messages.append(_message("warning", kind, decl.line, "", column=decl.column, end=end))
         if decl.name:
@@ -282,7 +291,8 @@ def elaborate(
     for number, text in enumerate(clean, start=1):
         if axioms_match := _PRINT_AXIOMS.match(text):
             name = _resolve(axioms_match["name"], scopes[number - 1], visible)
-            messages.append(_print_axioms(name, visible, number, clean[number - 1]))
+            report = _print_axioms(name, visible, number, clean[number - 1], axioms_wording)
+            messages.append(report)
         elif check_match := _CHECK.match(text):
             name = _resolve(check_match["name"], scopes[number - 1], visible)
             messages.append(_check(name, visible, number, clean[number - 1]))
@@ -419,11 +429,16 @@ def _axioms(
     return axioms
 
 
-def _mark_synthetic(decls: list[_Decl], line: int, fallback: _Decl | None) -> None:
-    """``apply?`` admits the goal of the declaration it is in (every one, outside all)."""
+def _mark_synthetic(
+    decls: list[_Decl], line: int, fallback: _Decl | None, *, warn: bool = False
+) -> None:
+    """``apply?`` or ``sorryAx`` admits the goal of the declaration it is in (every one,
+    outside all); ``warn``: Lean's sorry warning too (not for the ``synthetic-sorry``
+    directive, which simulates a sorryAx that Lean does not warn about)."""
     enclosing = _enclosing(decls, line) or fallback
     for decl in [enclosing] if enclosing else decls:
         decl.synthetic = True
+        decl.warns = decl.warns or warn
 
 
 def _environment_rewrite(
@@ -472,10 +487,14 @@ def _check(name: str, visible: dict[str, Constant], line: int, text: str) -> dic
     return _message("info", f"@{name} {visible[name].type}", line, text)
 
 
-def _print_axioms(name: str, visible: dict[str, Constant], line: int, text: str) -> dict[str, Any]:
+def _print_axioms(
+    name: str, visible: dict[str, Constant], line: int, text: str, wording: str | None
+) -> dict[str, Any]:
     if name not in visible:
         return _message("error", f"unknown constant '{name}'", line, text)
     axioms = visible[name].axioms
+    if wording is not None:
+        return _message("info", wording.format(name=name, axioms=", ".join(axioms)), line, text)
     if not axioms:
         return _message("info", f"'{name}' does not depend on any axioms", line, text)
     return _message("info", f"'{name}' depends on axioms: [{', '.join(axioms)}]", line, text)

@@ -84,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--sorry-quote", choices=["'", "`"], default="'")
     parser.add_argument("--oom-ceiling-mb", type=int, default=4096)
+    parser.add_argument(
+        "--sorry-wording", default=None, help="sorry warning TEMPLATE ({name}: the declaration)"
+    )
+    parser.add_argument(
+        "--axioms-wording", default=None, help="#print axioms TEMPLATE ({name}, {axioms})"
+    )
     return parser
 
 
@@ -114,6 +120,8 @@ def _answer(query: dict[str, Any], cmd: str, state: _State, args: argparse.Names
         all_tactics=bool(query.get("allTactics")),
         infotree=bool(query.get("infotree")),
         namespace=namespace,
+        sorry_wording=args.sorry_wording,
+        axioms_wording=args.axioms_wording,
     )
     response = result.response
     state.proof_states += len(response.get("sorries", ())) + len(response.get("tactics", ()))

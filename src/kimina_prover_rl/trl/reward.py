@@ -20,7 +20,7 @@ from typing import Any
 from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.reward import (
     CorrectionCache,
-    CorrectionConfig,
+    CorrectionSettings,
     FinishedAnswer,
     Sample,
     Scorer,
@@ -47,11 +47,11 @@ class LeanReward:
         scorer: Scorer,
         cache: CorrectionCache,
         *,
-        correction: CorrectionConfig | None = None,
+        correction: CorrectionSettings | None = None,
     ) -> None:
         self.scorer = scorer
         self.cache = cache
-        self.correction = correction or CorrectionConfig()
+        self.correction = correction or CorrectionSettings()
         self.metrics: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 

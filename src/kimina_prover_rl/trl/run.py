@@ -31,7 +31,14 @@ from kimina_prover_rl.data.builtin import BUILTIN_SOURCE
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import VerifierSettings, open_verifier
 from kimina_prover_rl.report import MetricsLog, StepMetrics, plot_training, read_metrics
-from kimina_prover_rl.reward import CorrectionCache, RewardConfig, Sample, ScoredSample, Scorer
+from kimina_prover_rl.reward import (
+    CorrectionCache,
+    CorrectionSettings,
+    RewardConfig,
+    Sample,
+    ScoredSample,
+    Scorer,
+)
 from kimina_prover_rl.trl._cpu import cpu_training_args
 from kimina_prover_rl.trl.reward import LeanReward
 from kimina_prover_rl.trl.validation import ValidationConfig, Validator, validation_names
@@ -42,6 +49,10 @@ __all__ = ["DryRunConfig", "DryRunSummary", "latest_checkpoint", "load_rows", "r
 METRICS_FILE = "metrics.jsonl"
 SUMMARY_FILE = "summary.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+DRY_RUN_CORRECTION = CorrectionSettings(rate=0.25, capacity=256)
+"""A small cache filling a quarter of the slots: it suits a run of a few dozen steps."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,8 +73,7 @@ class DryRunConfig:
     max_completion_length: int = 128
     learning_rate: float = 1e-3
     temperature: float = 0.7
-    correction_rate: float = 0.25
-    correction_capacity: int = 256
+    correction: CorrectionSettings = DRY_RUN_CORRECTION
     save_steps: int = 10
     seed: int = 0
     resume: bool = False
@@ -166,9 +176,7 @@ def run_dry_run(
             warmup(model, tokenizer, config.warmup, corrections=corrections, on_step=on_warmup_step)
             model.save_pretrained(warm_dir)
             tokenizer.save_pretrained(warm_dir)
-    cache = CorrectionCache(
-        capacity=config.correction_capacity, rate=config.correction_rate, seed=config.seed
-    )
+    cache = CorrectionCache(config.correction)
     log = MetricsLog(metrics_path)
     if resume_from is not None:
         _restore(cache, log, resume_from)
@@ -176,7 +184,7 @@ def run_dry_run(
     scorer = Scorer(
         open_verifier(config.verifier), RewardConfig(timeout_s=config.verifier.timeout_s)
     )
-    reward = LeanReward(scorer, cache)
+    reward = LeanReward(scorer, cache, correction=config.correction)
     try:
         trainer = _trainer(
             config,
@@ -206,7 +214,7 @@ async def _warmup_corrections(config: DryRunConfig) -> list[Conversation]:
     verifier = open_verifier(config.verifier)
     try:
         scorer = Scorer(verifier, RewardConfig(timeout_s=config.verifier.timeout_s))
-        return await correction_examples(scorer, config.warmup)
+        return await correction_examples(scorer, config.warmup, config.correction)
     finally:
         await verifier.aclose()
 
@@ -317,6 +325,7 @@ def _trainer(
             temperature=config.temperature,
             max_new_tokens=config.max_completion_length,
             seed=config.seed,
+            correction=config.correction,
         )
         if val_rows
         else None

@@ -18,8 +18,8 @@ from typing import Any
 
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.reward import (
-    CorrectionConfig,
     CorrectionPrompt,
+    CorrectionSettings,
     Sample,
     ScoredSample,
     correction_for,
@@ -67,7 +67,7 @@ class Validator:
         temperature: float,
         max_new_tokens: int,
         seed: int = 0,
-        correction: CorrectionConfig | None = None,
+        correction: CorrectionSettings | None = None,
     ) -> None:
         if not rows:
             raise ConfigError("validation needs at least one held-out row")
@@ -77,7 +77,7 @@ class Validator:
         self.temperature = temperature
         self.max_new_tokens = max_new_tokens
         self.seed = seed
-        self.correction = correction or CorrectionConfig()
+        self.correction = correction or CorrectionSettings()
 
     def __call__(self, model: Any, tokenizer: Any, step: int) -> dict[str, float]:
         """The validation metrics of ``model`` at ``step`` (sampling seeded by seed and step,

@@ -29,7 +29,13 @@ from kimina_prover_rl.data import (
     wrong_answer,
 )
 from kimina_prover_rl.errors import ConfigError
-from kimina_prover_rl.reward import CorrectionPrompt, Sample, Scorer, correction_for
+from kimina_prover_rl.reward import (
+    CorrectionPrompt,
+    CorrectionSettings,
+    Sample,
+    Scorer,
+    correction_for,
+)
 from kimina_prover_rl.trl._cpu import cpu_training_args
 
 __all__ = ["WarmupConfig", "correction_examples", "flawed_examples", "warmup", "warmup_examples"]
@@ -85,7 +91,9 @@ def warmup_examples(
     return examples + list(corrections)
 
 
-async def correction_examples(scorer: Scorer, config: WarmupConfig) -> list[Conversation]:
+async def correction_examples(
+    scorer: Scorer, config: WarmupConfig, correction: CorrectionSettings | None = None
+) -> list[Conversation]:
     """The second turns of the warm-up: each :func:`flawed_examples` answer scored by
     ``scorer`` (the run's verifier), turned into its correction prompt by
     :func:`~kimina_prover_rl.reward.correction_for` (the feedback GRPO would give), and
@@ -99,7 +107,7 @@ async def correction_examples(scorer: Scorer, config: WarmupConfig) -> list[Conv
     scored = await scorer.score_batch(samples)
     examples = []
     for (problem, _), sample, result in zip(flawed, samples, scored, strict=True):
-        prompt = correction_for(sample, result, turn=1)
+        prompt = correction_for(sample, result, turn=1, config=correction or CorrectionSettings())
         if isinstance(prompt, CorrectionPrompt):
             examples.append((list(prompt.messages), reference_answer(problem)))
     return examples

@@ -11,8 +11,10 @@ It returns the *first* answer with its reward, so verl's ``val-core/<source>/acc
 is the first-turn accuracy (``best@k`` is the reference's "before error correction"), and
 ``reward_extra_info`` adds ``acc_after_ec`` / ``score_after_ec`` (logged by verl's
 unchanged ``_validate`` as ``val-aux/<source>/acc_after_ec/...``, "after") and
-``ec_attempted`` (1.0 when a second turn ran). An answer that cannot be corrected (an
-infrastructure failure, no proof, no feedback) keeps its first-turn result.
+``ec_attempted`` (1.0 when a second turn ran) and ``ec_prompt_too_long`` (1.0 when the
+correction prompt exceeded ``data.max_prompt_length`` tokens and was dropped, as training
+drops it). An answer that cannot be corrected (an infrastructure failure, no proof, no
+feedback, a prompt over the budget) keeps its first-turn result.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ from verl.experimental.agent_loop.agent_loop import (
 )
 
 from kimina_prover_rl.reward import (
-    CorrectionConfig,
     CorrectionPrompt,
     FinishedAnswer,
     RewardRecord,
     next_turn,
 )
+from kimina_prover_rl.verl.dataset import correction_settings
 from kimina_prover_rl.verl.reward import compute_score
 from kimina_prover_rl.verl.think import response_prefix
 
@@ -48,27 +50,29 @@ class CorrectionAgentLoop(AgentLoopBase):
         self.response_length = int(self.rollout_config.response_length)
         reward = self.config.reward.custom_reward_function
         self.reward_kwargs = dict(reward.get("reward_kwargs") or {})
-        correction = self.config.data.get("correction") or {}
-        self.correction_config = CorrectionConfig(
-            max_turns=int(correction.get("max_turns", 2)),
-            max_feedback_chars=int(correction.get("max_feedback_chars", 3000)),
-        )
+        self.correction_config = correction_settings(self.config.data)
         self.prefix = response_prefix(self.tokenizer, self.apply_chat_template_kwargs)
+        self.max_prompt_length = int(self.config.data.max_prompt_length)
 
     async def run(self, sampling_params: dict[str, Any], **kwargs: Any) -> AgentLoopOutput:
         """One validation row: the first answer's output, with before/after metrics."""
         messages = [dict(m) for m in kwargs["raw_prompt"]]
         self._timing = {"generate_sequences": 0.0, "compute_score": 0.0}
-        prompt_ids, response_ids, fields = await self._generate(messages, sampling_params)
+        prompt_ids = await self.ct_build_initial_tokens(messages)
+        response_ids, fields = await self._generate(prompt_ids, sampling_params)
         text = await self._decode(response_ids)
         record = await self._score(kwargs, text)
-        after, attempted = record, 0.0
+        after, attempted, too_long = record, 0.0, 0.0
         if record["acc"] < 1.0:
             row = {k: kwargs.get(k) for k in ("data_source", "ability", "extra_info")}
             answer = FinishedAnswer.from_record(row, self.prefix + text, record)
             turn = next_turn(answer, self.correction_config)
+            second_prompt: list[int] = []
             if isinstance(turn, CorrectionPrompt):
-                _, second_ids, _ = await self._generate(list(turn.messages), sampling_params)
+                second_prompt = list(await self.ct_build_initial_tokens(list(turn.messages)))
+                too_long = float(len(second_prompt) > self.max_prompt_length)
+            if isinstance(turn, CorrectionPrompt) and not too_long:
+                second_ids, _ = await self._generate(second_prompt, sampling_params)
                 second_text = await self._decode(second_ids)
                 extra = {**dict(kwargs.get("extra_info") or {}), "turn": turn.turn}
                 after, attempted = (
@@ -80,9 +84,10 @@ class CorrectionAgentLoop(AgentLoopBase):
             "acc_after_ec": float(max(record["acc"], after["acc"])),
             "score_after_ec": float(max(record["score"], after["score"])),
             "ec_attempted": attempted,
+            "ec_prompt_too_long": too_long,
         }
         return AgentLoopOutput(
-            prompt_ids=prompt_ids,
+            prompt_ids=list(prompt_ids),
             response_ids=response_ids[: self.response_length],
             response_mask=[1] * min(len(response_ids), self.response_length),
             reward_score=float(record["score"]),
@@ -100,15 +105,14 @@ class CorrectionAgentLoop(AgentLoopBase):
         )
 
     async def _generate(
-        self, messages: list[dict[str, Any]], sampling_params: dict[str, Any]
-    ) -> tuple[list[int], list[int], dict[str, Any]]:
-        prompt_ids = await self.ct_build_initial_tokens(messages)
+        self, prompt_ids: list[int], sampling_params: dict[str, Any]
+    ) -> tuple[list[int], dict[str, Any]]:
         started = time.perf_counter()
         output = await self.server_manager.generate(
             request_id=uuid4().hex, prompt_ids=prompt_ids, sampling_params=sampling_params
         )
         self._timing["generate_sequences"] += time.perf_counter() - started
-        return list(prompt_ids), list(output.token_ids), dict(output.extra_fields or {})
+        return list(output.token_ids), dict(output.extra_fields or {})
 
     async def _decode(self, ids: list[int]) -> str:
         tokenizer: Any = self.tokenizer

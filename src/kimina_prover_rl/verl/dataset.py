@@ -6,38 +6,61 @@ step's failed answers to the cache; when the data loader asks for a row, a share
 ``data.correction.rate`` of the slots is served from the cache instead (the replaced
 first-turn row is skipped this epoch). A served correction is the very item verl built
 for that slot with its fields replaced by :func:`~kimina_prover_rl.reward.correction_row`,
-so its keys are exactly a normal item's and batches collate.
+so its keys are exactly a normal item's and batches collate. A correction whose prompt,
+rendered with the chat template, is longer than ``data.max_prompt_length`` tokens is
+dropped and counted (``correction/skipped/prompt_too_long``): verl would cut its start.
 
 The cache is saved with verl's checkpoints: ``StatefulDataLoader`` stores the dataset's
 :meth:`~CorrectionDataset.state_dict` in ``data.pt`` and restores it on resume.
 
-Settings (``data.correction``, all optional): ``rate`` (0.5), ``capacity`` (4096),
-``seed`` (0), ``max_turns`` (2), ``max_feedback_chars`` (3000). The cache lives in the
-trainer process, so ``data.dataloader_num_workers`` must be 0 (worker processes would each
-hold a copy the hook never reaches); the constructor refuses anything else.
+Settings: ``data.correction``, read into :class:`~kimina_prover_rl.reward.CorrectionSettings`
+(its fields, all optional; unknown keys refused: :func:`correction_settings`). The cache
+lives in the trainer process, so ``data.dataloader_num_workers`` must be 0 (worker
+processes would each hold a copy the hook never reaches); the constructor refuses
+anything else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from verl.utils.dataset.rl_dataset import RLHFDataset
 
+from kimina_prover_rl._schema import settings_from_mapping
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.reward import (
     CorrectionCache,
-    CorrectionConfig,
     CorrectionPrompt,
+    CorrectionSettings,
     PromptRow,
     SkipReason,
     correction_row,
 )
+from kimina_prover_rl.verl.prompt_length import prompt_tokens
 from kimina_prover_rl.verl.think import check_think_survives
 
-__all__ = ["CorrectionDataset"]
+__all__ = ["CorrectionDataset", "correction_settings"]
 
-_SETTINGS = ("rate", "capacity", "seed", "max_turns", "max_feedback_chars")
+
+class _BudgetedCache(CorrectionCache):
+    """A correction cache that counts a prompt over the budget as ``prompt_too_long``.
+
+    The check sits in the cache so that whoever fills it (the dataset's ``add`` or
+    ``reward.finish_step`` from the trainer's hook) drops the same prompts.
+    """
+
+    def __init__(
+        self, settings: CorrectionSettings, *, fits: Callable[[CorrectionPrompt], bool]
+    ) -> None:
+        super().__init__(settings)
+        self._fits = fits
+
+    def add(self, item: CorrectionPrompt | SkipReason) -> bool:
+        """Store a correction that fits (True); count it, or why there is none (False)."""
+        if isinstance(item, CorrectionPrompt) and not self._fits(item):
+            item = SkipReason.PROMPT_TOO_LONG
+        return super().add(item)
 
 
 class CorrectionDataset(RLHFDataset):
@@ -51,15 +74,8 @@ class CorrectionDataset(RLHFDataset):
         processor: Any = None,
         max_samples: int = -1,
     ) -> None:
-        settings = _settings(config)
-        self.cache = CorrectionCache(
-            capacity=settings.get("capacity", 4096),
-            rate=settings.get("rate", 0.5),
-            seed=settings.get("seed", 0),
-        )
-        self.correction_config = CorrectionConfig(
-            max_turns=settings.get("max_turns", 2),
-            max_feedback_chars=settings.get("max_feedback_chars", 3000),
+        self.cache: CorrectionCache = _BudgetedCache(
+            correction_settings(config), fits=lambda prompt: not self.too_long(prompt)
         )
         workers = config.get("dataloader_num_workers", 0)
         if workers and self.cache.rate > 0:
@@ -89,8 +105,16 @@ class CorrectionDataset(RLHFDataset):
         return row
 
     def add(self, item: CorrectionPrompt | SkipReason) -> bool:
-        """Store a correction (True) or count why a sample was skipped (False)."""
+        """Store a correction (True) or count why a sample was skipped (False).
+
+        A correction over the prompt budget is counted as ``prompt_too_long``, not stored.
+        """
         return self.cache.add(item)
+
+    def too_long(self, prompt: CorrectionPrompt) -> bool:
+        """Whether ``prompt`` renders to more than ``data.max_prompt_length`` tokens."""
+        length = prompt_tokens(self.tokenizer, prompt.messages, self.apply_chat_template_kwargs)
+        return length > int(self.max_prompt_length)
 
     def state_dict(self) -> dict[str, Any]:
         """The cache and counters, saved by ``StatefulDataLoader`` into verl's checkpoint."""
@@ -119,14 +143,12 @@ class CorrectionDataset(RLHFDataset):
         return {**item, **fields}
 
 
-def _settings(config: Any) -> dict[str, Any]:
-    raw = config.get("correction") or {}
-    settings = dict(raw.items()) if isinstance(raw, Mapping) or hasattr(raw, "items") else None
-    if settings is None:
-        raise ConfigError(f"data.correction={raw!r} must be a mapping of {', '.join(_SETTINGS)}")
-    unknown = sorted(set(settings) - set(_SETTINGS))
-    if unknown:
+def correction_settings(data_config: Any) -> CorrectionSettings:
+    """``data.correction`` of verl's ``data`` config as settings (unknown keys refused)."""
+    raw = data_config.get("correction") or {}
+    if not (isinstance(raw, Mapping) or hasattr(raw, "items")):
         raise ConfigError(
-            f"unknown data.correction keys {', '.join(unknown)}; use {', '.join(_SETTINGS)}"
+            f"data.correction={raw!r} must be a mapping of CorrectionSettings fields "
+            "(rate, max_turns, max_feedback_chars, capacity, seed, template)"
         )
-    return settings
+    return settings_from_mapping(CorrectionSettings, dict(raw.items()), where="data.correction")

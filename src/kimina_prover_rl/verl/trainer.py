@@ -12,9 +12,12 @@ to :func:`feed_corrections`::
                   └─► step metrics (reward/…, format/…, verdict/…, correction/…)
 
 In sync mode the next step's batch is fetched after this hook, so a failure at step ``t``
-can be corrected at step ``t + 1``. It is installed as verl's ``sync`` trainer by
-``kimina_prover_rl.verl.main``'s task runner; validation rows are routed to the
-``kimina.val_agent_loop`` agent loop here, when the datasets are built.
+can be corrected at step ``t + 1``. The hook also watches the verifier
+(:class:`~kimina_prover_rl.verl.verifier_watch.VerifierWatch`): after too many steps of
+infrastructure failures in a row it saves a checkpoint and stops training. It is
+installed as verl's ``sync`` trainer by ``kimina_prover_rl.verl.main``'s task runner;
+validation rows are routed to the ``kimina.val_agent_loop`` agent loop here, when the
+datasets are built.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from typing import Any
 
 from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
 
-from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.errors import BackendError, ConfigError
 from kimina_prover_rl.reward import FinishedAnswer, finish_step
 from kimina_prover_rl.verl.dataset import CorrectionDataset
 from kimina_prover_rl.verl.think import response_prefix
+from kimina_prover_rl.verl.verifier_watch import VerifierWatch, describe_verifier
 
 __all__ = ["CorrectionTrainer", "feed_corrections"]
 
@@ -40,7 +44,7 @@ def feed_corrections(
     dataset: CorrectionDataset, answers: Sequence[FinishedAnswer]
 ) -> dict[str, float]:
     """Add every failed answer's next turn to ``dataset``'s cache; return the step metrics."""
-    return finish_step(dataset.cache, answers, config=dataset.correction_config)
+    return finish_step(dataset.cache, answers, config=dataset.cache.settings)
 
 
 class CorrectionTrainer(PPOTrainerSync):
@@ -54,6 +58,14 @@ class CorrectionTrainer(PPOTrainerSync):
                 "trainer needs kimina_prover_rl.verl.dataset.CorrectionDataset; keep "
                 "data.custom_cls.path=pkg://kimina_prover_rl.verl.dataset"
             )
+        if self.steps_per_epoch == 0:
+            raise ConfigError(
+                f"{len(self.train_dataset)} training prompts remain after verl's filtering "
+                f"(data.filter_overlong_prompts), fewer than data.train_batch_size="
+                f"{self.config.data.train_batch_size}: 0 steps per epoch. Prepare more prompts "
+                "or lower data.train_batch_size (TRAIN_BATCH in the recipes)"
+            )
+        self.verifier_watch = VerifierWatch.from_config(self.config.kimina.get("dead_verifier"))
         agent = self.config.kimina.get("val_agent_loop")
         if agent and isinstance(self.val_dataset, CorrectionDataset):
             self.val_dataset.agent_name = str(agent)
@@ -62,10 +74,30 @@ class CorrectionTrainer(PPOTrainerSync):
         )
 
     def step(self, metrics: dict[str, Any], timing_raw: dict[str, Any]) -> Any:
-        """verl's step, then this step's answers go to the correction cache."""
+        """verl's step, then this step's answers go to the correction cache.
+
+        Raises ``BackendError`` after saving a checkpoint when the verifier looks dead.
+        """
         batch = super().step(metrics, timing_raw)
-        metrics.update(feed_corrections(self.train_dataset, self.finished_answers(batch)))
+        answers = self.finished_answers(batch)
+        metrics.update(feed_corrections(self.train_dataset, answers))
+        if self.verifier_watch.observe([a.scored for a in answers]):
+            self.stop_on_dead_verifier()
         return batch
+
+    def stop_on_dead_verifier(self) -> None:
+        """Save a checkpoint, then raise ``BackendError`` naming the verifier and its error."""
+        watch = self.verifier_watch
+        self._save_checkpoint()  # type: ignore[no-untyped-call]
+        kwargs = self.config.reward.custom_reward_function.get("reward_kwargs") or {}
+        raise BackendError(
+            f"the Lean verifier ({describe_verifier(kwargs)}) failed for more than "
+            f"{watch.max_infra_share:.0%} of the answers in {watch.bad_steps} steps in a row "
+            f"(last error: {watch.last_error or 'none reported'}); training stopped after "
+            f"saving the checkpoint of step {self.global_steps} in "
+            f"{self.config.trainer.default_local_dir}. Fix the verifier (kimina-rl doctor) and "
+            "resume; kimina.dead_verifier.steps=0 disables this stop"
+        )
 
     def finished_answers(self, batch: Any) -> list[FinishedAnswer]:
         """The batch's non-padding answers, read back from TransferQueue."""

@@ -143,12 +143,16 @@ class HealthResponse(BaseModel):
     """Answer of ``GET /health``: kimina's ``{"status": "ok"}``, the Lean version, who we are.
 
     ``max_timeout`` (seconds), ``max_snippets`` and ``max_body_bytes`` are this server's
-    per-request limits.
+    per-request limits; ``self_check`` the verifier's start-up self-check.
     """
 
-    status: Literal["ok"] = "ok"
+    status: Literal["ok", "unavailable"] = "ok"
+    """``unavailable`` (HTTP 503) while Lean does not answer the verifier's self-check."""
     lean_version: str = ""
     server: str = SERVER_NAME
     max_timeout: float
     max_snippets: int
     max_body_bytes: int
+    self_check: dict[str, Any] | None = Field(
+        None, description="The start-up self-check: state passed/failed/skipped, cases"
+    )

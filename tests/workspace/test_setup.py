@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from kimina_prover_rl.errors import ConfigError, SetupError
-from kimina_prover_rl.lean.workspace import (
+from kimina_prover_rl.workspace import (
     DEFAULT_LEAN_VERSION,
     WORKSPACE_FILE,
     find_workspace,
     set_up_workspace,
 )
-from tests.lean._fake_tools import calls, fake_env, install_fake_tools
+from tests.workspace._fake_tools import calls, fake_env, install_fake_tools
 
 REPL_URL = "https://github.com/leanprover-community/repl"
 MATHLIB_URL = "https://github.com/leanprover-community/mathlib4"

@@ -51,8 +51,8 @@ elif tool == "lake" and args[0] == "env":
 print(f"{{tool}} {{' '.join(args)}}: ok")
 """
 
-# The REPL `lake build` "builds": the stand-in (it rejects the false `2 + 2 = 5` as Lean
-# does), or with $FAKE_REPL_LIES a REPL that is not Lean: it checks `2 + 2 = 4` instead.
+# The REPL `lake build` "builds": the stand-in, made to reject doctor's false `n + 1 = n`
+# as Lean does; with $FAKE_REPL_LIES, a REPL that is not Lean: it accepts it.
 _REPL = r"""#!{python}
 import json, os, subprocess, sys
 child = subprocess.Popen(
@@ -70,8 +70,8 @@ for line in sys.stdin:
         continue
     request = json.loads("".join(block))
     block = []
-    if os.environ.get("FAKE_REPL_LIES"):
-        request["cmd"] = request.get("cmd", "").replace("+ 2 = 5", "+ 2 = 4")
+    if "n + 1 = n" in request.get("cmd", "") and not os.environ.get("FAKE_REPL_LIES"):
+        request["cmd"] += '\n-- standin: error "simp made no progress"'
     if child.poll() is not None:
         break
     child.stdin.write(json.dumps(request) + "\n\n")
