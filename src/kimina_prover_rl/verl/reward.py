@@ -66,6 +66,13 @@ class RewardKwargs:
     format_score: float = setting(
         0.0, help="Partial credit for a well-formed answer whose proof fails."
     )
+    verify_format_failures: bool = setting(
+        False,
+        help="Also send the proofs of answers that broke a format rule to Lean, so `acc` is the "
+        "Lean validity of every answer (the reference's blog-comparable `acc`) while the reward "
+        "stays format x statement x valid; costs Lean time, and those failures become "
+        "corrections too.",
+    )
     response_prefix: str = setting(
         "auto",
         help="Text the chat template writes before the model's answer (``<think>\\n`` when it "
@@ -154,7 +161,13 @@ def _scorer(settings: RewardKwargs) -> Scorer:
                 "standin); no verdict is checked by Lean. Set LEAN_SERVER_API_URL or "
                 "reward_kwargs.project_dir for real checks."
             )
-        scorer = Scorer(open_verifier(options), RewardConfig(format_score=settings.format_score))
+        scorer = Scorer(
+            open_verifier(options),
+            RewardConfig(
+                format_score=settings.format_score,
+                verify_format_failures=settings.verify_format_failures,
+            ),
+        )
         _scorers[key] = scorer
     return scorer
 
