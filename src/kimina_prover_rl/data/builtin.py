@@ -13,10 +13,10 @@ reasoning-then-generation format, and :func:`flawed_answer` the same answer with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from kimina_prover_rl.data.prepare import prompt_rows
 from kimina_prover_rl.data.prompts import PromptTemplate
+from kimina_prover_rl.data.rows import PromptRow
 from kimina_prover_rl.data.sources import Problem
 
 __all__ = [
@@ -170,7 +170,7 @@ def builtin_problems() -> tuple[BuiltinProblem, ...]:
 
 def builtin_rows(
     template: PromptTemplate | None = None, *, split: str = "train"
-) -> list[dict[str, Any]]:
+) -> list[PromptRow]:
     """The built-in problems as prepared rows (the keys ``kimina-rl prepare`` writes)."""
     problems = [
         Problem(id=p.name, formal_statement=p.formal_statement, informal=p.informal)

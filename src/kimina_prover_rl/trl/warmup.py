@@ -17,13 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kimina_prover_rl.data import builtin_problems, builtin_rows, flawed_answer, reference_answer
+from kimina_prover_rl.data import (
+    ChatMessage,
+    builtin_problems,
+    builtin_rows,
+    flawed_answer,
+    reference_answer,
+)
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.trl._cpu import cpu_training_args
 
 __all__ = ["WarmupConfig", "warmup", "warmup_examples"]
 
-Conversation = tuple[list[dict[str, str]], str]
+Conversation = tuple[list[ChatMessage], str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -40,6 +40,9 @@ from kimina_prover_rl._schema import (
     setting_fields,
     settings_from_mapping,
 )
+from kimina_prover_rl.data import (
+    row_turn,
+)
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import VerifierSettings, open_verifier, resolve_backend
 from kimina_prover_rl.reward import (
@@ -48,7 +51,6 @@ from kimina_prover_rl.reward import (
     Sample,
     Scorer,
     reward_record,
-    row_turn,
 )
 
 __all__ = ["RewardKwargs", "compute_score", "verifier_settings"]
