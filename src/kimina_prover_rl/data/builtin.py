@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from kimina_prover_rl.data.prepare import prompt_rows
 from kimina_prover_rl.data.prompts import PromptTemplate
+from kimina_prover_rl.data.rows import PromptRow
 from kimina_prover_rl.data.sources import Problem
 
 __all__ = [
@@ -250,7 +251,7 @@ def builtin_problems(part: Part = "all") -> tuple[BuiltinProblem, ...]:
 
 def builtin_rows(
     template: PromptTemplate | None = None, *, split: str = "train", part: Part = "all"
-) -> list[dict[str, Any]]:
+) -> list[PromptRow]:
     """The built-in problems as prepared rows (the keys ``kimina-rl prepare`` writes)."""
     problems = [
         Problem(id=p.name, formal_statement=p.formal_statement, informal=p.informal)

@@ -24,9 +24,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from kimina_prover_rl.data import builtin_rows, read_records
+from kimina_prover_rl.data import PromptRow, builtin_rows, read_records
 from kimina_prover_rl.data.builtin import BUILTIN_SOURCE
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import VerifierSettings, open_verifier
@@ -219,7 +219,7 @@ async def _warmup_corrections(config: DryRunConfig) -> list[Conversation]:
         await verifier.aclose()
 
 
-def load_rows(dataset: Path | None) -> list[dict[str, Any]]:
+def load_rows(dataset: Path | None) -> list[PromptRow]:
     """The training rows: the built-in problems less the held-out validation ones, or a
     prepared ``.parquet``/``.jsonl`` file (a ``kimina-rl prepare`` output folder means its
     ``train.parquet``)."""
@@ -246,7 +246,7 @@ def load_rows(dataset: Path | None) -> list[dict[str, Any]]:
             )
     if not rows:
         raise InputError(f"{path} holds no rows")
-    return rows
+    return cast("list[PromptRow]", rows)  # the keys the run reads are checked above
 
 
 def latest_checkpoint(folder: Path) -> Path | None:
@@ -278,11 +278,11 @@ def _trainer(
     *,
     model: Any,
     tokenizer: Any,
-    rows: list[dict[str, Any]],
+    rows: list[PromptRow],
     reward: LeanReward,
     log: MetricsLog,
     on_step: Callable[[int, dict[str, float]], None] | None,
-    val_rows: list[dict[str, Any]],
+    val_rows: list[PromptRow],
 ) -> Any:
     from datasets import Dataset
     from transformers import PrinterCallback

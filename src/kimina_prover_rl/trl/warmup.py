@@ -18,10 +18,11 @@ import random
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from kimina_prover_rl.data import (
     BuiltinProblem,
+    ChatMessage,
     builtin_problems,
     builtin_rows,
     flawed_answer,
@@ -40,7 +41,7 @@ from kimina_prover_rl.trl._cpu import cpu_training_args
 
 __all__ = ["WarmupConfig", "correction_examples", "flawed_examples", "warmup", "warmup_examples"]
 
-Conversation = tuple[list[dict[str, str]], str]
+Conversation = tuple[list[ChatMessage], str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,7 +110,8 @@ async def correction_examples(
     for (problem, _), sample, result in zip(flawed, samples, scored, strict=True):
         prompt = correction_for(sample, result, turn=1, config=correction or CorrectionSettings())
         if isinstance(prompt, CorrectionPrompt):
-            examples.append((list(prompt.messages), reference_answer(problem)))
+            turns = [cast(ChatMessage, dict(m)) for m in prompt.messages]
+            examples.append((turns, reference_answer(problem)))
     return examples
 
 
