@@ -62,11 +62,11 @@ def dry_run(
     ] = None,
     warmup_steps: Annotated[
         int, _opt(..., "Supervised warm-up steps on well-formed answers (0 skips it).", min=0)
-    ] = 200,
+    ] = 400,
     prompts_per_step: Annotated[int, _opt(..., "Prompts per GRPO step.", min=1)] = 4,
     num_generations: Annotated[int, _opt(..., "Answers sampled per prompt.", min=2)] = 4,
     max_completion_length: Annotated[int, _opt(..., "Tokens per answer at most.", min=1)] = 128,
-    learning_rate: Annotated[float, _opt(..., "GRPO learning rate.", min=0.0)] = 1e-3,
+    learning_rate: Annotated[float, _opt(..., "GRPO learning rate.", min=0.0)] = 5e-4,
     temperature: Annotated[
         float,
         _opt(

@@ -71,7 +71,7 @@ class DryRunConfig:
     prompts_per_step: int = 4
     num_generations: int = 4
     max_completion_length: int = 128
-    learning_rate: float = 1e-3
+    learning_rate: float = 5e-4
     temperature: float = 0.7
     correction: CorrectionSettings = DRY_RUN_CORRECTION
     save_steps: int = 10

@@ -49,7 +49,7 @@ class WarmupConfig:
     """Steps, batch size, learning rate, seed, and the share of problems that also get an
     answer with a sorry gap."""
 
-    steps: int = 200
+    steps: int = 400
     batch_size: int = 8
     learning_rate: float = 3e-3
     flawed_share: float = 0.25
