@@ -136,3 +136,18 @@ def test_correction_examples_carry_the_feedback_the_stand_in_really_gives() -> N
             assert "False" in feedback, feedback
             wrong_line = next(line for line in bad.splitlines() if line.startswith("  have"))
             assert wrong_line.strip() in feedback, feedback
+
+
+def test_every_built_in_answer_fits_the_default_completion_length(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    """A reference answer cut off by the sampling limit could never earn a reward."""
+    from kimina_prover_rl.models import load_tokenizer
+
+    tokenizer = load_tokenizer(tiny_model)
+    limit = DryRunConfig(out=tmp_path).max_completion_length
+    for problem in builtin_problems():
+        for answer in (reference_answer(problem), wrong_answer(problem)):
+            if answer is not None:
+                ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
+                assert len(ids) + 1 <= limit, (problem.name, len(ids))

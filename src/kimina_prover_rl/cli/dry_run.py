@@ -65,7 +65,7 @@ def dry_run(
     ] = 400,
     prompts_per_step: Annotated[int, _opt(..., "Prompts per GRPO step.", min=1)] = 4,
     num_generations: Annotated[int, _opt(..., "Answers sampled per prompt.", min=2)] = 4,
-    max_completion_length: Annotated[int, _opt(..., "Tokens per answer at most.", min=1)] = 128,
+    max_completion_length: Annotated[int, _opt(..., "Tokens per answer at most.", min=1)] = 192,
     learning_rate: Annotated[float, _opt(..., "GRPO learning rate.", min=0.0)] = 5e-4,
     temperature: Annotated[
         float,

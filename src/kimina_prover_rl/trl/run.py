@@ -70,7 +70,7 @@ class DryRunConfig:
     validation: ValidationConfig = field(default_factory=ValidationConfig)
     prompts_per_step: int = 4
     num_generations: int = 4
-    max_completion_length: int = 128
+    max_completion_length: int = 192
     learning_rate: float = 5e-4
     temperature: float = 0.7
     correction: CorrectionSettings = DRY_RUN_CORRECTION
