@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kimina_prover_rl.data.builtin import BUILTIN_SOURCE
+from kimina_prover_rl.trl.validation import validation_names
 from tests.conftest import REPO_ROOT, shared_file
 
 
@@ -98,7 +100,7 @@ def test_demo_trains_and_leaves_metrics_and_plots(tiny_model: Path, tmp_path: Pa
         "KIMINA_MODEL_CACHE": str(tiny_model.parent),
     }
     tiny = ["--warmup-steps", "1", "--prompts-per-step", "1", "--num-generations", "2",
-            "--max-completion-length", "16", "--no-cache"]  # fmt: skip
+            "--max-completion-length", "16", "--validate-k", "1", "--no-cache"]  # fmt: skip
     result = subprocess.run(
         ["bash", str(REPO_ROOT / "examples" / "demo.sh"), *tiny],
         cwd=REPO_ROOT,
@@ -111,5 +113,13 @@ def test_demo_trains_and_leaves_metrics_and_plots(tiny_model: Path, tmp_path: Pa
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Lean is SIMULATED" in result.stdout.splitlines()[0]
     assert f"kimina-rl report {out}" in result.stdout
-    assert len((out / "metrics.jsonl").read_text().splitlines()) == 1
+    lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [line["step"] for line in lines] == [0, 1]  # validation before training, step 1
+    before, after = validation_names(BUILTIN_SOURCE, 1)
+    for line in lines:
+        assert {before, after} <= set(line["data"])
+    assert "reward/mean" in lines[1]["data"]
     assert (out / "plots" / "overview.png").is_file()
+    assert (out / "plots" / "validation.png").is_file()
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["validation"]) == {"before_correction", "after_correction"}

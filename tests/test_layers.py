@@ -21,7 +21,7 @@ ALLOWED_LAYERS = {
     "standin": set(),
     "workspace": set(),
     "lean": {"proof", "standin", "workspace"},
-    "reward": {"proof", "lean"},
+    "reward": {"proof", "lean", "data"},
     "data": {"proof"},
     "report": set(),
     "models": {"proof", "data"},

@@ -16,9 +16,10 @@ from kimina_prover_rl.reward import CorrectionCache, build_correction
 pytest.importorskip("trl")
 
 KIMINA_RL = str(Path(sys.executable).parent / "kimina-rl")
+# validation is left to tests/test_demo.py
 TINY = [
     "--prompts-per-step", "2", "--num-generations", "2", "--max-completion-length", "24",
-    "--warmup-steps", "2", "--save-steps", "2", "--no-cache",
+    "--warmup-steps", "2", "--save-steps", "2", "--no-cache", "--validate-every", "0",
 ]  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from kimina_prover_rl.data import (
     builtin_rows,
     flawed_answer,
     reference_answer,
+    wrong_answer,
 )
 from kimina_prover_rl.proof import check_answer, parse_lean_code
 
@@ -50,3 +51,32 @@ def test_reference_answers_pass_every_check_and_keep_the_known_proof(problem: ob
     assert flawed.ok
     assert flawed.proof is not None
     assert "sorry" in flawed.proof
+
+
+def test_the_validation_part_is_held_out_of_the_training_part() -> None:
+    train = {p.name for p in builtin_problems("train")}
+    val = {p.name for p in builtin_problems("val")}
+    assert val
+    assert train
+    assert not train & val
+    assert train | val == {p.name for p in PROBLEMS}
+    assert [r["extra_info"]["problem_id"] for r in builtin_rows(part="val")] == [
+        p.name for p in builtin_problems("val")
+    ]
+    assert any(wrong_answer(p) for p in builtin_problems("val"))
+
+
+def test_wrong_answers_keep_the_format_and_draft_a_false_value() -> None:
+    drafted = [p for p in PROBLEMS if wrong_answer(p) is not None]
+    assert len(drafted) >= 6
+    for problem in drafted:
+        answer = wrong_answer(problem)
+        assert answer is not None
+        check = check_answer(problem.formal_statement, answer)
+        assert check.ok, (problem.name, check.format_error)
+        assert check.proof is not None
+        assert "sorry" not in check.proof
+        changed = set(answer.splitlines()) - set(reference_answer(problem).splitlines())
+        assert changed
+        assert all(line.lstrip().startswith("have ") for line in changed)
+    assert wrong_answer(next(p for p in PROBLEMS if p.name == "kb_add_zero")) is None

@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kimina_prover_rl.data import PrepareConfig, prepare_prompt_set
+from kimina_prover_rl.data import (
+    ROW_EXTRA_KEYS,
+    ROW_KEYS,
+    PrepareConfig,
+    prepare_prompt_set,
+)
 from kimina_prover_rl.data.prepare import TRAIN_FILE
 from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.lean import LeanMessage, Verdict, VerdictStatus
@@ -18,8 +23,6 @@ from kimina_prover_rl.proof import FormatError
 from kimina_prover_rl.reward import (
     NOT_VERIFIED,
     RECORD_KEYS,
-    ROW_EXTRA_KEYS,
-    ROW_KEYS,
     CorrectionPrompt,
     ScoredSample,
     SkipReason,

@@ -8,9 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kimina_prover_rl.data import builtin_rows
+from kimina_prover_rl.data import (
+    ROW_EXTRA_KEYS,
+    ROW_KEYS,
+    builtin_rows,
+    row_turn,
+)
 from kimina_prover_rl.errors import InputError
-from kimina_prover_rl.reward import ROW_EXTRA_KEYS, ROW_KEYS, Sample, row_turn
+from kimina_prover_rl.reward import (
+    Sample,
+)
 
 
 def test_a_prepared_row_reads_as_the_sample_it_asks_for() -> None:

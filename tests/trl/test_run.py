@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from kimina_prover_rl.data import builtin_rows
+from kimina_prover_rl.data import builtin_problems, builtin_rows, reference_answer, wrong_answer
 from kimina_prover_rl.errors import ConfigError, InputError
+from kimina_prover_rl.lean import VerifierSettings, open_verifier
+from kimina_prover_rl.reward import Scorer
 from kimina_prover_rl.trl import (
     DryRunConfig,
     WarmupConfig,
+    correction_examples,
+    flawed_examples,
     latest_checkpoint,
     load_rows,
     warmup,
@@ -20,7 +25,7 @@ from kimina_prover_rl.trl import (
 
 
 def test_rows_default_to_the_built_in_set_and_read_prepared_files(tmp_path: Path) -> None:
-    assert load_rows(None) == builtin_rows()
+    assert load_rows(None) == builtin_rows(part="train")
     jsonl = tmp_path / "rows.jsonl"
     jsonl.write_text("".join(json.dumps(r) + "\n" for r in builtin_rows()[:3]))
     assert load_rows(jsonl) == builtin_rows()[:3]
@@ -73,9 +78,10 @@ def test_bad_settings_are_config_errors(tmp_path: Path, kwargs: dict[str, float]
 
 def test_warmup_examples_add_flawed_answers_for_the_share_of_problems_asked() -> None:
     problems = len(builtin_rows())
+    drafted = sum(wrong_answer(p) is not None for p in builtin_problems())
     assert not any("sorry" in a for _, a in warmup_examples(WarmupConfig(flawed_share=0.0)))
     quarter = warmup_examples(WarmupConfig(flawed_share=0.25))
-    assert len(quarter) == problems + round(problems / 4)
+    assert len(quarter) == problems + round(problems / 4) + drafted
     assert sum("sorry" in a for _, a in quarter) == round(problems / 4)
     every = warmup_examples(WarmupConfig(flawed_share=1.0))
     assert sum("sorry" in a for _, a in every) == problems
@@ -91,3 +97,42 @@ def test_warmup_lowers_the_loss_on_well_formed_answers(tiny_model: Path) -> None
     assert len(losses) == 8
     assert sum(losses[-2:]) < sum(losses[:2])
     assert not model.training
+
+
+def test_warmup_examples_hold_wrong_values_and_the_given_corrections() -> None:
+    config = WarmupConfig(flawed_share=0.0)
+    drafted = [p for p in builtin_problems() if wrong_answer(p) is not None]
+    plain = warmup_examples(config)
+    assert sum(a in {wrong_answer(p) for p in drafted} for _, a in plain) == len(drafted)
+    turn = [{"role": "user", "content": "u"}, {"role": "assistant", "content": "a"}]
+    with_turns = warmup_examples(config, [(turn, "fixed")])
+    assert with_turns[-1] == (turn, "fixed")
+    assert with_turns[:-1] == plain
+
+
+def test_correction_examples_carry_the_feedback_the_stand_in_really_gives() -> None:
+    """Simulated Lean (the stand-in REPL), by name: it evaluates the drafted arithmetic."""
+    config = WarmupConfig(flawed_share=0.25)
+    flawed = flawed_examples(config)
+
+    async def build() -> list[tuple[list[dict[str, str]], str]]:
+        verifier = open_verifier(VerifierSettings(backend="standin", workers=1))
+        try:
+            return await correction_examples(Scorer(verifier), config)
+        finally:
+            await verifier.aclose()
+
+    examples = asyncio.run(build())
+    assert len(examples) == len(flawed)
+    by_answer = {messages[-2]["content"]: (messages, answer) for messages, answer in examples}
+    for problem, bad in flawed:
+        messages, answer = by_answer[bad]
+        assert answer == reference_answer(problem)
+        assert [m["role"] for m in messages][-2:] == ["assistant", "user"]
+        feedback = messages[-1]["content"]
+        if "sorry" in bad:
+            assert "sorry" in feedback
+        else:
+            assert "False" in feedback, feedback
+            wrong_line = next(line for line in bad.splitlines() if line.startswith("  have"))
+            assert wrong_line.strip() in feedback, feedback

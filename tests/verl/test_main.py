@@ -237,7 +237,7 @@ def test_the_task_runner_is_a_ray_actor_verl_can_start(ray_session: Any) -> None
 def test_a_prompt_set_giving_zero_steps_is_refused_before_ray_starts(prompt_set: Path) -> None:
     from omegaconf import OmegaConf
 
-    from kimina_prover_rl.verl.main import check_data
+    from kimina_prover_rl.verl.preflight import check_data
 
     def config(batch: int, **data: Any) -> Any:
         return OmegaConf.create(

@@ -289,3 +289,27 @@ def test_any_model_output_gets_a_full_record_and_no_exception(
 def test_a_sample_without_a_statement_names_the_fix() -> None:
     with pytest.raises(ConfigError, match="kimina-rl prepare"):
         asyncio.run(compute_score("src", "answer", "", {}, response_prefix=""))
+
+
+@pytest.mark.parametrize("verify_format_failures", [False, True])
+def test_the_blog_comparable_acc_counts_every_answers_proof(verify_format_failures: bool) -> None:
+    """An answer with no think block but a valid proof: our reward is 0 either way; `acc` is
+    the Lean validity of its proof only when format failures are verified too."""
+    statement = "import Mathlib\n\ntheorem t (x : ℕ) : x + 0 = x := by"
+    answer = f"```lean4\n{statement}\n  simp\n```"
+
+    async def score() -> dict[str, Any]:
+        return await compute_score(
+            "minif2f",
+            answer,
+            statement,
+            {"formal_statement": statement},
+            backend="standin",
+            response_prefix="",
+            verify_format_failures=verify_format_failures,
+        )
+
+    record = asyncio.run(score())
+    assert record["score"] == 0.0
+    assert record["format_error"] != ""
+    assert record["acc"] == (1.0 if verify_format_failures else 0.0)

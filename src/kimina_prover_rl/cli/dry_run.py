@@ -23,8 +23,8 @@ __all__ = ["dry_run"]
 _PANEL = "Training"
 _SIMULATED = (
     "NOTE: Lean is SIMULATED in this run (stand-in REPL): rewards check the answer format, "
-    "the statement and sorry, not the mathematics. Pass --project-dir/--repl-cmd or "
-    "--backend remote for real Lean."
+    "the statement, sorry and closed arithmetic, no other mathematics. Pass "
+    "--project-dir/--repl-cmd or --backend remote for real Lean."
 )
 _REAL = "Lean checks every proof in this run ({backend} backend)."
 
@@ -62,11 +62,11 @@ def dry_run(
     ] = None,
     warmup_steps: Annotated[
         int, _opt(..., "Supervised warm-up steps on well-formed answers (0 skips it).", min=0)
-    ] = 300,
+    ] = 400,
     prompts_per_step: Annotated[int, _opt(..., "Prompts per GRPO step.", min=1)] = 4,
     num_generations: Annotated[int, _opt(..., "Answers sampled per prompt.", min=2)] = 4,
     max_completion_length: Annotated[int, _opt(..., "Tokens per answer at most.", min=1)] = 128,
-    learning_rate: Annotated[float, _opt(..., "GRPO learning rate.", min=0.0)] = 2e-4,
+    learning_rate: Annotated[float, _opt(..., "GRPO learning rate.", min=0.0)] = 5e-4,
     temperature: Annotated[
         float,
         _opt(
@@ -83,6 +83,16 @@ def dry_run(
             ..., "Share of prompt slots served from the error-correction cache.", min=0.0, max=1.0
         ),
     ] = 0.25,
+    validate_every: Annotated[
+        int,
+        _opt(
+            ...,
+            "Validate before training and every N GRPO steps: best@k on the held-out "
+            "built-in problems before and after one correction turn (0: never).",
+            min=0,
+        ),
+    ] = 20,
+    validate_k: Annotated[int, _opt(..., "Answers per validation problem (best@k).", min=1)] = 4,
     save_steps: Annotated[int, _opt(..., "Checkpoint every N steps.", min=1)] = 10,
     seed: Annotated[int, _opt(..., "Seed of the warm-up, sampling and cache.")] = 0,
     resume: Annotated[
@@ -109,7 +119,7 @@ def dry_run(
 
     `kimina-rl dry-run --model ~/models/my-sft --dataset data/ --project-dir ~/lean/proj`
     """
-    from kimina_prover_rl.trl import DryRunConfig, WarmupConfig, run_dry_run
+    from kimina_prover_rl.trl import DryRunConfig, ValidationConfig, WarmupConfig, run_dry_run
     from kimina_prover_rl.trl.run import DRY_RUN_CORRECTION
 
     config = DryRunConfig(
@@ -119,6 +129,7 @@ def dry_run(
         dataset=dataset,
         verifier=verifier_options,
         warmup=WarmupConfig(steps=warmup_steps, seed=seed),
+        validation=ValidationConfig(every=validate_every, k=validate_k),
         prompts_per_step=prompts_per_step,
         num_generations=num_generations,
         max_completion_length=max_completion_length,
@@ -183,6 +194,13 @@ class _Display:
         self.progress.update(self.warmup_task, completed=step, status=f"loss {loss:.3f}")
 
     def step(self, step: int, values: dict[str, float]) -> None:
+        validation = [
+            f"{n.split('/')[2]} {v:.0%}" for n, v in values.items() if n.startswith("val-")
+        ]
+        if validation:
+            self.progress.console.print(f"validation at step {step}: {', '.join(validation)}")
+        if "reward/mean" not in values:
+            return
         reward = values.get("reward/mean", 0.0)
         errors = values.get("format/error_rate", 0.0)
         status = f"reward {reward:.2f}  format errors {errors:.0%}"
@@ -194,14 +212,20 @@ class _Display:
 def _print_summary(summary: DryRunSummary) -> None:
     table = Table(title=f"dry run: {summary.steps} GRPO steps", title_justify="left")
     table.add_column("metric")
-    table.add_column("first fifth", justify="right")
-    table.add_column("last fifth", justify="right")
+    table.add_column("first quarter", justify="right")
+    table.add_column("last quarter", justify="right")
     table.add_row("mean reward", f"{summary.reward_start:.3f}", f"{summary.reward_end:.3f}")
     table.add_row(
         "format-error rate",
         f"{summary.format_error_start:.1%}",
         f"{summary.format_error_end:.1%}",
     )
+    for when, values in summary.validation.items():
+        table.add_row(
+            f"validation best@k, {when.replace('_', ' ')} (first/last check)",
+            f"{values['start']:.1%}",
+            f"{values['end']:.1%}",
+        )
     console.print(table)
     turns = ", ".join(f"{t}: {v:.1%}" for t, v in summary.acc_by_turn.items()) or "none"
     cache = summary.correction

@@ -13,6 +13,7 @@ from kimina_prover_rl.data.builtin import (
     builtin_rows,
     flawed_answer,
     reference_answer,
+    wrong_answer,
 )
 from kimina_prover_rl.data.decontaminate import (
     Contamination,
@@ -35,6 +36,15 @@ from kimina_prover_rl.data.records import (
     read_jsonl_lines,
     read_records,
 )
+from kimina_prover_rl.data.rows import (
+    ROW_EXTRA_KEYS,
+    ROW_KEYS,
+    ChatMessage,
+    PromptRow,
+    RewardModel,
+    RowExtraInfo,
+    row_turn,
+)
 from kimina_prover_rl.data.sources import (
     ColumnMapping,
     Problem,
@@ -44,15 +54,21 @@ from kimina_prover_rl.data.sources import (
 )
 
 __all__ = [
+    "ROW_EXTRA_KEYS",
+    "ROW_KEYS",
     "STDIN",
     "BuiltinProblem",
+    "ChatMessage",
     "ColumnMapping",
     "Contamination",
     "PrepareConfig",
     "PrepareResult",
     "Problem",
+    "PromptRow",
     "PromptSource",
     "PromptTemplate",
+    "RewardModel",
+    "RowExtraInfo",
     "builtin_problems",
     "builtin_rows",
     "decontaminate",
@@ -69,6 +85,8 @@ __all__ = [
     "read_records",
     "reference_answer",
     "rename_binders",
+    "row_turn",
     "statement_for_prompt",
     "statement_key",
+    "wrong_answer",
 ]

@@ -7,16 +7,21 @@ proofs of propositional facts). :func:`builtin_rows` gives the rows ``kimina-rl 
 would write (verl's schema), :func:`reference_answer` a correct answer in the
 reasoning-then-generation format, and :func:`flawed_answer` the same answer with a
 ``have … := by sorry`` gap, the commonest failure of a weak prover (Lean flags it as
-``sorry``, so it feeds the error-correction loop).
+``sorry``, so it feeds the error-correction loop). The closed arithmetic problems
+("Compute 17 * 23") draft intermediate values in ``have`` steps, so an answer can also be
+wrong in content: :func:`wrong_answer` drafts a false value, which Lean (and the stand-in,
+which evaluates closed arithmetic) rejects at that step.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from kimina_prover_rl.data.prepare import prompt_rows
 from kimina_prover_rl.data.prompts import PromptTemplate
+from kimina_prover_rl.data.rows import PromptRow
 from kimina_prover_rl.data.sources import Problem
 
 __all__ = [
@@ -27,6 +32,7 @@ __all__ = [
     "builtin_rows",
     "flawed_answer",
     "reference_answer",
+    "wrong_answer",
 ]
 
 BUILTIN_HEADER = "import Mathlib\n\n"
@@ -160,21 +166,96 @@ _PROBLEMS = (
         "(n : ℕ) : ∃ m, n < m",
         "exact ⟨n + 1, by omega⟩",
     ),
+    _p(
+        "kb_mul_17_23",
+        "Compute 17 * 23.",
+        ": (17 : ℕ) * 23 = 391",
+        "have h₁ : (17 : ℕ) * 20 = 340 := by norm_num",
+        "have h₂ : (17 : ℕ) * 3 = 51 := by norm_num",
+        "norm_num",
+    ),
+    _p(
+        "kb_add_38_47",
+        "Compute 38 + 47.",
+        ": (38 : ℕ) + 47 = 85",
+        "have h₁ : (38 : ℕ) + 40 = 78 := by norm_num",
+        "have h₂ : (78 : ℕ) + 7 = 85 := by norm_num",
+        "norm_num",
+    ),
+    _p(
+        "kb_sq_12",
+        "Compute 12².",
+        ": (12 : ℕ) ^ 2 = 144",
+        "have h₁ : (12 : ℕ) * 12 = 144 := by norm_num",
+        "norm_num",
+    ),
+    _p(
+        "kb_int_sub",
+        "Compute 15 - 42 in the integers.",
+        ": (15 : ℤ) - 42 = -27",
+        "have h₁ : (15 : ℤ) - 40 = -25 := by norm_num",
+        "have h₂ : (-25 : ℤ) - 2 = -27 := by norm_num",
+        "norm_num",
+    ),
+    _p(
+        "kb_div_7",
+        "Compute 100 / 7 in the naturals.",
+        ": (100 : ℕ) / 7 = 14",
+        "have h₁ : (7 : ℕ) * 14 = 98 := by norm_num",
+        "have h₂ : (100 : ℕ) % 7 = 2 := by decide",
+        "norm_num",
+    ),
+    _p(
+        "kb_mul_25_16",
+        "Compute 25 * 16.",
+        ": (25 : ℕ) * 16 = 400",
+        "have h₁ : (25 : ℕ) * 4 = 100 := by norm_num",
+        "have h₂ : (100 : ℕ) * 4 = 400 := by norm_num",
+        "norm_num",
+    ),
+    _p(
+        "kb_pow_2_10",
+        "Compute 2¹⁰.",
+        ": (2 : ℕ) ^ 10 = 1024",
+        "have h₁ : (2 : ℕ) ^ 5 = 32 := by norm_num",
+        "have h₂ : (32 : ℕ) * 32 = 1024 := by norm_num",
+        "norm_num",
+    ),
+    _p(
+        "kb_sum_three",
+        "Compute 123 + 456 + 789.",
+        ": (123 : ℕ) + 456 + 789 = 1368",
+        "have h₁ : (123 : ℕ) + 456 = 579 := by norm_num",
+        "have h₂ : (579 : ℕ) + 789 = 1368 := by norm_num",
+        "norm_num",
+    ),
 )
 
+_VALIDATION = frozenset(
+    {"kb_mul_one", "kb_le_succ", "kb_sub_self", "kb_add_38_47", "kb_mul_25_16", "kb_sum_three"}
+)
+_DRAFTED_VALUE = re.compile(r"^(have \S+ : .* = )(-?\d+)( := by .*)$")
 
-def builtin_problems() -> tuple[BuiltinProblem, ...]:
-    """Every built-in problem, in a fixed order."""
-    return _PROBLEMS
+
+Part = Literal["all", "train", "val"]
+
+
+def builtin_problems(part: Part = "all") -> tuple[BuiltinProblem, ...]:
+    """The built-in problems in a fixed order: all, or the training or held-out validation
+    part (the dry run trains GRPO on ``train`` and measures best@k on ``val``)."""
+    if part == "all":
+        return _PROBLEMS
+    held_out = part == "val"
+    return tuple(p for p in _PROBLEMS if (p.name in _VALIDATION) == held_out)
 
 
 def builtin_rows(
-    template: PromptTemplate | None = None, *, split: str = "train"
-) -> list[dict[str, Any]]:
+    template: PromptTemplate | None = None, *, split: str = "train", part: Part = "all"
+) -> list[PromptRow]:
     """The built-in problems as prepared rows (the keys ``kimina-rl prepare`` writes)."""
     problems = [
         Problem(id=p.name, formal_statement=p.formal_statement, informal=p.informal)
-        for p in _PROBLEMS
+        for p in builtin_problems(part)
     ]
     return prompt_rows(problems, split=split, label=BUILTIN_SOURCE, template=template)
 
@@ -188,6 +269,18 @@ def reference_answer(problem: BuiltinProblem) -> str:
 def flawed_answer(problem: BuiltinProblem) -> str:
     """A well-formed answer whose proof leaves a ``have … := by sorry`` gap."""
     return _answer(problem, ("have h_gap : True := by sorry", *problem.tactics))
+
+
+def wrong_answer(problem: BuiltinProblem) -> str | None:
+    """A well-formed answer that is wrong in content: its first drafted value (``have h :
+    … = N := by …``) is off by ten, so Lean rejects that step; None for a problem whose
+    proof drafts no value."""
+    tactics = list(problem.tactics)
+    for i, line in enumerate(tactics):
+        if match := _DRAFTED_VALUE.match(line):
+            tactics[i] = f"{match[1]}{int(match[2]) + 10}{match[3]}"
+            return _answer(problem, tuple(tactics))
+    return None
 
 
 def _answer(problem: BuiltinProblem, tactics: tuple[str, ...]) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 
 from kimina_prover_rl.data.decontaminate import decontaminate
 from kimina_prover_rl.data.prompts import PromptTemplate, informal_text, statement_for_prompt
+from kimina_prover_rl.data.rows import PromptRow
 from kimina_prover_rl.data.sources import Problem, PromptSource, load_prompt_source
 from kimina_prover_rl.errors import ColumnError, ConfigError
 from kimina_prover_rl.proof import normalize_whitespace, parse_lean_code
@@ -270,7 +271,7 @@ def _deduplicate(problems: list[Problem]) -> tuple[list[Problem], list[dict[str,
 
 def _rows(
     problems: Sequence[Problem], split: str, label: str, config: PrepareConfig
-) -> list[dict[str, Any]]:
+) -> list[PromptRow]:
     return prompt_rows(
         problems, split=split, label=label, template=config.template, ability=config.ability
     )
@@ -283,13 +284,13 @@ def prompt_rows(
     label: str,
     template: PromptTemplate | None = None,
     ability: str = "theorem_proving",
-) -> list[dict[str, Any]]:
+) -> list[PromptRow]:
     """Problems as rows in verl's schema (see the module docstring), in order.
 
     ``label`` is the ``data_source`` of problems without a source of their own.
     """
     template = template or PromptTemplate()
-    rows = []
+    rows: list[PromptRow] = []
     for index, p in enumerate(problems):
         statement = statement_for_prompt(p.formal_statement)
         informal = informal_text(p.informal)
@@ -358,7 +359,7 @@ def _sha256(path: Path) -> str:
 
 def _write_atomically(
     out: Path,
-    tables: Mapping[str, list[dict[str, Any]]],
+    tables: Mapping[str, list[PromptRow]],
     manifest: dict[str, Any],
     *,
     overwrite: bool,

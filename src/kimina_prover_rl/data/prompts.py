@@ -12,6 +12,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from kimina_prover_rl.data.rows import ChatMessage
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.proof import mask_code
 
@@ -79,9 +80,9 @@ class PromptTemplate:
                 "statement it has to prove, so add it"
             )
 
-    def render(self, *, statement: str, informal: str) -> list[dict[str, str]]:
+    def render(self, *, statement: str, informal: str) -> list[ChatMessage]:
         """The messages (``[{"role", "content"}, ...]``) for one problem."""
-        messages = []
+        messages: list[ChatMessage] = []
         if self.system is not None:
             messages.append({"role": "system", "content": self.system})
         user = self.user

@@ -108,7 +108,7 @@ def eval_problems(
         EvalProblem(
             id=row["extra_info"]["problem_id"],
             formal_statement=row["extra_info"]["formal_statement"],
-            messages=tuple(row["prompt"]),
+            messages=tuple({"role": m["role"], "content": m["content"]} for m in row["prompt"]),
             source=row["data_source"],
         )
         for row in rows

@@ -86,6 +86,7 @@ def _open_backend(options: VerifierSettings, cache: VerdictCache | None) -> Veri
             endpoint=options.remote_endpoint,
             timeout_s=options.timeout_s,
             chunk_size=options.remote_batch_size,
+            deadline_s=options.remote_deadline_s,
         )
         return RemoteServer(config, statements=cache)
     if options.project_dir is not None and not options.project_dir.is_dir():

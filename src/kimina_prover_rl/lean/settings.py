@@ -138,6 +138,13 @@ class VerifierSettings:
         help="Proofs per request to the `remote` server; a server refusing that many "
         "(HTTP 413) gets them in smaller requests.",
     )
+    remote_deadline_s: Annotated[float, Field(gt=0)] = setting(
+        900.0,
+        flag="--remote-deadline",
+        metavar="SECONDS",
+        help="Longest a request to the `remote` server may take, retries included; past it "
+        "its proofs get infra_error (a server that accepts but never answers).",
+    )
     ray_pool: Literal["local", "standin"] = setting(
         "local", flag="--ray-pool", help="What the per-node Ray actor runs."
     )

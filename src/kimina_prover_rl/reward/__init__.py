@@ -12,17 +12,12 @@ from kimina_prover_rl.reward.correction import (
     correction_for,
 )
 from kimina_prover_rl.reward.metrics import NOT_VERIFIED, correction_metrics, step_metrics
-from kimina_prover_rl.reward.record import correction_row, reward_record, scored_from_record
-from kimina_prover_rl.reward.rows import (
+from kimina_prover_rl.reward.record import (
     RECORD_KEYS,
-    ROW_EXTRA_KEYS,
-    ROW_KEYS,
-    ChatMessage,
-    PromptRow,
-    RewardModel,
     RewardRecord,
-    RowExtraInfo,
-    row_turn,
+    correction_row,
+    reward_record,
+    scored_from_record,
 )
 from kimina_prover_rl.reward.score import (
     RewardConfig,
@@ -41,21 +36,15 @@ from kimina_prover_rl.reward.step import (
 __all__ = [
     "NOT_VERIFIED",
     "RECORD_KEYS",
-    "ROW_EXTRA_KEYS",
-    "ROW_KEYS",
     "BatchingConfig",
-    "ChatMessage",
     "CorrectionCache",
     "CorrectionPrompt",
     "CorrectionSettings",
     "FinishedAnswer",
     "MicroBatcher",
-    "PromptRow",
     "RewardConfig",
-    "RewardModel",
     "RewardRecord",
     "RewardStats",
-    "RowExtraInfo",
     "Sample",
     "ScoredSample",
     "Scorer",
@@ -68,7 +57,6 @@ __all__ = [
     "finish_step",
     "next_turn",
     "reward_record",
-    "row_turn",
     "scored_from_record",
     "step_metrics",
 ]

@@ -1,32 +1,62 @@
 """The reward record and the correction row: what both training adapters exchange.
 
-:func:`reward_record` builds the flat per-sample :class:`~.rows.RewardRecord` (its keys
-are described in :mod:`~.rows`) from a :class:`~.score.ScoredSample`, and
+The **reward record** (:class:`RewardRecord`) is the flat per-sample dict both reward
+functions return, the same keys (:data:`RECORD_KEYS`) for every sample. Numbers are floats
+and text is a string (``""`` when absent), so frameworks that stack or average per-sample
+values never meet None::
+
+      score          the reward (1.0 only for a well-formed, intact, valid proof)
+      acc            1.0 when the extracted proof is valid
+      format_error   the FormatError value, "" when the format is fine
+      status         the verdict status, "not_verified" when the proof never reached Lean
+      infra_failure  1.0 when the check failed for infrastructure reasons
+      turn           the answer's turn (1 = first attempt, 2 = first correction)
+      proof          the code sent to Lean, "" when no proof was extracted
+      feedback       Lean's feedback for a failed proof, "" otherwise
+
+:func:`reward_record` builds it from a :class:`~.score.ScoredSample`, and
 :func:`scored_from_record` reads it back (without the verdict object) where a framework
 handed the record over as a dict. :func:`correction_row` turns a
-:class:`~.correction.CorrectionPrompt` into a :class:`~.rows.PromptRow` keyed exactly
-like a row written by ``kimina-rl prepare``, so a correction collates with first-turn
-rows in any batch.
+:class:`~.correction.CorrectionPrompt` into a prompt row (``data.PromptRow``) keyed
+exactly like a row written by ``kimina-rl prepare``, so a correction collates with
+first-turn rows in any batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
+from kimina_prover_rl.data.rows import ChatMessage, PromptRow
 from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.lean.verdict import VerdictStatus
 from kimina_prover_rl.proof import FormatError
 from kimina_prover_rl.reward.correction import CorrectionPrompt
 from kimina_prover_rl.reward.metrics import NOT_VERIFIED
-from kimina_prover_rl.reward.rows import RECORD_KEYS, ChatMessage, PromptRow, RewardRecord
 from kimina_prover_rl.reward.score import ScoredSample
 
-__all__ = ["correction_row", "reward_record", "scored_from_record"]
+__all__ = ["RECORD_KEYS", "RewardRecord", "correction_row", "reward_record", "scored_from_record"]
+
+
+class RewardRecord(TypedDict):
+    """The per-sample reward record (see the module docstring for each key)."""
+
+    score: float
+    acc: float
+    format_error: str
+    status: str
+    infra_failure: float
+    turn: float
+    proof: str
+    feedback: str
+
+
+RECORD_KEYS = tuple(RewardRecord.__annotations__)
+"""The keys of every reward record, in order."""
 
 
 def reward_record(scored: ScoredSample, *, turn: int = 1) -> RewardRecord:
-    """The reward record of one scored answer (see :mod:`~.rows` for the keys)."""
+    """The reward record of one scored answer (see the module docstring for the keys)."""
     if isinstance(turn, bool) or not isinstance(turn, int) or turn < 1:
         raise InputError(f"reward_record turn={turn!r}: pass the answer's turn, an integer >= 1")
     return {
@@ -81,8 +111,8 @@ def correction_row(prompt: CorrectionPrompt) -> PromptRow:
     """A dataset row for a correction prompt, keyed exactly like a prepared row.
 
     ``prompt.extra_info`` is the original row's ``extra_info``, optionally with the row's
-    ``data_source`` and ``ability`` (:func:`~.step.next_turn` adds them); its other keys outside
-    :data:`~.rows.ROW_EXTRA_KEYS` are dropped so the row collates with first-turn rows.
+    ``data_source`` and ``ability`` (:func:`~.step.next_turn` adds them); its other keys
+    outside ``data.ROW_EXTRA_KEYS`` are dropped so the row collates with first-turn rows.
     """
     extra = prompt.extra_info
     messages: list[ChatMessage] = [

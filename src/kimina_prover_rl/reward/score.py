@@ -130,7 +130,7 @@ class Sample:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], response: str) -> Sample:
-        """The answer ``response`` to a prompt row (:class:`~.rows.PromptRow`).
+        """The answer ``response`` to a prompt row (:class:`~kimina_prover_rl.data.rows.PromptRow`).
 
         The statement is ``extra_info.formal_statement`` (else ``reward_model.ground_truth``),
         the id ``extra_info.problem_id``, the conversation ``extra_info.messages`` (else the

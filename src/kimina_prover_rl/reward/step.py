@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kimina_prover_rl.data.rows import ROW_EXTRA_KEYS
 from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.reward.correction import (
     CorrectionCache,
@@ -26,7 +27,6 @@ from kimina_prover_rl.reward.correction import (
 )
 from kimina_prover_rl.reward.metrics import correction_metrics, step_metrics
 from kimina_prover_rl.reward.record import scored_from_record
-from kimina_prover_rl.reward.rows import ROW_EXTRA_KEYS
 from kimina_prover_rl.reward.score import Sample, ScoredSample
 
 __all__ = ["FinishedAnswer", "correction_from_record", "finish_step", "next_turn"]
@@ -37,7 +37,7 @@ class FinishedAnswer:
     """One scored answer of a finished step, with the prompt row it answered."""
 
     row: Mapping[str, Any]
-    """The row's ``data_source``, ``ability`` and ``extra_info`` (a :class:`~.rows.PromptRow`)."""
+    """The row's ``data_source``, ``ability`` and ``extra_info`` (a ``data.PromptRow``)."""
     sample: Sample
     """The answer as the reward saw it (``Sample.from_row``)."""
     scored: ScoredSample

@@ -17,17 +17,29 @@ from kimina_prover_rl.trl.run import (
     load_rows,
     run_dry_run,
 )
-from kimina_prover_rl.trl.warmup import WarmupConfig, warmup, warmup_examples
+from kimina_prover_rl.trl.validation import ValidationConfig, Validator, validation_names
+from kimina_prover_rl.trl.warmup import (
+    WarmupConfig,
+    correction_examples,
+    flawed_examples,
+    warmup,
+    warmup_examples,
+)
 
 __all__ = [
     "DryRunConfig",
     "DryRunSummary",
     "LeanReward",
+    "ValidationConfig",
+    "Validator",
     "WarmupConfig",
+    "correction_examples",
+    "flawed_examples",
     "latest_checkpoint",
     "load_rows",
     "mix_corrections",
     "run_dry_run",
+    "validation_names",
     "warmup",
     "warmup_examples",
 ]

@@ -17,6 +17,9 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kimina_prover_rl.data import (
+    row_turn,
+)
 from kimina_prover_rl.errors import InputError
 from kimina_prover_rl.reward import (
     CorrectionCache,
@@ -25,7 +28,6 @@ from kimina_prover_rl.reward import (
     Sample,
     Scorer,
     finish_step,
-    row_turn,
 )
 
 __all__ = ["LeanReward"]

@@ -2,7 +2,8 @@
 
 ``kimina-rl dry-run`` calls :func:`run_dry_run`; everything it writes goes under ``out``::
 
-    metrics.jsonl          one line per GRPO step (verl's file-logger format)
+    metrics.jsonl          one line per GRPO step (verl's file-logger format), with
+                           validation best@k before/after correction (step 0 = before training)
     plots/*.png            reward, format errors, length, accuracy by turn, cache; overview
     summary.json           the numbers at the end, and whether Lean was simulated
     warmup/                the model after the supervised warm-up (the policy's start)
@@ -16,22 +17,32 @@ scheduler and RNG (TRL), the correction cache (its prompts, counters and generat
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from kimina_prover_rl.data import builtin_rows, read_records
+from kimina_prover_rl.data import PromptRow, builtin_rows, read_records
+from kimina_prover_rl.data.builtin import BUILTIN_SOURCE
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import VerifierSettings, open_verifier
 from kimina_prover_rl.report import MetricsLog, StepMetrics, plot_training, read_metrics
-from kimina_prover_rl.reward import CorrectionCache, CorrectionSettings, RewardConfig, Scorer
+from kimina_prover_rl.reward import (
+    CorrectionCache,
+    CorrectionSettings,
+    RewardConfig,
+    Sample,
+    ScoredSample,
+    Scorer,
+)
 from kimina_prover_rl.trl._cpu import cpu_training_args
 from kimina_prover_rl.trl.reward import LeanReward
-from kimina_prover_rl.trl.warmup import WarmupConfig
+from kimina_prover_rl.trl.validation import ValidationConfig, Validator, validation_names
+from kimina_prover_rl.trl.warmup import Conversation, WarmupConfig, correction_examples
 
 __all__ = ["DryRunConfig", "DryRunSummary", "latest_checkpoint", "load_rows", "run_dry_run"]
 
@@ -56,10 +67,11 @@ class DryRunConfig:
         default_factory=lambda: VerifierSettings(backend="standin", workers=2)
     )
     warmup: WarmupConfig = field(default_factory=WarmupConfig)
+    validation: ValidationConfig = field(default_factory=ValidationConfig)
     prompts_per_step: int = 4
     num_generations: int = 4
     max_completion_length: int = 128
-    learning_rate: float = 2e-4
+    learning_rate: float = 5e-4
     temperature: float = 0.7
     correction: CorrectionSettings = DRY_RUN_CORRECTION
     save_steps: int = 10
@@ -82,7 +94,8 @@ class DryRunConfig:
 
 @dataclass(frozen=True, slots=True)
 class DryRunSummary:
-    """What the run did: first and last fifth of the steps compared, and where it wrote."""
+    """What the run did: first and last quarter of the GRPO steps compared, validation
+    best@k before and after correction (first and last measurement), and where it wrote."""
 
     steps: int
     simulated: bool
@@ -95,12 +108,13 @@ class DryRunSummary:
     plots: list[str]
     out: str
     title: str = ""
+    validation: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, with the note a reader must not miss when Lean was simulated."""
         note = (
-            "Lean was simulated (stand-in REPL): verdicts check the format, the statement "
-            "and sorry, not the mathematics"
+            "Lean was simulated (stand-in REPL): verdicts check the format, the statement, "
+            "sorry and closed arithmetic on naturals and integers, no other mathematics"
             if self.simulated
             else "Lean checked every proof"
         )
@@ -111,6 +125,7 @@ class DryRunSummary:
             "reward": {"start": self.reward_start, "end": self.reward_end},
             "format_error_rate": {"start": self.format_error_start, "end": self.format_error_end},
             "acc_by_turn": self.acc_by_turn,
+            "validation": self.validation,
             "correction": self.correction,
             "plots": self.plots,
             "out": self.out,
@@ -145,6 +160,7 @@ def run_dry_run(
             "or another --out"
         )
     rows = load_rows(config.dataset)
+    val_rows = builtin_rows(part="val") if config.dataset is None else []
     phase("loading the model")
     base = config.model or tiny_model_dir()
     warm_dir = out / "warmup"
@@ -154,8 +170,10 @@ def run_dry_run(
     else:
         model, tokenizer = load_causal_lm(base)
         if config.warmup.steps:
-            phase("supervised warm-up on well-formed answers")
-            warmup(model, tokenizer, config.warmup, on_step=on_warmup_step)
+            phase("scoring the warm-up's flawed answers for its correction conversations")
+            corrections = asyncio.run(_warmup_corrections(config))
+            phase("supervised warm-up on well-formed answers and corrections")
+            warmup(model, tokenizer, config.warmup, corrections=corrections, on_step=on_warmup_step)
             model.save_pretrained(warm_dir)
             tokenizer.save_pretrained(warm_dir)
     cache = CorrectionCache(config.correction)
@@ -176,6 +194,7 @@ def run_dry_run(
             reward=reward,
             log=log,
             on_step=on_step,
+            val_rows=val_rows,
         )
         trainer.train(resume_from_checkpoint=None if resume_from is None else str(resume_from))
     finally:
@@ -190,11 +209,22 @@ def run_dry_run(
     return summary
 
 
-def load_rows(dataset: Path | None) -> list[dict[str, Any]]:
-    """The training rows: the built-in problems, or a prepared ``.parquet``/``.jsonl`` file
-    (a ``kimina-rl prepare`` output folder means its ``train.parquet``)."""
+async def _warmup_corrections(config: DryRunConfig) -> list[Conversation]:
+    """The warm-up's correction conversations, their feedback from the run's verifier."""
+    verifier = open_verifier(config.verifier)
+    try:
+        scorer = Scorer(verifier, RewardConfig(timeout_s=config.verifier.timeout_s))
+        return await correction_examples(scorer, config.warmup, config.correction)
+    finally:
+        await verifier.aclose()
+
+
+def load_rows(dataset: Path | None) -> list[PromptRow]:
+    """The training rows: the built-in problems less the held-out validation ones, or a
+    prepared ``.parquet``/``.jsonl`` file (a ``kimina-rl prepare`` output folder means its
+    ``train.parquet``)."""
     if dataset is None:
-        return builtin_rows()
+        return builtin_rows(part="train")
     path = dataset / "train.parquet" if dataset.is_dir() else dataset
     if path.suffix in (".parquet", ".jsonl", ".json"):
         rows = read_records(path)
@@ -216,7 +246,7 @@ def load_rows(dataset: Path | None) -> list[dict[str, Any]]:
             )
     if not rows:
         raise InputError(f"{path} holds no rows")
-    return rows
+    return cast("list[PromptRow]", rows)  # the keys the run reads are checked above
 
 
 def latest_checkpoint(folder: Path) -> Path | None:
@@ -248,10 +278,11 @@ def _trainer(
     *,
     model: Any,
     tokenizer: Any,
-    rows: list[dict[str, Any]],
+    rows: list[PromptRow],
     reward: LeanReward,
     log: MetricsLog,
     on_step: Callable[[int, dict[str, float]], None] | None,
+    val_rows: list[PromptRow],
 ) -> Any:
     from datasets import Dataset
     from transformers import PrinterCallback
@@ -279,17 +310,44 @@ def _trainer(
         args=args,
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
-        callbacks=[StepHooks(reward, log, on_step)],
         correction_cache=reward.cache,
     )
+
+    def score(samples: list[Sample]) -> list[ScoredSample]:
+        batch = reward.scorer.score_batch(samples)
+        return asyncio.run_coroutine_threadsafe(batch, trainer.async_loop).result()
+
+    validator = (
+        Validator(
+            val_rows,
+            score,
+            config.validation,
+            temperature=config.temperature,
+            max_new_tokens=config.max_completion_length,
+            seed=config.seed,
+            correction=config.correction,
+        )
+        if val_rows
+        else None
+    )
+    hooks = StepHooks(
+        reward,
+        log,
+        on_step,
+        validate=None if validator is None else (lambda step: validator(model, tokenizer, step)),
+        validate_every=config.validation.every,
+        validate_at_start=not config.resume,
+    )
+    trainer.add_callback(hooks)
     trainer.remove_callback(PrinterCallback)  # the run reports steps through on_step
     return trainer
 
 
 def _summarise(
-    steps: Sequence[StepMetrics], config: DryRunConfig, plots: Sequence[Path]
+    logged: Sequence[StepMetrics], config: DryRunConfig, plots: Sequence[Path]
 ) -> DryRunSummary:
-    window = max(1, len(steps) // 5)
+    steps = [s for s in logged if "reward/mean" in s.values]
+    window = max(1, len(steps) // 4)
 
     def mean(name: str, part: Sequence[StepMetrics]) -> float:
         values = [s.values[name] for s in part if name in s.values]
@@ -297,6 +355,16 @@ def _summarise(
 
     turns = sorted({n for s in steps for n in s.values if n.startswith("reward/acc/turn")})
     last = steps[-1].values if steps else {}
+    source = BUILTIN_SOURCE if config.dataset is None else "val"
+    validation = {}
+    for when, name in zip(
+        ("before_correction", "after_correction"),
+        validation_names(source, config.validation.k),
+        strict=True,
+    ):
+        measured = [s.values[name] for s in logged if name in s.values]
+        if measured:
+            validation[when] = {"start": measured[0], "end": measured[-1]}
     return DryRunSummary(
         steps=len(steps),
         simulated=config.verifier.simulated,
@@ -309,6 +377,7 @@ def _summarise(
         plots=[str(p) for p in plots],
         out=str(config.out),
         title=_title(config),
+        validation=validation,
     )
 
 

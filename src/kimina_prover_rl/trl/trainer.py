@@ -3,8 +3,10 @@
 :class:`CorrectionGRPOTrainer` changes one thing in TRL's trainer: before a training
 batch is generated, :func:`~kimina_prover_rl.trl.mixing.mix_corrections` swaps some prompt
 groups for cached corrections. :class:`StepHooks` writes each step's metrics to the
-metrics log (verl's file-logger format) and saves the correction cache's state into every
-checkpoint folder (``correction_cache.json``), so a resumed run continues where it was.
+metrics log (verl's file-logger format), runs validation before training and every few
+steps (its metrics join that step's line; the one before training is step 0), and saves
+the correction cache's state into every checkpoint folder (``correction_cache.json``), so
+a resumed run continues where it was.
 """
 
 from __future__ import annotations
@@ -45,17 +47,41 @@ class CorrectionGRPOTrainer(GRPOTrainer):
 
 
 class StepHooks(TrainerCallback):
-    """Logs each step's metrics (ours and TRL's, under ``train/``) and checkpoints the cache."""
+    """Logs each step's metrics (ours and TRL's, under ``train/``), the validation metrics
+    of ``validate(step)`` before training (when ``validate_at_start``), every
+    ``validate_every`` steps and at the last step, and checkpoints the cache."""
 
     def __init__(
         self,
         reward: LeanReward,
         log: MetricsLog,
         on_step: Callable[[int, dict[str, float]], None] | None = None,
+        *,
+        validate: Callable[[int], dict[str, float]] | None = None,
+        validate_every: int = 0,
+        validate_at_start: bool = True,
     ) -> None:
         self.reward = reward
         self.log = log
         self.on_step = on_step
+        self.validate = validate if validate_every else None
+        self.validate_every = validate_every
+        self.validate_at_start = validate_at_start
+        self._validation: dict[str, float] = {}
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **_: Any) -> None:
+        if self.validate is not None and self.validate_at_start and not state.global_step:
+            values = self.validate(0)
+            self.log.append(0, values)
+            if self.on_step is not None:
+                self.on_step(0, values)
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **_: Any) -> None:
+        step = state.global_step
+        if self.validate is not None and (
+            step % self.validate_every == 0 or step == state.max_steps
+        ):
+            self._validation = self.validate(step)
 
     def on_log(
         self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **_: Any
@@ -66,6 +92,8 @@ class StepHooks(TrainerCallback):
         for name, value in logs.items():
             if isinstance(value, int | float) and math.isfinite(value):
                 values[f"train/{name}"] = float(value)
+        values.update(self._validation)
+        self._validation = {}
         self.log.append(state.global_step, values)
         if self.on_step is not None:
             self.on_step(state.global_step, values)

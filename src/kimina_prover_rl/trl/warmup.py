@@ -3,8 +3,11 @@
 A freshly built tiny model writes noise: no answer would ever earn a reward and GRPO would
 have nothing to compare. A few hundred tokens of supervised training on answers in the
 reasoning-then-generation format (the built-in problems' known proofs, plus a share with a
-``sorry`` gap, the typical failure that feeds the error-correction loop) teach the format
-roughly; RL then sharpens it. TRL's ``SFTTrainer`` trains on prompt-completion pairs
+``sorry`` gap and, for the arithmetic problems, a false drafted value: the failures that
+feed the error-correction loop) teach the format roughly; RL then sharpens it. Correction
+conversations (:func:`correction_examples`: a flawed answer, the feedback the reward
+really gives it, the fixed answer) teach the second turn, so corrections served in GRPO
+batches can succeed. TRL's ``SFTTrainer`` trains on prompt-completion pairs
 (the prompt rendered by the chat template as generation sees it, the answer plus EOS) with
 its completion-only loss: the prompt is masked, as in any chat fine-tuning.
 """
@@ -13,17 +16,32 @@ from __future__ import annotations
 
 import random
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from kimina_prover_rl.data import builtin_problems, builtin_rows, flawed_answer, reference_answer
+from kimina_prover_rl.data import (
+    BuiltinProblem,
+    ChatMessage,
+    builtin_problems,
+    builtin_rows,
+    flawed_answer,
+    reference_answer,
+    wrong_answer,
+)
 from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.reward import (
+    CorrectionPrompt,
+    CorrectionSettings,
+    Sample,
+    Scorer,
+    correction_for,
+)
 from kimina_prover_rl.trl._cpu import cpu_training_args
 
-__all__ = ["WarmupConfig", "warmup", "warmup_examples"]
+__all__ = ["WarmupConfig", "correction_examples", "flawed_examples", "warmup", "warmup_examples"]
 
-Conversation = tuple[list[dict[str, str]], str]
+Conversation = tuple[list[ChatMessage], str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,7 +49,7 @@ class WarmupConfig:
     """Steps, batch size, learning rate, seed, and the share of problems that also get an
     answer with a sorry gap."""
 
-    steps: int = 300
+    steps: int = 400
     batch_size: int = 8
     learning_rate: float = 3e-3
     flawed_share: float = 0.25
@@ -50,14 +68,50 @@ class WarmupConfig:
             )
 
 
-def warmup_examples(config: WarmupConfig) -> list[Conversation]:
+def flawed_examples(config: WarmupConfig) -> list[tuple[BuiltinProblem, str]]:
+    """The flawed answers the warm-up shows: ``flawed_share`` of the problems (drawn from
+    the seed) with a sorry gap, and every problem that drafts values with a false one."""
+    problems = builtin_problems()
+    gaps = random.Random(config.seed).sample(problems, round(config.flawed_share * len(problems)))
+    flawed = [(problem, flawed_answer(problem)) for problem in gaps]
+    for problem in problems:
+        if (wrong := wrong_answer(problem)) is not None:
+            flawed.append((problem, wrong))
+    return flawed
+
+
+def warmup_examples(
+    config: WarmupConfig, corrections: Sequence[Conversation] = ()
+) -> list[Conversation]:
     """(prompt messages, answer) pairs: every built-in problem with its reference answer,
-    and ``flawed_share`` of the problems (drawn from the seed) with a flawed answer too, so
-    the warmed-up model sometimes leaves a gap on those, as a weak prover does."""
-    pairs = list(zip(builtin_rows(), builtin_problems(), strict=True))
-    examples = [(row["prompt"], reference_answer(problem)) for row, problem in pairs]
-    flawed = random.Random(config.seed).sample(pairs, round(config.flawed_share * len(pairs)))
-    examples += [(row["prompt"], flawed_answer(problem)) for row, problem in flawed]
+    the :func:`flawed_examples` answers to their problems, so the warmed-up model sometimes
+    fails there as a weak prover does, and the given correction conversations."""
+    prompts = {row["extra_info"]["problem_id"]: row["prompt"] for row in builtin_rows()}
+    examples = [(prompts[p.name], reference_answer(p)) for p in builtin_problems()]
+    examples += [(prompts[p.name], answer) for p, answer in flawed_examples(config)]
+    return examples + list(corrections)
+
+
+async def correction_examples(
+    scorer: Scorer, config: WarmupConfig, correction: CorrectionSettings | None = None
+) -> list[Conversation]:
+    """The second turns of the warm-up: each :func:`flawed_examples` answer scored by
+    ``scorer`` (the run's verifier), turned into its correction prompt by
+    :func:`~kimina_prover_rl.reward.correction_for` (the feedback GRPO would give), and
+    answered with the reference answer. An answer the verifier accepts gives none."""
+    prompts = {row["extra_info"]["problem_id"]: row for row in builtin_rows()}
+    flawed = flawed_examples(config)
+    samples = [
+        Sample(p.formal_statement, answer, id=p.name, messages=tuple(prompts[p.name]["prompt"]))
+        for p, answer in flawed
+    ]
+    scored = await scorer.score_batch(samples)
+    examples = []
+    for (problem, _), sample, result in zip(flawed, samples, scored, strict=True):
+        prompt = correction_for(sample, result, turn=1, config=correction or CorrectionSettings())
+        if isinstance(prompt, CorrectionPrompt):
+            turns = [cast(ChatMessage, dict(m)) for m in prompt.messages]
+            examples.append((turns, reference_answer(problem)))
     return examples
 
 
@@ -66,9 +120,11 @@ def warmup(
     tokenizer: Any,
     config: WarmupConfig,
     *,
+    corrections: Sequence[Conversation] = (),
     on_step: Callable[[int, float], None] | None = None,
 ) -> list[float]:
-    """Train ``model`` in place for ``config.steps`` steps; return the loss of each step."""
+    """Train ``model`` in place for ``config.steps`` steps on :func:`warmup_examples` (with
+    ``corrections``); return the loss of each step."""
     if not config.steps:
         return []
     import datasets
@@ -93,7 +149,7 @@ def warmup(
             ),
             "completion": answer,
         }
-        for prompt, answer in warmup_examples(config)
+        for prompt, answer in warmup_examples(config, corrections)
     ]
     with tempfile.TemporaryDirectory(prefix="kimina-warmup-") as out:
         args = SFTConfig(

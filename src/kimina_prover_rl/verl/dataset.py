@@ -28,12 +28,14 @@ from typing import Any
 from verl.utils.dataset.rl_dataset import RLHFDataset
 
 from kimina_prover_rl._schema import settings_from_mapping
+from kimina_prover_rl.data import (
+    PromptRow,
+)
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.reward import (
     CorrectionCache,
     CorrectionPrompt,
     CorrectionSettings,
-    PromptRow,
     SkipReason,
     correction_row,
 )

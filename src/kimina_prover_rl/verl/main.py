@@ -22,7 +22,6 @@ from kimina_prover_rl.errors import ConfigError
 __all__ = [
     "CONFIG_DIR",
     "check_config",
-    "check_data",
     "ignored_settings",
     "install_trainer",
     "main",
@@ -149,42 +148,6 @@ def _check_reward_kwargs(config: DictConfig) -> None:
     resolve_backend(RewardKwargs.from_kwargs({str(k): v for k, v in kwargs.items()}).verifier)
 
 
-def _files(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
-
-
-def check_data(config: DictConfig) -> int:
-    """Refuse missing data files or a prompt set too small for one step; return the rows.
-
-    verl drops the last incomplete batch, so fewer training rows than
-    ``data.train_batch_size`` would validate and stop without a single step.
-    """
-    import pyarrow.parquet as pq
-
-    for key in ("train_files", "val_files"):
-        for path in _files(config.data[key]):
-            if not Path(path).is_file():
-                raise ConfigError(
-                    f"data.{key}: {path} does not exist; write it with `kimina-rl prepare --out "
-                    f"{Path(path).parent}` (the recipes do, into DATA_DIR)"
-                )
-    rows = sum(int(pq.ParquetFile(p).metadata.num_rows) for p in _files(config.data.train_files))
-    limit = config.data.get("train_max_samples", -1)
-    if limit is not None and int(limit) > 0:
-        rows = min(rows, int(limit))
-    batch = int(config.data.train_batch_size)
-    if rows // batch == 0:
-        raise ConfigError(
-            f"data.train_files holds {rows} prompts, fewer than data.train_batch_size={batch}: "
-            "verl would run 0 training steps. Prepare the full prompt set (a dry run's set "
-            "lives in its own DATA_DIR), or lower data.train_batch_size (TRAIN_BATCH in the "
-            "recipes)"
-        )
-    return rows
-
-
 def run(config: DictConfig) -> None:
     """Validate ``config`` as verl's ``main_ppo`` does, then train with our task runner."""
     from verl.trainer.main_ppo import run_ppo
@@ -192,7 +155,7 @@ def run(config: DictConfig) -> None:
     from verl.utils.config import validate_config
     from verl.utils.device import auto_set_device
 
-    from kimina_prover_rl.verl.preflight import run_preflight
+    from kimina_prover_rl.verl.preflight import check_data, run_preflight
 
     check_config(config)
     OmegaConf.resolve(config)

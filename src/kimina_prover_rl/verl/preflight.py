@@ -5,7 +5,7 @@
 alone. Each problem found is one line naming the setting or the package to fix; all of them
 are reported together in one ``ConfigError``:
 
-* the prompt set: files present, at least one training step (``main.check_data``);
+* the prompt set: files present, at least one training step (:func:`check_data`);
 * GPUs seen on this node against ``trainer.n_gpus_per_node`` (single-node runs);
 * vllm importable (``rollout.name=vllm``), flash-attn importable when the model asks for
   ``flash_attention_2``;
@@ -26,9 +26,45 @@ from urllib.parse import urlparse
 
 from kimina_prover_rl.errors import ConfigError
 
-__all__ = ["preflight_problems", "run_preflight"]
+__all__ = ["check_data", "preflight_problems", "run_preflight"]
 
 _OFFLINE = ("1", "true", "yes", "on")
+
+
+def _files(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def check_data(config: Any) -> int:
+    """Refuse missing data files or a prompt set too small for one step; return the rows.
+
+    verl drops the last incomplete batch, so fewer training rows than
+    ``data.train_batch_size`` would validate and stop without a single step.
+    """
+    import pyarrow.parquet as pq
+
+    for key in ("train_files", "val_files"):
+        for path in _files(config.data[key]):
+            if not Path(path).is_file():
+                raise ConfigError(
+                    f"data.{key}: {path} does not exist; write it with `kimina-rl prepare --out "
+                    f"{Path(path).parent}` (the recipes do, into DATA_DIR)"
+                )
+    rows = sum(int(pq.ParquetFile(p).metadata.num_rows) for p in _files(config.data.train_files))
+    limit = config.data.get("train_max_samples", -1)
+    if limit is not None and int(limit) > 0:
+        rows = min(rows, int(limit))
+    batch = int(config.data.train_batch_size)
+    if rows // batch == 0:
+        raise ConfigError(
+            f"data.train_files holds {rows} prompts, fewer than data.train_batch_size={batch}: "
+            "verl would run 0 training steps. Prepare the full prompt set (a dry run's set "
+            "lives in its own DATA_DIR), or lower data.train_batch_size (TRAIN_BATCH in the "
+            "recipes)"
+        )
+    return rows
 
 
 def _problem(check: Callable[[Any], str | None], config: Any) -> list[str]:
@@ -40,8 +76,6 @@ def _problem(check: Callable[[Any], str | None], config: Any) -> list[str]:
 
 
 def _data(config: Any) -> str | None:
-    from kimina_prover_rl.verl.main import check_data
-
     check_data(config)
     return None
 

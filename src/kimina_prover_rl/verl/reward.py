@@ -40,6 +40,9 @@ from kimina_prover_rl._schema import (
     setting_fields,
     settings_from_mapping,
 )
+from kimina_prover_rl.data import (
+    row_turn,
+)
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import VerifierSettings, open_verifier, resolve_backend
 from kimina_prover_rl.reward import (
@@ -48,7 +51,6 @@ from kimina_prover_rl.reward import (
     Sample,
     Scorer,
     reward_record,
-    row_turn,
 )
 
 __all__ = ["RewardKwargs", "compute_score", "verifier_settings"]
@@ -65,6 +67,13 @@ class RewardKwargs:
     verifier: VerifierSettings = field(default_factory=VerifierSettings)
     format_score: float = setting(
         0.0, help="Partial credit for a well-formed answer whose proof fails."
+    )
+    verify_format_failures: bool = setting(
+        False,
+        help="Also send the proofs of answers that broke a format rule to Lean, so `acc` is the "
+        "Lean validity of every answer (the reference's blog-comparable `acc`) while the reward "
+        "stays format x statement x valid; costs Lean time, and those failures become "
+        "corrections too.",
     )
     response_prefix: str = setting(
         "auto",
@@ -154,7 +163,13 @@ def _scorer(settings: RewardKwargs) -> Scorer:
                 "standin); no verdict is checked by Lean. Set LEAN_SERVER_API_URL or "
                 "reward_kwargs.project_dir for real checks."
             )
-        scorer = Scorer(open_verifier(options), RewardConfig(format_score=settings.format_score))
+        scorer = Scorer(
+            open_verifier(options),
+            RewardConfig(
+                format_score=settings.format_score,
+                verify_format_failures=settings.verify_format_failures,
+            ),
+        )
         _scorers[key] = scorer
     return scorer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -544,3 +545,42 @@ async def test_a_statement_printed_once_is_kept_in_the_verdict_cache(tmp_path: P
         sent.append(len(replay.sent))
     statements = {c["formal_statement"] for c in cases}
     assert sent == [len(requests) + len(statements), len(requests)]
+
+
+async def test_a_server_that_accepts_but_never_answers_costs_one_deadline() -> None:
+    """A real socket that answers /health and then holds every check request open: past
+    the deadline each proof is an infra_error naming it, long before the HTTP timeouts
+    (600 s × 4 attempts) would have given up."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request_line = await reader.readline()
+        if b"/health" in request_line:
+            body = b'{"status": "ok"}'
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n"
+            writer.write(head.encode() + b"Content-Type: application/json\r\n\r\n" + body)
+            await writer.drain()
+        held.append(writer)
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    config = RemoteConfig(url=f"http://127.0.0.1:{port}", deadline_s=0.5, chunk_size=2, **FAST)
+    try:
+        async with RemoteServer(config) as remote:
+            verdicts = await remote.verify(_batch(4))
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+    assert [v.id for v in verdicts] == [f"p{i}" for i in range(4)]
+    assert {v.status for v in verdicts} == {VerdictStatus.INFRA_ERROR}
+    assert all("0.5 s deadline" in v.detail for v in verdicts)
+    assert "--remote-deadline" in verdicts[0].detail
+
+
+def test_the_deadline_is_a_verifier_setting() -> None:
+    settings = VerifierSettings(backend="remote", url="http://x.test", remote_deadline_s=30.0)
+    assert settings.remote_deadline_s == 30.0
+    with pytest.raises(ConfigError, match="remote_deadline"):
+        VerifierSettings(backend="remote", url="http://x.test", remote_deadline_s=0)

@@ -110,6 +110,10 @@ class RemoteConfig:
     max_backoff_s: float = 10.0
     http_timeout_s: float = 600.0
     """How long to wait for one HTTP answer (a chunk of proofs) before retrying."""
+    deadline_s: float = 900.0
+    """Longest a chunk may take from its first send, retries and backoff included; past it
+    its proofs get ``infra_error``, so a server that accepts but never answers cannot stall
+    a training step for ``max_attempts × http_timeout_s``."""
     check_axioms: bool = True
     """Append ``#print axioms`` to each proof so the verdict is as sound as the local pool's."""
     lean_version: str = ""
@@ -121,7 +125,7 @@ class RemoteConfig:
             value = getattr(self, name)
             if value < 1:
                 raise ConfigError(f"RemoteConfig.{name} must be >= 1, got {value}")
-        for name in ("timeout_s", "http_timeout_s"):
+        for name in ("timeout_s", "http_timeout_s", "deadline_s"):
             value = getattr(self, name)
             if not value > 0:
                 raise ConfigError(f"RemoteConfig.{name} must be > 0 seconds, got {value}")
@@ -342,26 +346,39 @@ class RemoteServer(Verifier):
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run_chunk(
-        self, batch: _Batch, indices: list[int], *, attempt: int, split: bool = False
+        self,
+        batch: _Batch,
+        indices: list[int],
+        *,
+        attempt: int,
+        split: bool = False,
+        deadline: float | None = None,
     ) -> None:
-        """Send one chunk; retry what failed (in halves) until its attempts are spent.
+        """Send one chunk; retry what failed (in halves) until its attempts or its deadline
+        (``deadline_s`` from its first send, on the loop's clock) are spent.
 
         ``split``: the chunk is half of one the server refused as too large."""
         requests, prepared, emit = batch.requests, batch.prepared, batch.emit
         probes = self._probes(batch, indices)
+        loop = asyncio.get_running_loop()
         async with self._semaphore:
+            if deadline is None:
+                deadline = loop.time() + self.config.deadline_s
             try:
-                answer = await self._post(
-                    [prepared[i].code for i in indices] + [p.code for p in probes],
-                    [self._graded(requests[i]) for i in indices] + [{} for _ in probes],
-                    batch.limit_s,
-                )
+                async with asyncio.timeout_at(deadline):
+                    answer = await self._post(
+                        [prepared[i].code for i in indices] + [p.code for p in probes],
+                        [self._graded(requests[i]) for i in indices] + [{} for _ in probes],
+                        batch.limit_s,
+                    )
+            except TimeoutError:
+                answer = _Failure(self._past_deadline(), False)
             except Exception as exc:  # a bug must cost these proofs a verdict, not a hang
                 _logger.exception("RemoteServer: sending %d proofs failed", len(indices))
                 answer = _Failure(f"the client failed: {type(exc).__name__}: {exc}", False)
         retry: list[int] = []
         if isinstance(answer, _Failure) and answer.too_large:
-            await self._split_refused(batch, indices, answer, attempt=attempt)
+            await self._split_refused(batch, indices, answer, attempt=attempt, deadline=deadline)
             return
         if split and not isinstance(answer, _Failure):
             self._learn_size(len(indices))
@@ -376,11 +393,16 @@ class RemoteServer(Verifier):
             retry = self._emit_verdicts(batch, indices, answer, unavailable, attempt=attempt)
             if not retry:
                 return
-        await asyncio.sleep(self._backoff(attempt, answer))
+        pause = self._backoff(attempt, answer)
+        if loop.time() + pause >= deadline:
+            for index in retry:
+                emit(index, self._infra(requests[index], self._past_deadline(), attempt))
+            return
+        await asyncio.sleep(pause)
         half = max(1, (len(retry) + 1) // 2)
         await asyncio.gather(
             *(
-                self._run_chunk(batch, retry[i : i + half], attempt=attempt + 1)
+                self._run_chunk(batch, retry[i : i + half], attempt=attempt + 1, deadline=deadline)
                 for i in range(0, len(retry), half)
             )
         )
@@ -490,7 +512,13 @@ class RemoteServer(Verifier):
         )
 
     async def _split_refused(
-        self, batch: _Batch, indices: list[int], refusal: _Failure, *, attempt: int
+        self,
+        batch: _Batch,
+        indices: list[int],
+        refusal: _Failure,
+        *,
+        attempt: int,
+        deadline: float,
     ) -> None:
         """Send a chunk refused as too large again, in halves, at once and without spending
         an attempt; a proof refused alone is ``rejected`` (it cannot be sent smaller)."""
@@ -506,7 +534,9 @@ class RemoteServer(Verifier):
         half = (len(indices) + 1) // 2
         await asyncio.gather(
             *(
-                self._run_chunk(batch, indices[i : i + half], attempt=attempt, split=True)
+                self._run_chunk(
+                    batch, indices[i : i + half], attempt=attempt, split=True, deadline=deadline
+                )
                 for i in range(0, len(indices), half)
             )
         )
@@ -530,6 +560,13 @@ class RemoteServer(Verifier):
         if isinstance(answer, _Failure) and answer.retry_after_s is not None:
             delay = max(delay, min(answer.retry_after_s, self.config.max_backoff_s))
         return delay
+
+    def _past_deadline(self) -> str:
+        return (
+            f"no verdict from {self.url} within the {self.config.deadline_s:g} s deadline "
+            "(retries included): the server accepts requests but does not answer; check it "
+            "(`kimina-rl doctor`), or raise --remote-deadline for very slow proofs"
+        )
 
     def _graded(self, request: VerifyRequest) -> dict[str, str]:
         """What ``kimina-rl serve`` needs to check the graded statement (other servers

@@ -1,28 +1,14 @@
-"""The dicts that cross into verl and TRL, typed once: prompt rows and reward records.
+"""The rows this layer writes, typed once: prompt rows in verl's RL schema.
 
 They stay plain dicts (parquet, verl's collation and TRL's datasets need dicts); these
 ``TypedDict`` s say which keys they hold, so readers are checked by mypy and the key lists
-(:data:`ROW_KEYS`, :data:`ROW_EXTRA_KEYS`, :data:`RECORD_KEYS`) follow from one place.
-
-* A **prompt row** (:class:`PromptRow`) is what ``kimina-rl prepare`` writes and what a
-  correction becomes (verl's RL schema); its ``extra_info`` (:class:`RowExtraInfo`)
-  carries the statement, the conversation and the answer's ``turn`` (1 = first attempt).
-* The **reward record** (:class:`RewardRecord`) is the flat per-sample dict both reward
-  functions return, the same keys for every sample. Numbers are floats and text is a
-  string (``""`` when absent), so frameworks that stack or average per-sample values never
-  meet None::
-
-      score          the reward (1.0 only for a well-formed, intact, valid proof)
-      acc            1.0 when the extracted proof is valid
-      format_error   the FormatError value, "" when the format is fine
-      status         the verdict status, "not_verified" when the proof never reached Lean
-      infra_failure  1.0 when the check failed for infrastructure reasons
-      turn           the answer's turn (1 = first attempt, 2 = first correction)
-      proof          the code sent to Lean, "" when no proof was extracted
-      feedback       Lean's feedback for a failed proof, "" otherwise
+(:data:`ROW_KEYS`, :data:`ROW_EXTRA_KEYS`) follow from one place. A **prompt row**
+(:class:`PromptRow`) is what ``kimina-rl prepare`` writes, what :func:`.builtin_rows`
+returns and what a correction becomes; its ``extra_info`` (:class:`RowExtraInfo`) carries
+the statement, the conversation and the answer's ``turn`` (1 = first attempt).
 
 Rows read from files or frameworks are untyped at run time: read them with
-:meth:`~.score.Sample.from_row` and :func:`row_turn`, which check what they take.
+``reward.Sample.from_row`` and :func:`row_turn`, which check what they take.
 """
 
 from __future__ import annotations
@@ -33,13 +19,11 @@ from typing import Any, TypedDict
 from kimina_prover_rl.errors import InputError
 
 __all__ = [
-    "RECORD_KEYS",
     "ROW_EXTRA_KEYS",
     "ROW_KEYS",
     "ChatMessage",
     "PromptRow",
     "RewardModel",
-    "RewardRecord",
     "RowExtraInfo",
     "row_turn",
 ]
@@ -81,27 +65,11 @@ class PromptRow(TypedDict):
     extra_info: RowExtraInfo
 
 
-class RewardRecord(TypedDict):
-    """The per-sample reward record (see the module docstring for each key)."""
-
-    score: float
-    acc: float
-    format_error: str
-    status: str
-    infra_failure: float
-    turn: float
-    proof: str
-    feedback: str
-
-
 ROW_KEYS = tuple(PromptRow.__annotations__)
 """The top-level keys of a prepared dataset row, in order."""
 
 ROW_EXTRA_KEYS = tuple(RowExtraInfo.__annotations__)
 """The keys of a prepared row's ``extra_info``, in order."""
-
-RECORD_KEYS = tuple(RewardRecord.__annotations__)
-"""The keys of every reward record, in order."""
 
 
 def row_turn(row: Mapping[str, Any]) -> int:
