@@ -47,7 +47,7 @@ LEAN_REPL ?= repl
 
 test-lean: $(STAMP)  ## real-Lean tests and the verifier self-check: LEAN_PROJECT=~/lean/proj
 	@test -n "$(LEAN_PROJECT)" || { echo "set LEAN_PROJECT to a Lean project with Mathlib built: make test-lean LEAN_PROJECT=~/lean/mathlib-project"; exit 2; }
-	KIMINA_LEAN_PROJECT="$(LEAN_PROJECT)" KIMINA_LEAN_REPL="$(LEAN_REPL)" $(BIN)/python -m pytest -m lean tests/lean/test_real_lean.py -q
+	KIMINA_LEAN_PROJECT="$(LEAN_PROJECT)" KIMINA_LEAN_REPL="lake env $(LEAN_REPL)" $(BIN)/python -m pytest -m lean tests/lean/test_real_lean.py -q
 	$(BIN)/kimina-rl doctor --project-dir "$(LEAN_PROJECT)" --repl-cmd "lake env $(LEAN_REPL)"
 
 demo: $(STAMP)  ## train a tiny prover offline on CPU for a few minutes, with plots (see README)

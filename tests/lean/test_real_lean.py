@@ -1,8 +1,8 @@
 """The verdict paths and the start-up self-check against real Lean + Mathlib.
 
 Skipped unless ``KIMINA_LEAN_PROJECT`` names a Lean project with Mathlib built;
-``KIMINA_LEAN_REPL`` is the REPL binary run there with ``lake env`` (default ``repl``, the
-project's own ``lake env repl``). No machine in this project's CI has Lean. Run with::
+``KIMINA_LEAN_REPL`` is the REPL command line run there, as ``--repl-cmd`` reads it (default
+``lake env repl``, the project's own REPL). No machine in this project's CI has Lean. Run with::
 
     make test-lean LEAN_PROJECT=~/lean/mathlib-project [LEAN_REPL=~/lean/repl/.lake/build/bin/repl]
 
@@ -12,6 +12,7 @@ which also runs ``kimina-rl doctor`` (the self-check through the CLI) on that pr
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from kimina_prover_rl.lean.self_check import run_self_check
 pytestmark = [pytest.mark.lean, pytest.mark.timeout(900)]
 
 PROJECT = os.environ.get("KIMINA_LEAN_PROJECT")
-REPL = os.environ.get("KIMINA_LEAN_REPL") or "repl"
+REPL = tuple(shlex.split(os.environ.get("KIMINA_LEAN_REPL") or "lake env repl"))
 PROJECT_DIR = Path(PROJECT).expanduser() if PROJECT else None
 HEADER = "import Mathlib\n\n"
 
@@ -40,7 +41,7 @@ if not PROJECT:
 async def pool() -> AsyncIterator[LocalPool]:
     assert PROJECT_DIR is not None
     config = PoolConfig(
-        repl=ReplConfig(command=("lake", "env", REPL), cwd=PROJECT_DIR),
+        repl=ReplConfig(command=REPL, cwd=PROJECT_DIR),
         max_repls=2,
         timeout_s=120,
     )

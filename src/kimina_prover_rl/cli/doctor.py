@@ -59,8 +59,6 @@ _PACKAGES = {
     "fastapi": ("`kimina-rl serve`", "server"),
 }
 
-console = Console(highlight=False)
-
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -102,7 +100,7 @@ def doctor(*, verifier_options: VerifierSettings) -> None:
     marks = {True: "[green]ok[/green]", False: "[red]missing[/red]", None: "[dim]-[/dim]"}
     for f in findings:
         table.add_row(f.piece, marks[f.ok], f.detail, f.fix)
-    console.print(table)
+    Console(highlight=False).print(table)  # made per call: the terminal's width now
     if any(f.ok is False for f in (server, *found)):
         raise typer.Exit(1)
 
