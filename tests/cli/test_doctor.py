@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import platform
@@ -142,3 +143,13 @@ def test_doctor_fails_when_nothing_listens_at_the_server_url(
     assert result.exit_code == 1
     assert f"{url}/health: no answer" in result.output
     assert "Connection refused" in result.output
+
+
+def test_doctor_takes_the_terminal_width_after_os_environ_was_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """datasets' multi-process ``map`` (TRL's warm-up runs it) leaves a copy in os.environ,
+    which rich no longer reads: doctor still follows $COLUMNS."""
+    monkeypatch.setattr(os, "environ", copy.deepcopy(os.environ))
+    result = runner.invoke(app, ["doctor", "--backend", "standin"], env={"COLUMNS": "300"})
+    assert max(len(line) for line in result.output.splitlines()) > 200

@@ -210,4 +210,4 @@ def test_a_bwrap_that_cannot_build_a_sandbox_is_not_trusted(
 def test_doctor_says_the_repls_are_sandboxed() -> None:
     result = CliRunner().invoke(app, ["doctor", "--sandbox", "auto"], env={"COLUMNS": "400"})
     assert "REPL sandbox" in result.output
-    assert "each REPL runs inside bubblewrap" in result.output
+    assert "each REPL runs inside bubblewrap" in result.output, result.output

@@ -100,7 +100,7 @@ def doctor(*, verifier_options: VerifierSettings) -> None:
     marks = {True: "[green]ok[/green]", False: "[red]missing[/red]", None: "[dim]-[/dim]"}
     for f in findings:
         table.add_row(f.piece, marks[f.ok], f.detail, f.fix)
-    Console(highlight=False).print(table)  # made per call: the terminal's width now
+    Console(highlight=False, width=_columns()).print(table)
     if any(f.ok is False for f in (server, *found)):
         raise typer.Exit(1)
 
@@ -185,6 +185,13 @@ def _no_answer_fix(options: VerifierSettings, cause: str) -> str:
     if "No such file" in cause or "not found" in cause:
         return "Pass --repl-cmd with the path of a built REPL binary and --project-dir."
     return "Check --repl-cmd and --project-dir."
+
+
+def _columns() -> int | None:
+    """``$COLUMNS`` read now: rich reads the ``os.environ`` object of its import time, and a
+    library that replaces ``os.environ`` (datasets' multi-process ``map`` does) hides it."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() else None
 
 
 def lean_server_check(url: str | None) -> Finding:
