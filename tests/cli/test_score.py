@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +11,7 @@ from typer.testing import CliRunner
 
 from kimina_prover_rl.cli import app
 from kimina_prover_rl.lean.factory import SIMULATED_NOTE
+from tests.cli._interrupt import interrupt_after_first_line
 from tests.proof._answers import make_answer, row_named
 
 runner = CliRunner()
@@ -208,27 +204,9 @@ def test_ctrl_c_keeps_the_lines_already_scored(
         ],
     )
     out = tmp_path / "scores.jsonl"
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "kimina_prover_rl", "score", str(source), "-o", str(out)),
-            *("--backend", "standin", "--standin-latency", "uniform:0.2,3", "--workers", "2"),
-            "--no-cache",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    try:
-        while not (out.exists() and out.read_text(encoding="utf-8").count("\n") >= 1):
-            assert process.poll() is None, process.communicate()
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
-    finally:
-        process.kill()
-    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert process.returncode == 130
+    returncode, lines, stderr = interrupt_after_first_line("score", source, out)
+    assert returncode == 130
     assert 1 <= len(lines) < 40
     assert [line["id"] for line in lines] == list(range(len(lines)))
     assert all(line["status"] == "valid" for line in lines)
-    assert f"interrupted: {len(lines)} of 40 lines were written" in stderr.decode()
+    assert f"interrupted: {len(lines)} of 40 lines were written" in stderr
