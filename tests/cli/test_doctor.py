@@ -148,7 +148,7 @@ def test_doctor_fails_when_nothing_listens_at_the_server_url(
 def test_doctor_takes_the_terminal_width_after_os_environ_was_replaced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """datasets' multi-process ``map`` (TRL's warm-up runs it) leaves a copy in os.environ,
+    """A library that leaves a copy in os.environ (datasets' multi-process ``map`` does),
     which rich no longer reads: doctor still follows $COLUMNS."""
     monkeypatch.setattr(os, "environ", copy.deepcopy(os.environ))
     result = runner.invoke(app, ["doctor", "--backend", "standin"], env={"COLUMNS": "300"})

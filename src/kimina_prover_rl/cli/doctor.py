@@ -189,7 +189,8 @@ def _no_answer_fix(options: VerifierSettings, cause: str) -> str:
 
 def _columns() -> int | None:
     """``$COLUMNS`` read now: rich reads the ``os.environ`` object of its import time, and a
-    library that replaces ``os.environ`` (datasets' multi-process ``map`` does) hides it."""
+    library that replaces ``os.environ`` (datasets' multi-process ``map`` does; something in the
+    test suite did) hides it."""
     columns = os.environ.get("COLUMNS", "")
     return int(columns) if columns.isdigit() else None
 
