@@ -113,13 +113,18 @@ def test_demo_trains_and_leaves_metrics_and_plots(tiny_model: Path, tmp_path: Pa
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Lean is SIMULATED" in result.stdout.splitlines()[0]
     assert f"kimina-rl report {out}" in result.stdout
+    assert "warm-up step 1/1: loss " in result.stdout  # a log shows the warm-up's progress
     lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [line["step"] for line in lines] == [0, 1]  # validation before training, step 1
-    before, after = validation_names(BUILTIN_SOURCE, 1)
+    names = {*validation_names(BUILTIN_SOURCE, 1), *validation_names(BUILTIN_SOURCE, 1, "mean")}
     for line in lines:
-        assert {before, after} <= set(line["data"])
+        assert names <= set(line["data"])
     assert "reward/mean" in lines[1]["data"]
     assert (out / "plots" / "overview.png").is_file()
     assert (out / "plots" / "validation.png").is_file()
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["validation"]) == {"before_correction", "after_correction"}
+    assert set(summary["validation"]) == {
+        f"{statistic}@1, {when} correction"
+        for statistic in ("best", "mean")
+        for when in ("before", "after")
+    }

@@ -134,3 +134,32 @@ def test_report_reads_a_verl_file_log(tmp_path: Path) -> None:
     missing = _run(["report", str(tmp_path / "none")], tmp_path)
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr
+
+
+def test_the_command_defaults_are_the_run_configs_defaults(tmp_path: Path) -> None:
+    """`kimina-rl dry-run` with no option runs what `DryRunConfig()` describes (the numbers
+    docs/benchmarks.md measured on 3 seeds)."""
+    import inspect
+
+    from kimina_prover_rl.cli.dry_run import dry_run
+    from kimina_prover_rl.trl import DryRunConfig
+    from kimina_prover_rl.trl.run import DRY_RUN_CORRECTION
+
+    cli = {name: p.default for name, p in inspect.signature(dry_run).parameters.items()}
+    config = DryRunConfig(out=tmp_path)
+    expected = {
+        "steps": config.steps,
+        "warmup_steps": config.warmup.steps,
+        "prompts_per_step": config.prompts_per_step,
+        "num_generations": config.num_generations,
+        "max_completion_length": config.max_completion_length,
+        "learning_rate": config.learning_rate,
+        "temperature": config.temperature,
+        "correction_rate": DRY_RUN_CORRECTION.rate,
+        "validate_every": config.validation.every,
+        "validate_k": config.validation.k,
+        "save_steps": config.save_steps,
+        "seed": config.seed,
+    }
+    assert {name: cli[name] for name in expected} == expected
+    assert config.correction == DRY_RUN_CORRECTION

@@ -9,10 +9,11 @@ from kimina_prover_rl.data import (
     builtin_problems,
     builtin_rows,
     flawed_answer,
+    malformed_answer,
     reference_answer,
     wrong_answer,
 )
-from kimina_prover_rl.proof import check_answer, parse_lean_code
+from kimina_prover_rl.proof import FormatError, check_answer, parse_lean_code
 
 PROBLEMS = builtin_problems()
 
@@ -80,3 +81,18 @@ def test_wrong_answers_keep_the_format_and_draft_a_false_value() -> None:
         assert changed
         assert all(line.lstrip().startswith("have ") for line in changed)
     assert wrong_answer(next(p for p in PROBLEMS if p.name == "kb_add_zero")) is None
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: p.name)
+def test_malformed_answers_break_one_format_rule_and_keep_the_proof(problem: object) -> None:
+    from kimina_prover_rl.data import BuiltinProblem
+
+    assert isinstance(problem, BuiltinProblem)
+    for malformation, error in (
+        ("no_think", FormatError.MISSING_THINK),
+        ("one_draft", FormatError.TOO_FEW_TACTICS_BLOCKS),
+    ):
+        check = check_answer(problem.formal_statement, malformed_answer(problem, malformation))
+        assert check.format_error is error, (malformation, check.detail)
+        assert check.proof is not None  # a pure format rule: the proof would check
+        assert parse_lean_code(check.proof).body == parse_lean_code(problem.proof).body

@@ -101,6 +101,22 @@ def test_validation_draws_best_at_k_before_and_after_correction() -> None:
     assert series["minif2f best@8, after correction"][0][1] == pytest.approx(0.41)
 
 
+def test_validation_draws_mean_at_k_under_the_section_verl_logs_it_in() -> None:
+    steps = _validated_steps()
+    for step in steps[::3]:
+        step.values["val-core/minif2f/acc/mean@8"] = 0.15
+        step.values["val-aux/minif2f/acc_after_ec/mean@8"] = 0.25
+    series = panel_series(VALIDATION, steps)
+    assert list(series) == [
+        "minif2f best@8, before correction",
+        "minif2f best@8, after correction",
+        "minif2f mean@8, before correction",
+        "minif2f mean@8, after correction",
+    ]
+    assert {y for _, y in series["minif2f mean@8, before correction"]} == {0.15}
+    assert {y for _, y in series["minif2f mean@8, after correction"]} == {0.25}
+
+
 def test_the_validation_figure_is_written_only_when_the_log_has_it(tmp_path: Path) -> None:
     with_validation = plot_training(_validated_steps(), tmp_path / "a")
     without = plot_training(_steps(), tmp_path / "b")

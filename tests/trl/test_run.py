@@ -11,6 +11,7 @@ import pytest
 from kimina_prover_rl.data import builtin_problems, builtin_rows, reference_answer, wrong_answer
 from kimina_prover_rl.errors import ConfigError, InputError
 from kimina_prover_rl.lean import VerifierSettings, open_verifier
+from kimina_prover_rl.proof import FormatError, check_answer, parse_lean_code
 from kimina_prover_rl.reward import Scorer
 from kimina_prover_rl.trl import (
     DryRunConfig,
@@ -79,14 +80,34 @@ def test_bad_settings_are_config_errors(tmp_path: Path, kwargs: dict[str, float]
 def test_warmup_examples_add_flawed_answers_for_the_share_of_problems_asked() -> None:
     problems = len(builtin_rows())
     drafted = sum(wrong_answer(p) is not None for p in builtin_problems())
-    assert not any("sorry" in a for _, a in warmup_examples(WarmupConfig(flawed_share=0.0)))
-    quarter = warmup_examples(WarmupConfig(flawed_share=0.25))
+    none = WarmupConfig(flawed_share=0.0, malformed_share=0.0)
+    assert not any("sorry" in a for _, a in warmup_examples(none))
+    quarter = warmup_examples(WarmupConfig(flawed_share=0.25, malformed_share=0.0))
     assert len(quarter) == problems + round(problems / 4) + drafted
     assert sum("sorry" in a for _, a in quarter) == round(problems / 4)
     every = warmup_examples(WarmupConfig(flawed_share=1.0))
     assert sum("sorry" in a for _, a in every) == problems
-    with pytest.raises(ConfigError):
-        WarmupConfig(flawed_share=1.5)
+    for bad in ({"flawed_share": 1.5}, {"malformed_share": -0.1}):
+        with pytest.raises(ConfigError, match="shares in \\[0, 1\\]"):
+            WarmupConfig(**bad)
+
+
+def test_the_malformed_share_adds_answers_that_fail_one_format_rule_each() -> None:
+    """The weak prover's format slips: no think block, or one draft, in equal numbers; the
+    proof itself is the known one, so only the format costs the reward."""
+    problems = {p.name: p for p in builtin_problems()}
+    half = WarmupConfig(flawed_share=0.0, malformed_share=0.5)
+    errors = []
+    for messages, answer in warmup_examples(half):
+        problem = problems[next(n for n in problems if f"theorem {n} " in messages[-1]["content"])]
+        check = check_answer(problem.formal_statement, answer)
+        if not check.ok:
+            assert check.proof is not None
+            assert parse_lean_code(check.proof).body == parse_lean_code(problem.proof).body
+            errors.append(check.format_error)
+    assert sorted(errors) == sorted(
+        [FormatError.MISSING_THINK, FormatError.TOO_FEW_TACTICS_BLOCKS] * (len(problems) // 4)
+    )
 
 
 def test_warmup_lowers_the_loss_on_well_formed_answers(tiny_model: Path) -> None:
@@ -100,7 +121,7 @@ def test_warmup_lowers_the_loss_on_well_formed_answers(tiny_model: Path) -> None
 
 
 def test_warmup_examples_hold_wrong_values_and_the_given_corrections() -> None:
-    config = WarmupConfig(flawed_share=0.0)
+    config = WarmupConfig(flawed_share=0.0, malformed_share=0.0)
     drafted = [p for p in builtin_problems() if wrong_answer(p) is not None]
     plain = warmup_examples(config)
     assert sum(a in {wrong_answer(p) for p in drafted} for _, a in plain) == len(drafted)
@@ -123,9 +144,12 @@ def test_correction_examples_carry_the_feedback_the_stand_in_really_gives() -> N
             await verifier.aclose()
 
     examples = asyncio.run(build())
-    assert len(examples) == len(flawed)
+    # a malformed answer never reaches Lean: no feedback, no correction conversation
+    reaching_lean = [(p, bad) for p, bad in flawed if check_answer(p.formal_statement, bad).ok]
+    assert len(reaching_lean) < len(flawed)
+    assert len(examples) == len(reaching_lean)
     by_answer = {messages[-2]["content"]: (messages, answer) for messages, answer in examples}
-    for problem, bad in flawed:
+    for problem, bad in reaching_lean:
         messages, answer = by_answer[bad]
         assert answer == reference_answer(problem)
         assert [m["role"] for m in messages][-2:] == ["assistant", "user"]

@@ -32,6 +32,10 @@ def test_names_are_the_ones_verl_logs_and_report_draws() -> None:
         "val-core/kimina-builtin/acc/best@8/mean",
         "val-aux/kimina-builtin/acc_after_ec/best@8/mean",
     )
+    assert validation_names("kimina-builtin", 8, "mean") == (
+        "val-core/kimina-builtin/acc/mean@8",
+        "val-aux/kimina-builtin/acc_after_ec/mean@8",
+    )
 
 
 @pytest.mark.parametrize("kwargs", [{"every": -1}, {"k": 0}, {"every": True}])
@@ -42,7 +46,8 @@ def test_bad_settings_are_config_errors(kwargs: dict[str, int]) -> None:
 
 def test_failed_answers_get_one_correction_turn_and_count_after_it(tiny_model: Path) -> None:
     """A scorer that fails every first answer to the first problem, passes every answer to
-    the second, and passes revisions: best@k is 1/2 before correction and 2/2 after."""
+    the second, and passes revisions: best@k is 1/2 before correction and 2/2 after; so is
+    mean@k (3 of 6 answers, then all 6)."""
     from kimina_prover_rl.models import load_causal_lm
 
     model, tokenizer = load_causal_lm(tiny_model)
@@ -65,7 +70,8 @@ def test_failed_answers_get_one_correction_turn_and_count_after_it(tiny_model: P
     )
     metrics = validator(model, tokenizer, step=0)
     before, after = validation_names("kimina-builtin", 3)
-    assert metrics == {before: 0.5, after: 1.0}
+    mean_before, mean_after = validation_names("kimina-builtin", 3, "mean")
+    assert metrics == {before: 0.5, after: 1.0, mean_before: 0.5, mean_after: 1.0}
     first, revised = seen
     assert len(first) == 6
     assert len(revised) == 3  # the three failed answers, one revision each
@@ -73,3 +79,32 @@ def test_failed_answers_get_one_correction_turn_and_count_after_it(tiny_model: P
         assert sample.messages[-2]["role"] == "assistant"
         assert "⊢ False" in sample.messages[-1]["content"]
     assert not model.training
+
+
+def test_mean_at_k_counts_answers_where_best_at_k_counts_problems(tiny_model: Path) -> None:
+    """First problem: one valid answer of three, revisions fail; second problem: none valid,
+    every revision valid. best@3 is 1/2 → 2/2; mean@3 is 1/6 → 4/6."""
+    from kimina_prover_rl.models import load_causal_lm
+
+    model, tokenizer = load_causal_lm(tiny_model)
+    rows = builtin_rows(part="val")[:2]
+    second = rows[1]["extra_info"]["problem_id"]
+    calls = 0
+
+    def score(samples: list[Sample]) -> list[ScoredSample]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the k first answers of each problem, in row order
+            return [_scored(s, valid=i == 0) for i, s in enumerate(samples)]
+        return [_scored(s, valid=s.id == second) for s in samples]
+
+    validator = Validator(
+        rows, score, ValidationConfig(k=3), temperature=1.0, max_new_tokens=4, seed=2
+    )
+    metrics = validator(model, tokenizer, step=0)
+    before, after = validation_names("kimina-builtin", 3)
+    mean_before, mean_after = validation_names("kimina-builtin", 3, "mean")
+    assert metrics[before] == 0.5
+    assert metrics[after] == 1.0
+    assert metrics[mean_before] == pytest.approx(1 / 6)
+    assert metrics[mean_after] == pytest.approx(4 / 6)

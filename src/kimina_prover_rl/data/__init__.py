@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from kimina_prover_rl.data.builtin import (
     BuiltinProblem,
+    Malformation,
     builtin_problems,
     builtin_rows,
     flawed_answer,
+    malformed_answer,
     reference_answer,
     wrong_answer,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "ChatMessage",
     "ColumnMapping",
     "Contamination",
+    "Malformation",
     "PrepareConfig",
     "PrepareResult",
     "Problem",
@@ -76,6 +79,7 @@ __all__ = [
     "informal_text",
     "is_stdin",
     "load_prompt_source",
+    "malformed_answer",
     "parse_columns",
     "parse_records",
     "prepare_prompt_set",

@@ -10,7 +10,9 @@ reasoning-then-generation format, and :func:`flawed_answer` the same answer with
 ``sorry``, so it feeds the error-correction loop). The closed arithmetic problems
 ("Compute 17 * 23") draft intermediate values in ``have`` steps, so an answer can also be
 wrong in content: :func:`wrong_answer` drafts a false value, which Lean (and the stand-in,
-which evaluates closed arithmetic) rejects at that step.
+which evaluates closed arithmetic) rejects at that step. :func:`malformed_answer` keeps the
+proof but slips on the answer format (no think block, or a single draft), the other
+commonest failure of a weak prover: it fails the format checks before Lean.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ __all__ = [
     "BUILTIN_HEADER",
     "BUILTIN_SOURCE",
     "BuiltinProblem",
+    "Malformation",
     "builtin_problems",
     "builtin_rows",
     "flawed_answer",
+    "malformed_answer",
     "reference_answer",
     "wrong_answer",
 ]
@@ -238,6 +242,9 @@ _DRAFTED_VALUE = re.compile(r"^(have \S+ : .* = )(-?\d+)( := by .*)$")
 
 
 Part = Literal["all", "train", "val"]
+Malformation = Literal["no_think", "one_draft"]
+"""How :func:`malformed_answer` breaks the format: ``no_think`` leaves out the think block
+(``missing_think``), ``one_draft`` drafts the tactics once (``too_few_tactics_blocks``)."""
 
 
 def builtin_problems(part: Part = "all") -> tuple[BuiltinProblem, ...]:
@@ -283,10 +290,24 @@ def wrong_answer(problem: BuiltinProblem) -> str | None:
     return None
 
 
+def malformed_answer(problem: BuiltinProblem, malformation: Malformation) -> str:
+    """The known proof in an answer that breaks one format rule (see :data:`Malformation`):
+    the format checks reject it before Lean sees the proof."""
+    final = _final_block(problem, problem.tactics)
+    if malformation == "no_think":
+        return final
+    draft = "\n".join(problem.tactics)
+    return f"<think>\n```tactics\n{draft}\n```\n</think>\n{final}"
+
+
 def _answer(problem: BuiltinProblem, tactics: tuple[str, ...]) -> str:
     draft = "\n".join(tactics)
-    body = "\n".join(f"  {line}" for line in tactics)
     return (
         f"<think>\n```tactics\n{draft}\n```\n```tactics\n{draft}\n```\n</think>\n"
-        f"```lean4\n{problem.theorem}\n{body}\n```"
+        f"{_final_block(problem, tactics)}"
     )
+
+
+def _final_block(problem: BuiltinProblem, tactics: tuple[str, ...]) -> str:
+    body = "\n".join(f"  {line}" for line in tactics)
+    return f"```lean4\n{problem.theorem}\n{body}\n```"

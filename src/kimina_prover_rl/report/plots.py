@@ -66,10 +66,13 @@ PANELS = (
 )
 """The panels of :func:`plot_training`, in the order of the overview."""
 
-VALIDATION = Panel("validation", "Validation: before and after correction", "best@k accuracy")
-"""verl's validation best@k before and after the correction turn; drawn when logged."""
+VALIDATION = Panel("validation", "Validation: before and after correction", "accuracy")
+"""verl's validation best@k and mean@k before and after the correction turn; drawn when
+logged."""
 
-_VALIDATION = re.compile(r"^val-(?:core|aux)/(.+)/(acc|acc_after_ec)/best@(\d+)/mean$")
+_VALIDATION = re.compile(
+    r"^val-(?:core|aux)/(.+)/(acc|acc_after_ec)/(?:(best)@(\d+)/mean|(mean)@(\d+))$"
+)
 
 
 def panel_series(panel: Panel, steps: Sequence[StepMetrics]) -> Series:
@@ -174,24 +177,37 @@ def _draw(axes: Axes, panel: Panel, steps: Sequence[StepMetrics]) -> None:
     for label, points in series.items():
         xs = [x for x, _ in points]
         ys = [y for _, y in points]
-        (line,) = axes.plot(xs, ys, alpha=0.3, linewidth=1)
-        axes.plot(xs, _moving_average(ys), color=line.get_color(), linewidth=2, label=label)
+        # dashed "after" lines stay visible where they coincide with "before" ones
+        style = "--" if label.endswith("after correction") else "-"
+        (line,) = axes.plot(xs, ys, alpha=0.3, linewidth=1, linestyle=style)
+        axes.plot(
+            xs,
+            _moving_average(ys),
+            color=line.get_color(),
+            linewidth=2,
+            linestyle=style,
+            label=label,
+        )
     axes.legend(fontsize="small")
 
 
 def _validation_metrics(steps: Sequence[StepMetrics]) -> list[tuple[str, str]]:
-    """Per data source, verl's largest best@k accuracy before and after correction."""
-    largest: dict[tuple[str, str], int] = {}
+    """Per data source, verl's best@k and mean@k accuracy (largest k) before and after
+    correction, under the section verl logs each in."""
+    largest: dict[tuple[str, str, str], int] = {}
     for step in steps:
         for name in step.values:
             if (m := _VALIDATION.match(name)) is not None:
-                key = (m[1], m[2])
-                largest[key] = max(largest.get(key, 0), int(m[3]))
+                statistic, k = (m[3], m[4]) if m[3] else (m[5], m[6])
+                key = (m[1], statistic, m[2])
+                largest[key] = max(largest.get(key, 0), int(k))
     metrics = []
-    for (source, var), k in sorted(largest.items()):
+    for (source, statistic, var), k in sorted(largest.items()):
         section = "val-core" if var == "acc" else "val-aux"
         when = "before correction" if var == "acc" else "after correction"
-        metrics.append((f"{section}/{source}/{var}/best@{k}/mean", f"{source} best@{k}, {when}"))
+        metric = f"best@{k}/mean" if statistic == "best" else f"mean@{k}"
+        label = f"{source} {statistic}@{k}, {when}"
+        metrics.append((f"{section}/{source}/{var}/{metric}", label))
     return metrics
 
 

@@ -3,7 +3,8 @@
 ``kimina-rl dry-run`` calls :func:`run_dry_run`; everything it writes goes under ``out``::
 
     metrics.jsonl          one line per GRPO step (verl's file-logger format), with
-                           validation best@k before/after correction (step 0 = before training)
+                           validation best@k and mean@k before/after correction (step 0 =
+                           before training)
     plots/*.png            reward, format errors, length, accuracy by turn, cache; overview
     summary.json           the numbers at the end, and whether Lean was simulated
     warmup/                the model after the supervised warm-up (the policy's start)
@@ -60,7 +61,7 @@ class DryRunConfig:
     """Every setting of a dry run (the CLI's options map onto these fields)."""
 
     out: Path
-    steps: int = 60
+    steps: int = 80
     model: Path | None = None
     dataset: Path | None = None
     verifier: VerifierSettings = field(
@@ -71,7 +72,7 @@ class DryRunConfig:
     prompts_per_step: int = 4
     num_generations: int = 4
     max_completion_length: int = 192
-    learning_rate: float = 5e-4
+    learning_rate: float = 2e-4
     temperature: float = 0.7
     correction: CorrectionSettings = DRY_RUN_CORRECTION
     save_steps: int = 10
@@ -94,8 +95,10 @@ class DryRunConfig:
 
 @dataclass(frozen=True, slots=True)
 class DryRunSummary:
-    """What the run did: first and last quarter of the GRPO steps compared, validation
-    best@k before and after correction (first and last measurement), and where it wrote."""
+    """What the run did: first and last quarter of the GRPO steps compared (mean reward,
+    format-error rate, response length in tokens), validation
+    best@k and mean@k before and after correction (``{"best@4, before correction": {"start":
+    first check, "end": last check}, ...}``), and where it wrote."""
 
     steps: int
     simulated: bool
@@ -103,6 +106,8 @@ class DryRunSummary:
     reward_end: float
     format_error_start: float
     format_error_end: float
+    length_start: float
+    length_end: float
     acc_by_turn: dict[str, float]
     correction: dict[str, float]
     plots: list[str]
@@ -124,6 +129,7 @@ class DryRunSummary:
             "steps": self.steps,
             "reward": {"start": self.reward_start, "end": self.reward_end},
             "format_error_rate": {"start": self.format_error_start, "end": self.format_error_end},
+            "response_length": {"start": self.length_start, "end": self.length_end},
             "acc_by_turn": self.acc_by_turn,
             "validation": self.validation,
             "correction": self.correction,
@@ -172,7 +178,7 @@ def run_dry_run(
         if config.warmup.steps:
             phase("scoring the warm-up's flawed answers for its correction conversations")
             corrections = asyncio.run(_warmup_corrections(config))
-            phase("supervised warm-up on well-formed answers and corrections")
+            phase("supervised warm-up on a weak prover's answers and corrections")
             warmup(model, tokenizer, config.warmup, corrections=corrections, on_step=on_warmup_step)
             model.save_pretrained(warm_dir)
             tokenizer.save_pretrained(warm_dir)
@@ -356,15 +362,14 @@ def _summarise(
     turns = sorted({n for s in steps for n in s.values if n.startswith("reward/acc/turn")})
     last = steps[-1].values if steps else {}
     source = BUILTIN_SOURCE if config.dataset is None else "val"
+    k = config.validation.k
     validation = {}
-    for when, name in zip(
-        ("before_correction", "after_correction"),
-        validation_names(source, config.validation.k),
-        strict=True,
-    ):
-        measured = [s.values[name] for s in logged if name in s.values]
-        if measured:
-            validation[when] = {"start": measured[0], "end": measured[-1]}
+    for statistic in ("best", "mean"):
+        names = validation_names(source, k, statistic)
+        for when, name in zip(("before correction", "after correction"), names, strict=True):
+            measured = [s.values[name] for s in logged if name in s.values]
+            if measured:
+                validation[f"{statistic}@{k}, {when}"] = {"start": measured[0], "end": measured[-1]}
     return DryRunSummary(
         steps=len(steps),
         simulated=config.verifier.simulated,
@@ -372,6 +377,8 @@ def _summarise(
         reward_end=mean("reward/mean", steps[-window:]),
         format_error_start=mean("format/error_rate", steps[:window]),
         format_error_end=mean("format/error_rate", steps[-window:]),
+        length_start=mean("response/length_mean", steps[:window]),
+        length_end=mean("response/length_mean", steps[-window:]),
         acc_by_turn={n.rsplit("/", 1)[1]: mean(n, steps) for n in turns},
         correction={k: v for k, v in last.items() if k.startswith("correction/")},
         plots=[str(p) for p in plots],

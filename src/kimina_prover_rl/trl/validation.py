@@ -1,20 +1,24 @@
-"""Validation in the dry run: best@k on held-out problems, before and after one correction.
+"""Validation in the dry run: best@k and mean@k on held-out problems, before and after one
+correction.
 
 Before training and every ``every`` GRPO steps, :class:`Validator` samples ``k`` answers to
 each validation row, scores them with the run's scorer, gives every failed answer one
 correction turn (the prompt :func:`~kimina_prover_rl.reward.correction_for` builds from the
 reward's own feedback) and scores the revision. A problem counts as solved before
 correction when one of its ``k`` first answers is valid, and after correction when one of
-its answers or their revisions is. The metrics carry verl's validation names
-(``val-core/<source>/acc/best@k/mean``, ``val-aux/<source>/acc_after_ec/best@k/mean``), so
-``kimina-rl report`` draws them as it draws a verl run's.
+its answers or their revisions is (best@k); mean@k is the share of the ``k`` answers that
+are valid, before and after their revision (an estimate of pass@1, which a handful of
+problems does not saturate as quickly as best@k). The metrics carry verl's validation names
+(``val-core/<source>/acc/best@k/mean``, ``val-aux/<source>/acc_after_ec/best@k/mean``,
+``val-core/<source>/acc/mean@k``, ``val-aux/<source>/acc_after_ec/mean@k``), so ``kimina-rl
+report`` draws them as it draws a verl run's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from kimina_prover_rl.errors import ConfigError
 from kimina_prover_rl.reward import (
@@ -47,16 +51,17 @@ class ValidationConfig:
             raise ConfigError(f"validation k={self.k!r}: pass a number of answers >= 1")
 
 
-def validation_names(source: str, k: int) -> tuple[str, str]:
-    """verl's names of best@k accuracy before and after the correction turn."""
-    return (
-        f"val-core/{source}/acc/best@{k}/mean",
-        f"val-aux/{source}/acc_after_ec/best@{k}/mean",
-    )
+def validation_names(
+    source: str, k: int, statistic: Literal["best", "mean"] = "best"
+) -> tuple[str, str]:
+    """verl's names of best@k (or mean@k) accuracy before and after the correction turn."""
+    metric = f"best@{k}/mean" if statistic == "best" else f"mean@{k}"
+    return f"val-core/{source}/acc/{metric}", f"val-aux/{source}/acc_after_ec/{metric}"
 
 
 class Validator:
-    """Measures best@k before and after one correction turn on ``rows`` (prepared rows)."""
+    """Measures best@k and mean@k before and after one correction turn on ``rows``
+    (prepared rows)."""
 
     def __init__(
         self,
@@ -111,14 +116,18 @@ class Validator:
                 for _, p in corrections
             ]
         fixed = {i for (i, _), s in zip(corrections, self.score(revised), strict=True) if s.acc}
-        before = after = 0
-        for problem in range(len(self.rows)):
-            answers = range(problem * k, (problem + 1) * k)
-            before += any(first[i].acc for i in answers)
-            after += any(first[i].acc or i in fixed for i in answers)
+        valid = [bool(scored.acc) for scored in first]
+        revised_valid = [v or i in fixed for i, v in enumerate(valid)]
+        problems = [range(p * k, (p + 1) * k) for p in range(len(self.rows))]
         source = str(self.rows[0].get("data_source", "val"))
-        name_before, name_after = validation_names(source, k)
-        return {name_before: before / len(self.rows), name_after: after / len(self.rows)}
+        best_before, best_after = validation_names(source, k)
+        mean_before, mean_after = validation_names(source, k, "mean")
+        return {
+            best_before: sum(any(valid[i] for i in p) for p in problems) / len(problems),
+            best_after: sum(any(revised_valid[i] for i in p) for p in problems) / len(problems),
+            mean_before: sum(valid) / len(valid),
+            mean_after: sum(revised_valid) / len(valid),
+        }
 
     def _generate(
         self, model: Any, tokenizer: Any, messages: list[Mapping[str, Any]], n: int

@@ -1,15 +1,19 @@
-"""A short supervised warm-up on well-formed answers, before GRPO.
+"""A short supervised warm-up that makes the model a weak prover, before GRPO.
 
 A freshly built tiny model writes noise: no answer would ever earn a reward and GRPO would
-have nothing to compare. A few hundred tokens of supervised training on answers in the
-reasoning-then-generation format (the built-in problems' known proofs, plus a share with a
-``sorry`` gap and, for the arithmetic problems, a false drafted value: the failures that
-feed the error-correction loop) teach the format roughly; RL then sharpens it. Correction
-conversations (:func:`correction_examples`: a flawed answer, the feedback the reward
-really gives it, the fixed answer) teach the second turn, so corrections served in GRPO
-batches can succeed. TRL's ``SFTTrainer`` trains on prompt-completion pairs
-(the prompt rendered by the chat template as generation sees it, the answer plus EOS) with
-its completion-only loss: the prompt is masked, as in any chat fine-tuning.
+have nothing to compare. A few hundred steps of supervised training on answers in the
+reasoning-then-generation format teach it the format and, beside the built-in problems'
+known proofs, the answers of a weak prover: a share with a ``sorry`` gap, for the
+arithmetic problems a false drafted value, and a share that slips on the format (no think
+block, or a single draft). The warmed-up model writes all of these; GRPO learns from the
+reward which ones pay. (GRPO on a model this small does not sharpen a noisy policy, it
+learns to choose among the answers it already writes: ``docs/benchmarks.md`` has the
+runs.) Correction conversations (:func:`correction_examples`: a flawed answer, the
+feedback the reward really gives it, the fixed answer) teach the second turn, so
+corrections served in GRPO batches can succeed. TRL's ``SFTTrainer`` trains on
+prompt-completion pairs (the prompt rendered by the chat template as generation sees it,
+the answer plus EOS) with its completion-only loss: the prompt is masked, as in any chat
+fine-tuning.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from typing import Any, cast
 from kimina_prover_rl.data import (
     BuiltinProblem,
     ChatMessage,
+    Malformation,
     builtin_problems,
     builtin_rows,
     flawed_answer,
+    malformed_answer,
     reference_answer,
     wrong_answer,
 )
@@ -46,13 +52,14 @@ Conversation = tuple[list[ChatMessage], str]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WarmupConfig:
-    """Steps, batch size, learning rate, seed, and the share of problems that also get an
-    answer with a sorry gap."""
+    """Steps, batch size, learning rate, seed, and the shares of problems that also get an
+    answer with a sorry gap (``flawed_share``) and a malformed one (``malformed_share``)."""
 
     steps: int = 400
     batch_size: int = 8
     learning_rate: float = 3e-3
     flawed_share: float = 0.25
+    malformed_share: float = 0.5
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -61,22 +68,30 @@ class WarmupConfig:
                 f"WarmupConfig steps={self.steps}, batch_size={self.batch_size}: pass "
                 "steps >= 0 (0 skips the warm-up) and batch_size >= 1"
             )
-        if not 0 <= self.flawed_share <= 1 or not self.learning_rate > 0:
+        shares = (self.flawed_share, self.malformed_share)
+        if not all(0 <= share <= 1 for share in shares) or not self.learning_rate > 0:
             raise ConfigError(
-                f"WarmupConfig flawed_share={self.flawed_share}, learning_rate="
-                f"{self.learning_rate}: pass a share in [0, 1] and a positive rate"
+                f"WarmupConfig flawed_share={self.flawed_share}, malformed_share="
+                f"{self.malformed_share}, learning_rate={self.learning_rate}: pass shares "
+                "in [0, 1] and a positive rate"
             )
 
 
 def flawed_examples(config: WarmupConfig) -> list[tuple[BuiltinProblem, str]]:
     """The flawed answers the warm-up shows: ``flawed_share`` of the problems (drawn from
-    the seed) with a sorry gap, and every problem that drafts values with a false one."""
+    the seed) with a sorry gap, every problem that drafts values with a false one, and
+    ``malformed_share`` of the problems (drawn apart) with a malformed answer, its kind
+    alternating."""
     problems = builtin_problems()
-    gaps = random.Random(config.seed).sample(problems, round(config.flawed_share * len(problems)))
+    draw = random.Random(config.seed)
+    gaps = draw.sample(problems, round(config.flawed_share * len(problems)))
     flawed = [(problem, flawed_answer(problem)) for problem in gaps]
     for problem in problems:
         if (wrong := wrong_answer(problem)) is not None:
             flawed.append((problem, wrong))
+    slips = draw.sample(problems, round(config.malformed_share * len(problems)))
+    kinds: tuple[Malformation, ...] = ("no_think", "one_draft")
+    flawed += [(p, malformed_answer(p, kinds[i % 2])) for i, p in enumerate(slips)]
     return flawed
 
 
@@ -96,9 +111,10 @@ async def correction_examples(
     scorer: Scorer, config: WarmupConfig, correction: CorrectionSettings | None = None
 ) -> list[Conversation]:
     """The second turns of the warm-up: each :func:`flawed_examples` answer scored by
-    ``scorer`` (the run's verifier), turned into its correction prompt by
-    :func:`~kimina_prover_rl.reward.correction_for` (the feedback GRPO would give), and
-    answered with the reference answer. An answer the verifier accepts gives none."""
+        ``scorer`` (the run's verifier), turned into its correction prompt by
+        :func:`~kimina_prover_rl.reward.correction_for` (the feedback GRPO would give), and
+        answered with the reference answer. An answer the verifier accepts gives none, nor does
+    a malformed one (it never reaches Lean, so there is no feedback to correct it with)."""
     prompts = {row["extra_info"]["problem_id"]: row for row in builtin_rows()}
     flawed = flawed_examples(config)
     samples = [
