@@ -13,6 +13,7 @@ import pytest
 
 from kimina_prover_rl.errors import ConfigError, ReplCrashed, ReplOutOfMemory, ReplTimeout
 from kimina_prover_rl.lean import STANDIN_BANNER, LeanRepl, ReplConfig, standin_command
+from kimina_prover_rl.lean.sandbox import Sandbox
 
 BASE = ReplConfig(command=standin_command(), kill_grace_s=0.5, memory_poll_s=0.05)
 
@@ -192,6 +193,18 @@ async def test_no_fd_or_process_leaks_over_many_start_close_cycles() -> None:
 async def test_a_missing_command_is_a_config_error_naming_the_fix() -> None:
     with pytest.raises(ConfigError, match=r"no-such-repl.*--repl-cmd"):
         await LeanRepl.start(ReplConfig(command=("no-such-repl-binary",)))
+
+
+@pytest.mark.parametrize("command", ["no-such-repl-binary", "./no-such-repl", "/no/such/repl"])
+async def test_a_missing_command_is_named_before_the_sandbox_hides_it(
+    command: str, tmp_path: Path
+) -> None:
+    """Inside bubblewrap a missing program would only be a crash at the first command; it
+    is found before bwrap runs (this bwrap does not even exist, and is never started)."""
+    sandbox = Sandbox(bwrap=str(tmp_path / "bwrap-never-run"))
+    config = ReplConfig(command=(command,), cwd=tmp_path, sandbox=sandbox)
+    with pytest.raises(ConfigError, match=r"no such executable file.*--repl-cmd"):
+        await LeanRepl.start(config)
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ import codecs
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -147,6 +148,9 @@ class LeanRepl:
         env = {**os.environ, **config.env}
         argv = config.command
         if config.sandbox is not None:
+            # inside bwrap a missing program is only a crash at the first command: say so here
+            if not _runnable(config.command[0], cwd=config.cwd, path=env.get("PATH")):
+                raise _cannot_start(config, "no such executable file")
             argv = config.sandbox.wrap(config.command, cwd=config.cwd, env=env)
         try:
             process = await asyncio.create_subprocess_exec(
@@ -159,13 +163,7 @@ class LeanRepl:
                 start_new_session=True,
             )
         except OSError as exc:
-            raise ConfigError(
-                f"cannot start the REPL command {shlex.join(config.command)!r} "
-                f"in {config.cwd or Path.cwd()}: {exc}; pass --repl-cmd (or set KIMINA_LEAN_REPL) "
-                "to your REPL command, e.g. 'lake env /path/to/repl/.lake/build/bin/repl', "
-                "and --project-dir (or KIMINA_LEAN_PROJECT) to a Lean project with Mathlib; "
-                "--backend standin runs simulated Lean instead"
-            ) from exc
+            raise _cannot_start(config, str(exc)) from exc
         return cls(config, process)
 
     @property
@@ -388,3 +386,22 @@ def _rss_anon(pid: int) -> int | None:
     if value is None:
         return None
     return int(value.split()[0]) * 1024
+
+
+def _runnable(program: str, *, cwd: Path | None, path: str | None) -> bool:
+    """True when ``program`` names an executable file, as ``exec`` would find it from
+    ``cwd`` with ``path`` as ``$PATH``."""
+    if os.sep in program:
+        file = Path(program) if Path(program).is_absolute() else (cwd or Path.cwd()) / program
+        return file.is_file() and os.access(file, os.X_OK)
+    return shutil.which(program, path=path) is not None
+
+
+def _cannot_start(config: ReplConfig, reason: str) -> ConfigError:
+    return ConfigError(
+        f"cannot start the REPL command {shlex.join(config.command)!r} "
+        f"in {config.cwd or Path.cwd()}: {reason}; pass --repl-cmd (or set KIMINA_LEAN_REPL) "
+        "to your REPL command, e.g. 'lake env /path/to/repl/.lake/build/bin/repl', "
+        "and --project-dir (or KIMINA_LEAN_PROJECT) to a Lean project with Mathlib; "
+        "--backend standin runs simulated Lean instead"
+    )

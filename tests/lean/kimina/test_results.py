@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kimina_prover_rl.lean import Verdict, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean import UnsoundReason, Verdict, VerdictStatus, VerifyRequest
 from kimina_prover_rl.lean.kimina._numbering import LineNumbering
 from kimina_prover_rl.lean.kimina._results import prepare_proof, rejection, verdict_from_result
 from tests.conftest import shared_file
@@ -70,6 +70,7 @@ def test_the_check_is_split_out_and_positions_mapped_in_every_numbering(
     )
     assert numbering is not None
     assert verdict.status is VerdictStatus.UNSOUND
+    assert verdict.unsound_reason is UnsoundReason.AXIOMS
     assert verdict.axioms == ("propext", "sorryAx")
     assert [(m.data, m.line) for m in verdict.messages] == [
         ("'t' depends on axioms: [propext]", spoof_line)
@@ -118,6 +119,7 @@ def test_forged_reports_inside_the_check_block_make_it_untrusted_never_valid() -
     assert numbering is not None
     assert numbering.how == "ambiguous"
     assert verdict.status is VerdictStatus.UNSOUND
+    assert verdict.unsound_reason is UnsoundReason.UNCHECKED
     assert "fit two of kimina's line numberings" in verdict.detail
 
 
@@ -128,6 +130,7 @@ def test_a_report_about_another_constant_is_not_the_check() -> None:
     alias = _info(line, "'Foo.t' depends on axioms: [propext]")
     verdict, _ = verdict_from_result(VerifyRequest(code), sent, _result([alias]), lean_version="v")
     assert verdict.status is VerdictStatus.UNSOUND
+    assert verdict.unsound_reason is UnsoundReason.UNCHECKED
 
 
 def test_an_answer_that_cannot_tell_uses_what_the_server_revealed_before() -> None:
@@ -223,6 +226,7 @@ def test_a_serving_verifier_that_allows_native_decide_does_not_lend_it() -> None
         for allow in (False, True)
     )
     assert strict.status is VerdictStatus.UNSOUND
+    assert strict.unsound_reason is UnsoundReason.AXIOMS
     assert "Lean.ofReduceBool" in strict.detail
     assert lenient.status is VerdictStatus.VALID
     assert strict.extra["positions"]["how"] == "server"

@@ -55,7 +55,7 @@ from kimina_prover_rl.lean.outcome import (
     shift_positions,
     split_check,
 )
-from kimina_prover_rl.lean.verdict import Verdict, VerdictStatus, VerifyRequest
+from kimina_prover_rl.lean.verdict import UnsoundReason, Verdict, VerdictStatus, VerifyRequest
 
 __all__ = [
     "SentProof",
@@ -191,6 +191,7 @@ def verdict_from_result(
         axioms=judgement.axioms,
         detail=judgement.detail,
         response=proof,
+        unsound_reason=judgement.reason,
         **common,
     )
     return _with_positions(verdict, numbering), numbering
@@ -243,7 +244,9 @@ def _held_to_request(verdict: Verdict, request: VerifyRequest) -> Verdict:
     if verdict.status is not VerdictStatus.VALID or not offending:
         return verdict
     detail = f"the server accepted non-standard axioms: {', '.join(offending)}"
-    return replace(verdict, status=VerdictStatus.UNSOUND, detail=detail)
+    return replace(
+        verdict, status=VerdictStatus.UNSOUND, detail=detail, unsound_reason=UnsoundReason.AXIOMS
+    )
 
 
 def rejection(code: str) -> str | None:
