@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -114,6 +115,11 @@ def test_demo_trains_and_leaves_metrics_and_plots(tiny_model: Path, tmp_path: Pa
     assert "Lean is SIMULATED" in result.stdout.splitlines()[0]
     assert f"kimina-rl report {out}" in result.stdout
     assert "warm-up step 1/1: loss " in result.stdout  # a log shows the warm-up's progress
+    assert re.search(
+        r"validation at step 0: best@1 \d+% \(\d+% after correction\), "
+        r"mean@1 \d+% \(\d+% after correction\)",
+        result.stdout,
+    ), result.stdout
     lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [line["step"] for line in lines] == [0, 1]  # validation before training, step 1
     names = {*validation_names(BUILTIN_SOURCE, 1), *validation_names(BUILTIN_SOURCE, 1, "mean")}

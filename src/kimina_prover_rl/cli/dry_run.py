@@ -199,11 +199,19 @@ class _Display:
             console.print(f"warm-up step {step}/{self.warmup_steps}: loss {loss:.3f}")
 
     def step(self, step: int, values: dict[str, float]) -> None:
-        validation = [
-            f"{n.split('/')[2]} {v:.0%}" for n, v in values.items() if n.startswith("val-")
-        ]
+        validation: dict[str, dict[str, float]] = {}
+        for name, value in values.items():
+            if name.startswith("val-"):  # val-core/<source>/acc/best@4/mean, .../mean@4
+                _, _, var, statistic, *_ = name.split("/")
+                validation.setdefault(statistic, {})[var] = value
         if validation:
-            self.progress.console.print(f"validation at step {step}: {', '.join(validation)}")
+            parts = [
+                f"{statistic} {by_var.get('acc', 0.0):.0%} "
+                f"({by_var.get('acc_after_ec', 0.0):.0%} after correction)"
+                for statistic, by_var in validation.items()
+            ]
+            line = f"validation at step {step}: {', '.join(parts)}"
+            self.progress.console.print(line, soft_wrap=True)
         if "reward/mean" not in values:
             return
         reward = values.get("reward/mean", 0.0)
