@@ -39,7 +39,7 @@ def test_doctor_reads_the_toolchain_and_mathlib_version(tmp_path: Path) -> None:
         app,
         ["doctor", "--project-dir", str(tmp_path), "--repl-cmd", "/nonexistent/repl",
          "--timeout", "5"],
-        env={"COLUMNS": "400"},
+        env={"COLUMNS": "1000"},  # the cause is a long line; no wrap may split its words
     )  # fmt: skip
     assert "leanprover/lean4:v4.15.0" in result.output
     assert "Mathlib v4.15.0" in result.output

@@ -195,15 +195,24 @@ async def test_a_missing_command_is_a_config_error_naming_the_fix() -> None:
         await LeanRepl.start(ReplConfig(command=("no-such-repl-binary",)))
 
 
-@pytest.mark.parametrize("command", ["no-such-repl-binary", "./no-such-repl", "/no/such/repl"])
+@pytest.mark.parametrize(
+    ("command", "cause"),
+    [
+        ("no-such-repl-binary", "No such file or directory"),
+        ("./no-such-repl", "No such file or directory"),
+        ("/no/such/repl", "No such file or directory"),
+        ("./not-executable", "Permission denied"),
+    ],
+)
 async def test_a_missing_command_is_named_before_the_sandbox_hides_it(
-    command: str, tmp_path: Path
+    command: str, cause: str, tmp_path: Path
 ) -> None:
     """Inside bubblewrap a missing program would only be a crash at the first command; it
     is found before bwrap runs (this bwrap does not even exist, and is never started)."""
+    (tmp_path / "not-executable").write_text("#!/bin/sh\n")
     sandbox = Sandbox(bwrap=str(tmp_path / "bwrap-never-run"))
     config = ReplConfig(command=(command,), cwd=tmp_path, sandbox=sandbox)
-    with pytest.raises(ConfigError, match=r"no such executable file.*--repl-cmd"):
+    with pytest.raises(ConfigError, match=rf"{cause}.*--repl-cmd"):
         await LeanRepl.start(config)
 
 

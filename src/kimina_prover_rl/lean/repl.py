@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import errno
 import os
 import shlex
 import shutil
@@ -149,8 +150,9 @@ class LeanRepl:
         argv = config.command
         if config.sandbox is not None:
             # inside bwrap a missing program is only a crash at the first command: say so here
-            if not _runnable(config.command[0], cwd=config.cwd, path=env.get("PATH")):
-                raise _cannot_start(config, "no such executable file")
+            missing = _why_not_runnable(config.command[0], cwd=config.cwd, path=env.get("PATH"))
+            if missing is not None:
+                raise _cannot_start(config, missing)
             argv = config.sandbox.wrap(config.command, cwd=config.cwd, env=env)
         try:
             process = await asyncio.create_subprocess_exec(
@@ -388,13 +390,17 @@ def _rss_anon(pid: int) -> int | None:
     return int(value.split()[0]) * 1024
 
 
-def _runnable(program: str, *, cwd: Path | None, path: str | None) -> bool:
-    """True when ``program`` names an executable file, as ``exec`` would find it from
-    ``cwd`` with ``path`` as ``$PATH``."""
-    if os.sep in program:
-        file = Path(program) if Path(program).is_absolute() else (cwd or Path.cwd()) / program
-        return file.is_file() and os.access(file, os.X_OK)
-    return shutil.which(program, path=path) is not None
+def _why_not_runnable(program: str, *, cwd: Path | None, path: str | None) -> str | None:
+    """Why ``exec`` would not find ``program`` from ``cwd`` with ``path`` as ``$PATH`` (the
+    OS's words), or None when it names an executable file."""
+    if os.sep not in program:
+        if shutil.which(program, path=path) is not None:
+            return None
+        return f"{os.strerror(errno.ENOENT)} (not on PATH)"
+    file = Path(program) if Path(program).is_absolute() else (cwd or Path.cwd()) / program
+    if not file.is_file():
+        return os.strerror(errno.ENOENT)
+    return None if os.access(file, os.X_OK) else os.strerror(errno.EACCES)
 
 
 def _cannot_start(config: ReplConfig, reason: str) -> ConfigError:
