@@ -106,21 +106,12 @@ def plot_training(steps: Sequence[StepMetrics], out_dir: Path, *, title: str = "
         )
     plt = _pyplot()
     out_dir.mkdir(parents=True, exist_ok=True)
+    panels = (*PANELS, VALIDATION) if _validation_metrics(steps) else PANELS
     written = []
-    for panel in PANELS:
+    for panel in panels:
         figure, axes = plt.subplots(figsize=(6, 4))
         _draw(axes, panel, steps)
         path = out_dir / f"{panel.name}.png"
-        figure.tight_layout()
-        figure.savefig(path, dpi=100)
-        plt.close(figure)
-        written.append(path)
-    panels: tuple[Panel, ...] = PANELS
-    if _validation_metrics(steps):
-        panels = (*PANELS, VALIDATION)
-        figure, axes = plt.subplots(figsize=(6, 4))
-        _draw(axes, VALIDATION, steps)
-        path = out_dir / f"{VALIDATION.name}.png"
         figure.tight_layout()
         figure.savefig(path, dpi=100)
         plt.close(figure)
