@@ -13,6 +13,7 @@ from kimina_prover_rl.report.metrics_log import (
     StepMetrics,
     load_metrics,
     read_metrics,
+    validation_names,
 )
 from kimina_prover_rl.report.plots import (
     OVERVIEW_FILE,
@@ -38,4 +39,5 @@ __all__ = [
     "panel_series",
     "plot_training",
     "read_metrics",
+    "validation_names",
 ]

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from kimina_prover_rl.errors import InputError
 
@@ -25,6 +25,7 @@ __all__ = [
     "StepMetrics",
     "load_metrics",
     "read_metrics",
+    "validation_names",
 ]
 
 VERL_ALIASES = {
@@ -33,6 +34,15 @@ VERL_ALIASES = {
     "response_length/max": "response/length_max",
 }
 """verl's metric name -> ours, used when a line lacks our name."""
+
+
+def validation_names(
+    source: str, k: int, statistic: Literal["best", "mean"] = "best"
+) -> tuple[str, str]:
+    """verl's names of best@k (or mean@k) accuracy before and after the correction turn:
+    ``acc`` is verl's core variable (``val-core``), ``acc_after_ec`` an auxiliary one."""
+    metric = f"best@{k}/mean" if statistic == "best" else f"mean@{k}"
+    return f"val-core/{source}/acc/{metric}", f"val-aux/{source}/acc_after_ec/{metric}"
 
 
 @dataclass(frozen=True, slots=True)

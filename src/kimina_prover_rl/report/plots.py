@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kimina_prover_rl.errors import ConfigError, InputError
-from kimina_prover_rl.report.metrics_log import StepMetrics
+from kimina_prover_rl.report.metrics_log import StepMetrics, validation_names
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -194,11 +194,11 @@ def _validation_metrics(steps: Sequence[StepMetrics]) -> list[tuple[str, str]]:
                 largest[key] = max(largest.get(key, 0), int(k))
     metrics = []
     for (source, statistic, var), k in sorted(largest.items()):
-        section = "val-core" if var == "acc" else "val-aux"
-        when = "before correction" if var == "acc" else "after correction"
-        metric = f"best@{k}/mean" if statistic == "best" else f"mean@{k}"
-        label = f"{source} {statistic}@{k}, {when}"
-        metrics.append((f"{section}/{source}/{var}/{metric}", label))
+        before, after = validation_names(source, k, "best" if statistic == "best" else "mean")
+        if var == "acc":
+            metrics.append((before, f"{source} {statistic}@{k}, before correction"))
+        else:
+            metrics.append((after, f"{source} {statistic}@{k}, after correction"))
     return metrics
 
 

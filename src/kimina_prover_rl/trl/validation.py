@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from kimina_prover_rl.errors import ConfigError
+from kimina_prover_rl.report import validation_names
 from kimina_prover_rl.reward import (
     CorrectionPrompt,
     CorrectionSettings,
@@ -49,14 +50,6 @@ class ValidationConfig:
             )
         if isinstance(self.k, bool) or not isinstance(self.k, int) or self.k < 1:
             raise ConfigError(f"validation k={self.k!r}: pass a number of answers >= 1")
-
-
-def validation_names(
-    source: str, k: int, statistic: Literal["best", "mean"] = "best"
-) -> tuple[str, str]:
-    """verl's names of best@k (or mean@k) accuracy before and after the correction turn."""
-    metric = f"best@{k}/mean" if statistic == "best" else f"mean@{k}"
-    return f"val-core/{source}/acc/{metric}", f"val-aux/{source}/acc_after_ec/{metric}"
 
 
 class Validator:
