@@ -56,7 +56,7 @@ def report(
     `metrics.jsonl` and of verl's file logger; verl's own names such as
     `critic/score/mean` stand in when ours are missing) and writes mean reward,
     format errors by type, response length, accuracy by turn, the correction cache and
-    `overview.png`; when the log has verl's validation metrics, also validation best@k
+    `overview.png`; when the log has verl's validation metrics, also validation best@k and mean@k
     before and after the correction turn (`validation.png`). A last line cut off by a
     killed run is skipped (and said so), as are bytes that are not UTF-8.
 
